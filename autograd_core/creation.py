@@ -1,0 +1,139 @@
+"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``full``, ``empty``,
+``arange``, ``linspace``, ``eye``, the random ``rand``/``randn``/``randint``,
+the ``*_like`` variants and ``from_numpy``; ``manual_seed`` seeds every random
+function (one global ``numpy.random.Generator``)."""
+import numpy as np
+
+from .tensor import DEFAULT_FLOAT, Tensor, as_array
+
+_rng = [np.random.default_rng()]
+
+
+def manual_seed(seed):
+    """Make every random function of the project reproducible."""
+    _rng[0] = np.random.default_rng(seed)
+    return _rng[0]
+
+
+def default_generator():
+    """The global ``numpy.random.Generator`` behind the random functions."""
+    return _rng[0]
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _make(arr, requires_grad):
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor that owns a copy of ``data`` (float32 for Python floats)."""
+    arr = np.array(as_array(data, dtype), copy=True)
+    return _make(arr, requires_grad)
+
+
+def as_tensor(data, dtype=None):
+    """``data`` as a tensor, sharing memory with a numpy array when it can."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+        return data
+    return Tensor(as_array(data, dtype))
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (same dtype)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    return Tensor(array)
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    return _make(np.zeros(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    return _make(np.ones(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    return _make(np.empty(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    if dtype is None:
+        dtype = as_array(fill_value).dtype
+    return _make(np.full(_shape((size,)), fill_value, dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _make(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """``arange(5)``, ``arange(1, 4, 0.5)``: int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else DEFAULT_FLOAT
+    return _make(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return _make(np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def rand(*size, dtype=None, generator=None, requires_grad=False):
+    """Uniform on [0, 1)."""
+    rng = generator or _rng[0]
+    return _make(rng.random(_shape(size)).astype(dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def randn(*size, dtype=None, generator=None, requires_grad=False):
+    """Standard normal."""
+    rng = generator or _rng[0]
+    return _make(rng.standard_normal(_shape(size)).astype(dtype or DEFAULT_FLOAT), requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, generator=None):
+    """Integers uniform on [low, high) (``randint(high, size)`` as in PyTorch)."""
+    if high is None:
+        low, high = 0, low
+    rng = generator or _rng[0]
+    return Tensor(rng.integers(low, high, size=_shape((size,))).astype(dtype or np.int64))
+
+
+def randperm(n, dtype=None, generator=None):
+    rng = generator or _rng[0]
+    return Tensor(rng.permutation(n).astype(dtype or np.int64))
+
+
+def zeros_like(input, dtype=None, requires_grad=False):
+    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def ones_like(input, dtype=None, requires_grad=False):
+    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def empty_like(input, dtype=None, requires_grad=False):
+    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def rand_like(input, dtype=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, dtype=None):
+    return randint(low, high, input.shape, dtype=dtype or input.dtype)

@@ -1,0 +1,245 @@
+"""Reverse mode: ``backward`` and ``grad``.
+
+Given roots y_k with seeds ȳ_k, the engine visits every node of the graph
+once, in a topological order (each node after all nodes that use its
+outputs), and applies the chain rule
+
+    x̄_i += Σ_outputs  ȳ · ∂y/∂x_i        (the node's ``backward``)
+
+It is iterative (a chain of a million ops needs no recursion): a first pass
+counts, for every node, the edges that lead into it; a node is ready when all
+of them have delivered their gradient. After ``backward`` returns, the engine
+sums each gradient back to its input's shape (undoing broadcasting in one
+place), casts it to the input's dtype, runs tensor hooks, keeps gradients of
+``retain_grad()`` tensors, and frees the node's saved tensors unless
+``retain_graph``.
+"""
+import numpy as np
+
+from .grad_mode import _state, set_grad_enabled
+from .tensor import Tensor
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves
+    (only of ``inputs`` when given)."""
+    tensors, grad_tensors = _seeds(tensors, grad_tensors)
+    only = None
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("backward: 'inputs' argument must not be empty")
+        only = {id(t): t for t in inputs}
+    _run(tensors, grad_tensors, retain_graph, create_graph, only, capture=False)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Return d(outputs)/d(inputs) · grad_outputs without touching ``.grad``."""
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    outputs, grad_outputs = _seeds(outputs, grad_outputs)
+    found = _run(outputs, grad_outputs, retain_graph, create_graph,
+                 {id(t): t for t in inputs}, capture=True)
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) was not used in the graph; "
+                               "pass allow_unused=True to get None for it")
+        result.append(g)
+    return tuple(result)
+
+
+def _seeds(tensors, grads):
+    """Check the roots and make their seed gradients (ones for scalars)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grads is None or isinstance(grads, (Tensor, np.ndarray, int, float)):
+        grads = [grads] * len(tensors) if grads is None else [grads]
+    grads = list(grads)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"got {len(tensors)} outputs but {len(grads)} gradients")
+    seeds = []
+    for i, (t, g) in enumerate(zip(tensors, grads)):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
+                                   f"got an output of shape {tuple(t.shape)}: pass `gradient`")
+            g = Tensor(np.ones(t.data.shape, t.data.dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor(np.asarray(g, dtype=t.data.dtype))
+        if g.data.shape != t.data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
+                               f"and output[{i}] has a shape of {tuple(t.shape)}")
+        seeds.append(g)
+    return tensors, seeds
+
+
+def _run(roots, seeds, retain_graph, create_graph, only, capture):
+    if retain_graph is None:
+        retain_graph = create_graph
+    leaves = {}  # id(leaf) -> [leaf, summed gradient]
+    buffers = {}  # node -> list of gradients, one per output
+    for t, g in zip(roots, seeds):
+        if t.grad_fn is None:
+            _add_leaf(leaves, t, g)
+        else:
+            _add(buffers, t.grad_fn, t._out_nr, g)
+    deps = _count_dependencies(list(buffers))
+    ready = [n for n in buffers if deps.get(n, 0) == 0]
+    wanted = {id(t.grad_fn): (t._out_nr, k) for k, t in only.items() if t.grad_fn} if only else {}
+    found = {}
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is None or all(g is None for g in grads):
+                results = (None,) * len(node._edges)  # nothing flows: just release children
+            else:
+                grads = _before_backward(node, grads, create_graph)
+                if id(node) in wanted:
+                    nr, key = wanted[id(node)]
+                    if grads[nr] is not None:
+                        found[key] = grads[nr]
+                results = _call_backward(node, grads, retain_graph)
+            for edge, g, meta in zip(node._edges, results, node._in_meta):
+                if edge is None:
+                    continue
+                child, nr = edge
+                if g is not None:
+                    g = _fit(node, g, meta)
+                if nr < 0:
+                    if g is not None:
+                        _add_leaf(leaves, child, g)
+                    continue
+                if g is not None:
+                    _add(buffers, child, nr, g)
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+    for key, (leaf, g) in leaves.items():
+        if leaf._hooks:
+            for hook in list(leaf._hooks):
+                r = hook(g)
+                if r is not None:
+                    g = r
+        if only is not None and key not in only:
+            continue
+        if capture:
+            found[key] = g
+        else:
+            _accumulate(leaf, g, create_graph)
+    if not capture:  # backward(inputs=[non-leaf, ...]) accumulates into those too
+        for key, g in found.items():
+            _accumulate(only[key], g, create_graph)
+    return found
+
+
+def _count_dependencies(starts):
+    """For every node reachable from ``starts``, the number of edges into it."""
+    deps = {}
+    stack = list(starts)
+    seen = set(map(id, starts))
+    while stack:
+        node = stack.pop()
+        for edge in node._edges:
+            if edge is None or edge[1] < 0:
+                continue
+            child = edge[0]
+            deps[child] = deps.get(child, 0) + 1
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return deps
+
+
+def _add(buffers, node, nr, g):
+    grads = buffers.get(node)
+    if grads is None:
+        n = len(node._out_meta) if node._out_meta else 1
+        grads = buffers[node] = [None] * n
+    grads[nr] = g if grads[nr] is None else grads[nr] + g
+
+
+def _add_leaf(leaves, t, g):
+    entry = leaves.get(id(t))
+    if entry is None:
+        leaves[id(t)] = [t, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def _before_backward(node, grads, create_graph):
+    """Run the hooks of this node's output tensors and keep retained grads;
+    give missing gradients of multi-output nodes as zeros."""
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            if grads[nr] is not None:
+                for hook in list(hooks):
+                    r = hook(grads[nr])
+                    if r is not None:
+                        grads[nr] = r
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                _accumulate(t, grads[nr], create_graph)
+    if node._out_meta and node.materialize_grads:
+        grads = [Tensor(np.zeros(s, d)) if g is None else g for g, (s, d) in zip(grads, node._out_meta)]
+    return grads
+
+
+def _call_backward(node, grads, retain_graph):
+    results = node.backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if len(results) != len(node._edges):
+        raise RuntimeError(f"function {node.name()} returned {len(results)} gradients; "
+                           f"expected {len(node._edges)} (one per input of forward)")
+    if not retain_graph:
+        node._saved = None
+        node._freed = True
+    if _state[1]:
+        for i, g in enumerate(results):
+            if g is not None and not np.all(np.isfinite(_data(g))):
+                raise RuntimeError(f"Function '{node.name()}' returned nan or inf values in its "
+                                   f"{i}th output.\nThe forward op was created at:\n{node._trace or ''}")
+    return results
+
+
+def _data(g):
+    return g.data if isinstance(g, Tensor) else np.asarray(g)
+
+
+def _fit(node, g, meta):
+    """Sum a gradient back to its input's shape and cast it to its dtype."""
+    if not isinstance(g, Tensor):
+        g = Tensor(np.asarray(g))
+    shape, dtype = meta
+    if g.data.shape != shape:
+        from .ops.broadcast import sum_to_shape
+
+        try:
+            g = sum_to_shape(g, shape)
+        except ValueError:
+            raise RuntimeError(f"function {node.name()} returned a gradient of shape "
+                               f"{tuple(g.shape)} for an input of shape {tuple(shape)}") from None
+    if g.data.dtype != dtype:
+        g = g.to(dtype)
+    return g
+
+
+def _accumulate(t, g, create_graph):
+    """``t.grad += g``; a fresh gradient is copied so that no two tensors'
+    ``.grad`` share memory."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
+        t.grad = Tensor(np.array(g.data, copy=True))
+    else:
+        np.add(t.grad.data, g.data, out=t.grad.data)

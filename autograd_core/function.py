@@ -1,0 +1,256 @@
+"""``Function``: one differentiable operation and, once applied, one node of
+the graph.
+
+A subclass states the maths of its op in three static methods:
+
+- ``forward(ctx, *args)`` computes the output;
+- ``backward(ctx, *grad_outputs)`` returns one gradient per input of
+  ``forward`` (``None`` for non-tensors), written with Tensor operations, so
+  that ``create_graph=True`` differentiates it again;
+- ``jvp(ctx, *tangents)`` returns the output tangent (forward mode).
+
+Built-in ops subclass ``Op``: their ``forward`` receives and returns numpy
+arrays. User functions subclass ``Function`` as in PyTorch: ``forward``
+receives and returns Tensors and runs with grad recording off.
+
+``apply`` runs ``forward`` and, when grad recording is on and some input
+requires grad, makes the ``ctx`` object the output's ``grad_fn``: it keeps
+the edges to the inputs' nodes, the inputs' shapes and dtypes (the engine
+sums broadcast gradients back to them), and the tensors saved for backward
+with their version counters.
+"""
+import traceback
+
+import numpy as np
+
+from .grad_mode import _state, no_grad
+from .tensor import Tensor
+
+
+class AccumulateGrad:
+    """The node at a leaf of the graph: it accumulates into ``variable.grad``.
+    Shown by ``next_functions``; the engine accumulates into leaves directly."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+class Function:
+    """Base of differentiable operations; subclass it for a custom op.
+
+    >>> class Square(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, g):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * g
+    """
+
+    _arrays = False  # True for built-in ops: forward works on numpy arrays
+    _is_view = False  # True when the output shares memory with input 0
+
+    _edges = ()
+    _to_save = ()
+    _saved = None
+    _freed = False
+    _hooks = None
+    _retained = None
+    _non_diff = None
+    _out_meta = None
+    _trace = None
+    materialize_grads = True
+
+    # -- the ctx interface ---------------------------------------------------
+    def save_for_backward(self, *items):
+        """Keep tensors (or, in a built-in op, arrays) for ``backward``."""
+        self._to_save = items
+
+    @property
+    def saved_tensors(self):
+        """The saved tensors, checked against in-place modification."""
+        if self._freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or to access the saved "
+                f"tensors of {self.name()} after they were freed). Saved tensors are freed "
+                f"after backward; pass retain_graph=True to the first backward to keep them."
+            )
+        saved = self._saved
+        if saved is None:
+            return ()
+        out = []
+        for kind, obj, vc, version in saved:
+            if vc is not None and vc[0] != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: a tensor saved by {self.name()} is at version "
+                    f"{vc[0]}; expected version {version}."
+                )
+            if kind == 0:  # an input tensor, still connected to its graph
+                out.append(obj)
+            elif kind == 1:  # an output of this node: reconnect it to this node
+                data, nr = obj
+                t = Tensor(data)
+                if _state[0]:
+                    t.requires_grad = True
+                    t.grad_fn = self
+                    t._out_nr = nr
+                out.append(t)
+            else:  # a constant computed in forward
+                out.append(Tensor(obj) if isinstance(obj, np.ndarray) else obj)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *items):
+        """Outputs that never require grad (indices, masks)."""
+        self._non_diff = items
+
+    def set_materialize_grads(self, value):
+        """Whether missing output gradients reach ``backward`` as zeros (default) or None."""
+        self.materialize_grads = bool(value)
+
+    # -- the node interface --------------------------------------------------
+    def name(self):
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        """``((node, output_nr), ...)`` per input, as in PyTorch."""
+        out = []
+        for e in self._edges:
+            if e is None:
+                out.append((None, 0))
+            elif e[1] < 0:
+                out.append((AccumulateGrad(e[0]), 0))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    def register_hook(self, fn):
+        raise NotImplementedError("register hooks on tensors with Tensor.register_hook")
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError(f"{ctx.name()} has no backward rule")
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NotImplementedError(f"{ctx.name()} has no jvp rule (forward mode)")
+
+    # -- running -------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls()
+        record = False
+        if cls._arrays:
+            fargs = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    fargs.append(a.data)
+                    if a.requires_grad:
+                        record = True
+                else:
+                    fargs.append(a)
+            record = record and _state[0]
+            out = cls.forward(ctx, *fargs)
+        else:
+            fargs = args
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            record = _state[0] and any(ctx.needs_input_grad)
+            with no_grad():
+                out = cls.forward(ctx, *args)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        results = tuple(_wrap_output(o) for o in outs)
+        if record:
+            ctx._record(args, fargs, outs, results)
+        return results[0] if single else results
+
+    def _record(self, args, fargs, outs, results):
+        """Connect this node to its inputs and outputs and keep what backward needs."""
+        edges = []
+        meta = []
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                g = a.grad_fn
+                edges.append((g, a._out_nr) if g is not None else (a, -1))
+                meta.append((a.data.shape, a.data.dtype))
+            else:
+                edges.append(None)
+                meta.append(None)
+        self._edges = edges
+        self._in_meta = meta
+        self.needs_input_grad = tuple(e is not None for e in edges)
+        non_diff = self._non_diff or ()
+        for nr, (o, t) in enumerate(zip(outs, results)):
+            if t.data.dtype.kind == "f" and not any(o is n for n in non_diff):
+                t.requires_grad = True
+                t.grad_fn = self
+                t._out_nr = nr
+                if self._is_view and nr == 0 and isinstance(args[0], Tensor):
+                    t._vc = args[0]._vc
+        if len(results) > 1:
+            self._out_meta = [(t.data.shape, t.data.dtype) for t in results]
+        if self._to_save:
+            self._saved = [self._pack(x, args, fargs, outs, results) for x in self._to_save]
+            self._to_save = ()
+        if _state[1]:
+            self._trace = "".join(traceback.format_stack()[:-3])
+
+    @staticmethod
+    def _pack(x, args, fargs, outs, results):
+        """Find a saved item among the inputs (kind 0) or outputs (kind 1)."""
+        for a, fa in zip(args, fargs):
+            if x is fa and isinstance(a, Tensor):
+                return (0, a, a._vc, a._vc[0])
+        for nr, (o, t) in enumerate(zip(outs, results)):
+            if x is o:
+                return (1, (t.data, nr), t._vc, t._vc[0])
+        return (2, x, None, None)
+
+
+class Op(Function):
+    """Base of the built-in ops: ``forward`` takes and returns numpy arrays."""
+
+    _arrays = True
+
+
+def _wrap_output(o):
+    if isinstance(o, Tensor):
+        return Tensor(o.data)
+    if type(o) is not np.ndarray:
+        o = np.asarray(o)
+    return Tensor(o)
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that is not itself differentiable (it calls
+    a raw kernel). Under ``create_graph=True`` it raises a clear error.
+    Use it below ``@staticmethod``."""
+
+    def wrapper(ctx, *grads):
+        if _state[0]:
+            raise RuntimeError(
+                f"{ctx.name()} is once_differentiable: its backward cannot be differentiated "
+                f"again (create_graph=True)."
+            )
+        return backward(ctx, *grads)
+
+    wrapper.__name__ = backward.__name__
+    wrapper.__doc__ = backward.__doc__
+    return wrapper

@@ -1,0 +1,25 @@
+"""Every primitive op, grouped by family. Each module lists its public
+functions in ``__all__`` and the Tensor methods it provides in ``METHODS``;
+``install_methods`` attaches those to ``Tensor``."""
+from . import (activation, arith, broadcast, compare, convert, index, inplace, linalg, reduce,
+               select, shape, unary)
+from .activation import *  # noqa: F401,F403
+from .arith import *  # noqa: F401,F403
+from .broadcast import *  # noqa: F401,F403
+from .compare import *  # noqa: F401,F403
+from .convert import *  # noqa: F401,F403
+from .index import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .reduce import *  # noqa: F401,F403
+from .select import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
+from .unary import *  # noqa: F401,F403
+
+FAMILIES = (arith, broadcast, convert, unary, activation, select, reduce, shape, index, linalg,
+            compare, inplace)
+
+
+def install_methods(cls):
+    for family in FAMILIES:
+        for name, fn in family.METHODS.items():
+            setattr(cls, name, fn)

@@ -1,0 +1,159 @@
+"""Arithmetic: ``+ - * / **`` and negation, with numpy broadcasting.
+
+The engine sums each gradient back to its input's shape, so the rules below
+are written for same-shape operands:
+
+    d(a+b) = da + db      d(a-b) = da - db      d(ab) = b da + a db
+    d(a/b) = da/b - a db/b²                     d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
+"""
+import numpy as np
+
+from ..function import Op
+from ._util import float_result, floating
+
+
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class AddScaled(Op):
+    """a + alpha·b (``add(a, b, alpha=...)``)."""
+
+    @staticmethod
+    def forward(ctx, a, b, alpha):
+        ctx.alpha = alpha
+        return a + alpha * b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g * ctx.alpha, None
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return (g * b if ctx.needs_input_grad[0] else None,
+                g * a if ctx.needs_input_grad[1] else None)
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return float_result(np.true_divide(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = float_result(np.power(a, b), a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_tensors
+        ga = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            from .select import where
+            from .unary import log
+
+            # d(aᵇ)/db = aᵇ ln a, taken as 0 where a <= 0 (its limit at a = 0 for b > 0)
+            gb = g * where(a > 0, out * log(where(a > 0, a, 1.0)), 0.0)
+        return ga, gb
+
+
+def add(input, other, alpha=1):
+    """input + alpha · other."""
+    if alpha != 1:
+        return AddScaled.apply(input, other, alpha)
+    return Add.apply(input, other)
+
+
+def sub(input, other, alpha=1):
+    """input - alpha · other."""
+    return Sub.apply(input, other) if alpha == 1 else AddScaled.apply(input, other, -alpha)
+
+
+def mul(input, other):
+    return Mul.apply(input, other)
+
+
+def div(input, other):
+    return Div.apply(input, other)
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    return Pow.apply(input, exponent)
+
+
+def rsub(input, other):
+    return Sub.apply(other, input)
+
+
+def rdiv(input, other):
+    return Div.apply(other, input)
+
+
+def rpow(input, other):
+    return Pow.apply(other, input)
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+negative = neg
+
+__all__ = ["add", "sub", "mul", "div", "neg", "pow", "true_divide", "divide", "multiply",
+           "subtract", "negative"]
+METHODS = {
+    "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "pow": pow,
+    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
+    "__rmul__": mul, "__truediv__": div, "__rtruediv__": rdiv, "__neg__": neg,
+    "__pow__": pow, "__rpow__": rpow, "true_divide": div, "divide": div, "multiply": mul,
+    "subtract": sub, "negative": neg,
+}

@@ -1,0 +1,115 @@
+"""In-place methods: ``add_ sub_ mul_ div_ zero_ fill_ copy_ clamp_
+uniform_ normal_`` and ``__setitem__``.
+
+Each computes its out-of-place twin and writes the result into the tensor's
+memory (``Tensor._inplace``), bumping the version counter so that backward
+detects a saved tensor that changed. On a leaf that requires grad they raise
+outside ``no_grad``, as in PyTorch. ``x[idx] = v`` is the op ``index_put``:
+
+    y = index_put(x, idx, v)  ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
+"""
+import numpy as np
+
+from ..creation import default_generator
+from ..function import Op
+from ..grad_mode import _state
+from ..tensor import Tensor
+from .arith import add, div, mul, sub
+
+
+class IndexPut(Op):
+    @staticmethod
+    def forward(ctx, x, value, index):
+        ctx.index = index
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            gx = index_put(g, ctx.index, 0.0)
+        if ctx.needs_input_grad[1]:
+            gv = g[ctx.index]
+        return gx, gv, None
+
+
+def _unwrap_index(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def index_put(input, index, value):
+    """A copy of ``input`` with ``input[index] = value`` (differentiable in both)."""
+    return IndexPut.apply(input, value, _unwrap_index(index))
+
+
+def setitem(self, index, value):
+    tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    if not tracked:  # the fast path: numpy assignment
+        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._vc[0] += 1
+        return
+    self._inplace(lambda s, v: index_put(s, index, v), value)
+
+
+def add_(self, other, alpha=1):
+    return self._inplace(add, other, alpha)
+
+
+def sub_(self, other, alpha=1):
+    return self._inplace(sub, other, alpha)
+
+
+def mul_(self, other):
+    return self._inplace(mul, other)
+
+
+def div_(self, other):
+    return self._inplace(div, other)
+
+
+def fill_(self, value):
+    """Every element set to ``value``; the gradient to the old value is 0."""
+    setitem(self, Ellipsis, value)
+    return self
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def copy_(self, src):
+    """Copy ``src`` (broadcast) into this tensor; the gradient flows to ``src``."""
+    return fill_(self, src)
+
+
+def clamp_(self, min=None, max=None):
+    from .select import clamp
+
+    return self._inplace(lambda s: clamp(s, min, max))
+
+
+def uniform_(self, a=0.0, b=1.0, generator=None):
+    """Fill with samples of U(a, b)."""
+    rng = generator or default_generator()
+    return fill_(self, a + (b - a) * rng.random(self.shape))
+
+
+def normal_(self, mean=0.0, std=1.0, generator=None):
+    """Fill with samples of N(mean, std²)."""
+    rng = generator or default_generator()
+    return fill_(self, mean + std * rng.standard_normal(self.shape))
+
+
+__all__ = ["index_put"]
+METHODS = {
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "fill_": fill_, "zero_": zero_,
+    "copy_": copy_, "clamp_": clamp_, "uniform_": uniform_, "normal_": normal_,
+    "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_,
+    "__itruediv__": div_, "index_put": index_put,
+}

@@ -1,0 +1,325 @@
+"""``Tensor``: a numpy array with the bookkeeping of reverse-mode autodiff.
+
+A tensor holds ``data`` (one ``numpy.ndarray``), ``requires_grad``, ``grad``
+(a Tensor or None), ``grad_fn`` (the ``Function`` node that made it; None for
+leaves) and a version counter bumped by every in-place operation (views share
+their base's counter). The operators and op methods (``x + y``, ``x.exp()``,
+...) are attached in ``methods.py``; this file holds the tensor itself:
+properties, conversion, printing, ``backward``, hooks and in-place plumbing.
+"""
+import weakref
+
+import numpy as np
+
+from .grad_mode import _state
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+def as_array(data, dtype=None):
+    """Convert ``data`` to an ndarray with PyTorch's defaults: Python floats
+    become float32, Python ints int64, bools bool."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
+        arr = np.array([as_array(d) for d in data])
+    else:
+        arr = np.asarray(data)
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return arr.astype(DEFAULT_FLOAT, copy=False)
+    if arr.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"cannot make a tensor of dtype {arr.dtype}")
+    return arr
+
+
+def _flat(seq):
+    for d in seq:
+        if isinstance(d, (list, tuple)):
+            yield from _flat(d)
+        else:
+            yield d
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off."""
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it."""
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
+                 "_retains", "name", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
+
+    def __init__(self, data, requires_grad=False, name=None):
+        if type(data) is not np.ndarray:
+            data = as_array(data)
+        self.data = data
+        self.requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._out_nr = 0
+        self._vc = [0]
+        self._hooks = None
+        self._retains = False
+        self.name = name
+        if requires_grad and data.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, got {data.dtype}")
+
+    # -- properties ---------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def element_size(self):
+        return self.data.itemsize
+
+    # -- conversion ---------------------------------------------------------
+    def numpy(self):
+        if _state[0] and self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def detach(self):
+        """A tensor sharing data (and version counter) that is out of the graph."""
+        t = Tensor(self.data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    def cpu(self):
+        return self
+
+    def to(self, *args, **kwargs):
+        """``to('cpu')``, ``to(dtype)``, ``to(other_tensor)``, ``to(device, dtype)``."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a.startswith("cpu") or a is None:
+                continue
+            elif isinstance(a, str) and not _is_dtype_name(a):
+                raise RuntimeError(f"device {a!r} is not available: this engine runs on 'cpu'")
+            else:
+                dtype = a
+        device = kwargs.get("device")
+        if device is not None and not str(device).startswith("cpu"):
+            raise RuntimeError(f"device {device!r} is not available: this engine runs on 'cpu'")
+        if dtype is None or np.dtype(dtype) == self.data.dtype:
+            return self
+        from .ops.elementwise import to_dtype
+
+        return to_dtype(self, np.dtype(dtype))
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    # -- printing -----------------------------------------------------------
+    def __repr__(self):
+        d = self.data
+        if d.dtype.kind == "f" and d.size and np.all(np.isfinite(d)) and np.all(d == np.round(d)):
+            body = np.array2string(d, separator=", ", prefix="tensor(", precision=0, floatmode="fixed")
+        elif d.dtype.kind == "f":
+            body = np.array2string(d, separator=", ", prefix="tensor(", precision=4, floatmode="fixed")
+        else:
+            body = np.array2string(d, separator=", ", prefix="tensor(")
+        extra = ""
+        if d.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={d.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # -- autograd -----------------------------------------------------------
+    def requires_grad_(self, requires_grad=True):
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, got {self.data.dtype}")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` on a non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None and not self._retains:
+            self._retains = True
+            node = self.grad_fn
+            if node._retained is None:
+                node._retained = {}
+            node._retained[self._out_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self._retains
+
+    def register_hook(self, fn):
+        """``fn(grad)`` runs when this tensor's gradient is computed; a return
+        value other than None replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._hooks is None:
+                node._hooks = {}
+            hooks = node._hooks.setdefault(self._out_nr, [])
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) · gradient into the ``.grad`` of leaves."""
+        from .engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # -- in-place plumbing --------------------------------------------------
+    def _inplace(self, fn, *args):
+        """Run the out-of-place ``fn(self, *args)`` and write its result into
+        this tensor's memory; the tensor takes the result's place in the graph."""
+        tracked = _state[0] and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        if tracked:
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                                   "operation. Wrap it in no_grad() to modify it.")
+            if self.grad_fn is not None and self.grad_fn._is_view:
+                raise RuntimeError(f"in-place operation on a view ({self.grad_fn.name()}) of a tensor "
+                                   "that requires grad is not supported; use an out-of-place op")
+            res = fn(self, *args)
+        else:
+            from .grad_mode import no_grad
+
+            with no_grad():
+                res = fn(self, *args)
+        if res.data.shape != self.data.shape:
+            raise RuntimeError(f"output with shape {self.data.shape} doesn't match the broadcast "
+                               f"shape {res.data.shape} in an in-place operation")
+        np.copyto(self.data, res.data, casting="same_kind")
+        self._vc[0] += 1
+        if tracked and res.requires_grad:
+            self.requires_grad = True
+            self.grad_fn = res.grad_fn
+            self._out_nr = res._out_nr
+        return self
+
+
+def _is_dtype_name(s):
+    try:
+        np.dtype(s)
+        return True
+    except TypeError:
+        return False

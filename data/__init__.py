@@ -1,0 +1,1 @@
+"""data: datasets, loaders and transforms (built on autograd_core)."""

@@ -1,0 +1,1 @@
+"""nn: modules, layers, losses (built on autograd_core)."""

@@ -1,0 +1,1 @@
+"""optim: optimizers and learning-rate schedulers (built on autograd_core)."""

@@ -6,16 +6,61 @@ PyTorch-style tensor API, on numpy.
     y = ag.log(x[0]) + x[0] * x[1] - ag.sin(x[1])
     y.backward()          # x.grad == [5.5, 1.716...]
 """
+
 from . import ops
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
-from .dtypes import (bool, double, float, float16, float32, float64, get_default_dtype, half, int,
-                     int8, int16, int32, int64, is_floating_point, long, short, uint8)
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_floating_point,
+    long,
+    short,
+    uint8,
+)
 from .engine import backward, grad
 from .function import Function, once_differentiable
-from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
-                        no_grad, set_grad_enabled)
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403
 from .tensor import Tensor

@@ -100,6 +100,8 @@ def randn(*size, dtype=None, generator=None, requires_grad=False):
 
 def randint(low, high=None, size=(), dtype=None, generator=None):
     """Integers uniform on [low, high) (``randint(high, size)`` as in PyTorch)."""
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     rng = generator or _rng[0]

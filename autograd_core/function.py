@@ -109,6 +109,16 @@ class Function:
                 out.append(Tensor(obj) if isinstance(obj, np.ndarray) else obj)
         return tuple(out)
 
+    def _snapshot_saved(self, t):
+        """Before ``t`` is overwritten in place by this node's own output,
+        keep a copy of it wherever this node saved it (PyTorch clones ``self``
+        for ``x.mul_(y)`` the same way)."""
+        for i, (kind, obj, _, _) in enumerate(self._saved or ()):
+            if kind == 0 and obj is t:
+                old = Tensor(t.data.copy())
+                old.requires_grad, old.grad_fn, old._out_nr = t.requires_grad, t.grad_fn, t._out_nr
+                self._saved[i] = (0, old, old._vc, 0)
+
     def mark_non_differentiable(self, *items):
         """Outputs that never require grad (indices, masks)."""
         self._non_diff = items
@@ -164,6 +174,8 @@ class Function:
                     fargs.append(a.data)
                     if a.requires_grad:
                         record = True
+                elif isinstance(a, np.generic):  # numpy scalars act as Python scalars
+                    fargs.append(a.item())
                 else:
                     fargs.append(a)
             record = record and _state[0]

@@ -117,7 +117,8 @@ class Tensor:
     # -- conversion ---------------------------------------------------------
     def numpy(self):
         if _state[0] and self.requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
         return self.data
 
     def item(self):
@@ -193,7 +194,7 @@ class Tensor:
             raise RuntimeError(f"device {device!r} is not available: this engine runs on 'cpu'")
         if dtype is None or np.dtype(dtype) == self.data.dtype:
             return self
-        from .ops.elementwise import to_dtype
+        from .ops.convert import to_dtype
 
         return to_dtype(self, np.dtype(dtype))
 
@@ -300,6 +301,8 @@ class Tensor:
                 raise RuntimeError(f"in-place operation on a view ({self.grad_fn.name()}) of a tensor "
                                    "that requires grad is not supported; use an out-of-place op")
             res = fn(self, *args)
+            if res.grad_fn is not None:
+                res.grad_fn._snapshot_saved(self)
         else:
             from .grad_mode import no_grad
 

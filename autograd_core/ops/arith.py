@@ -9,7 +9,7 @@ are written for same-shape operands:
 import numpy as np
 
 from ..function import Op
-from ._util import float_result, floating
+from ._util import float_result
 
 
 class Add(Op):

@@ -8,7 +8,6 @@ outside ``no_grad``, as in PyTorch. ``x[idx] = v`` is the op ``index_put``:
 
     y = index_put(x, idx, v)  ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
 """
-import numpy as np
 
 from ..creation import default_generator
 from ..function import Op

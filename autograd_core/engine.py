@@ -98,29 +98,36 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if grads is None or all(g is None for g in grads):
-                results = (None,) * len(node._edges)  # nothing flows: just release children
-            else:
-                grads = _before_backward(node, grads, create_graph)
-                if id(node) in wanted:
+            results = None  # stays None when nothing flows: the node just releases its children
+            if grads is not None and grads.count(None) < len(grads):
+                if node._hooks or node._retained or node._out_meta:
+                    grads = _before_backward(node, grads, create_graph)
+                if wanted and id(node) in wanted:
                     nr, key = wanted[id(node)]
                     if grads[nr] is not None:
                         found[key] = grads[nr]
                 results = _call_backward(node, grads, retain_graph)
-            for edge, g, meta in zip(node._edges, results, node._in_meta):
+            for i, edge in enumerate(node._edges):
                 if edge is None:
                     continue
                 child, nr = edge
+                g = None if results is None else results[i]
                 if g is not None:
-                    g = _fit(node, g, meta)
-                if nr < 0:
-                    if g is not None:
+                    meta = node._in_meta[i]
+                    if type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
+                        g = _fit(node, g, meta)
+                    if nr < 0:
                         _add_leaf(leaves, child, g)
+                        continue
+                    if child not in buffers and child._out_meta is None:
+                        buffers[child] = [g]
+                    else:
+                        _add(buffers, child, nr, g)
+                elif nr < 0:
                     continue
-                if g is not None:
-                    _add(buffers, child, nr, g)
-                deps[child] -= 1
-                if deps[child] == 0:
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
                     ready.append(child)
     for key, (leaf, g) in leaves.items():
         if leaf._hooks:

@@ -166,31 +166,45 @@ class Function:
     @classmethod
     def apply(cls, *args):
         ctx = cls()
+        if not cls._arrays:
+            return ctx._apply_on_tensors(args)
+        fargs = []
         record = False
-        if cls._arrays:
-            fargs = []
-            for a in args:
-                if isinstance(a, Tensor):
-                    fargs.append(a.data)
-                    if a.requires_grad:
-                        record = True
-                elif isinstance(a, np.generic):  # numpy scalars act as Python scalars
-                    fargs.append(a.item())
-                else:
-                    fargs.append(a)
-            record = record and _state[0]
+        for a in args:
+            if isinstance(a, Tensor):
+                fargs.append(a.data)
+                if a.requires_grad:
+                    record = True
+            elif isinstance(a, np.generic):  # numpy scalars act as Python scalars
+                fargs.append(a.item())
+            else:
+                fargs.append(a)
+        try:
             out = cls.forward(ctx, *fargs)
-        else:
-            fargs = args
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-            record = _state[0] and any(ctx.needs_input_grad)
-            with no_grad():
-                out = cls.forward(ctx, *args)
+        except ValueError as e:  # numpy's broadcasting errors, named after the op
+            raise ValueError(f"{cls.__name__}: {e}") from None
+        if type(out) is tuple:
+            results = tuple(_wrap_output(o) for o in out)
+            if record and _state[0]:
+                ctx._record(args, fargs, out, results)
+            return results
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = Tensor(out)
+        if record and _state[0]:
+            ctx._record(args, fargs, (out,), (result,))
+        return result
+
+    def _apply_on_tensors(self, args):
+        """``apply`` of a user Function: forward on Tensors, without recording."""
+        self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            out = self.forward(self, *args)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         results = tuple(_wrap_output(o) for o in outs)
-        if record:
-            ctx._record(args, fargs, outs, results)
+        if _state[0] and any(self.needs_input_grad):
+            self._record(args, args, outs, results)
         return results[0] if single else results
 
     def _record(self, args, fargs, outs, results):
@@ -207,15 +221,16 @@ class Function:
                 meta.append(None)
         self._edges = edges
         self._in_meta = meta
-        self.needs_input_grad = tuple(e is not None for e in edges)
-        non_diff = self._non_diff or ()
-        for nr, (o, t) in enumerate(zip(outs, results)):
-            if t.data.dtype.kind == "f" and not any(o is n for n in non_diff):
-                t.requires_grad = True
-                t.grad_fn = self
-                t._out_nr = nr
-                if self._is_view and nr == 0 and isinstance(args[0], Tensor):
-                    t._vc = args[0]._vc
+        self.needs_input_grad = tuple([e is not None for e in edges])
+        non_diff = self._non_diff
+        for nr, t in enumerate(results):
+            if t.data.dtype.kind != "f" or (non_diff and any(outs[nr] is n for n in non_diff)):
+                continue
+            t.requires_grad = True
+            t.grad_fn = self
+            t._out_nr = nr
+        if self._is_view and isinstance(args[0], Tensor):
+            results[0]._vc = args[0]._vc
         if len(results) > 1:
             self._out_meta = [(t.data.shape, t.data.dtype) for t in results]
         if self._to_save:

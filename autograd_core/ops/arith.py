@@ -15,7 +15,7 @@ from ._util import float_result
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        return float_result(a + b, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -28,7 +28,7 @@ class AddScaled(Op):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        return a + alpha * b
+        return float_result(a + alpha * b, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -38,7 +38,7 @@ class AddScaled(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        return float_result(a - b, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -49,7 +49,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        return float_result(a * b, a, b)
 
     @staticmethod
     def backward(ctx, g):

@@ -231,3 +231,10 @@ def test_gradcheck_reports_the_element():
     assert not ag.gradcheck(BadSquare.apply, (x,), raise_exception=False)
     with pytest.raises(TypeError, match="float64"):
         ag.gradcheck(lambda t: t * 2, (ag.ones(2, requires_grad=True),))
+
+
+def test_shape_mismatch_names_op_and_shapes():
+    with pytest.raises(ValueError, match=r"Add:.*\(2,\).*\(3,\)"):
+        ag.ones(2) + ag.ones(3)
+    with pytest.raises(ValueError, match=r"Mul:.*\(2, ?2\).*\(3,\)"):
+        ag.ones(2, 2, requires_grad=True) * ag.ones(3)

@@ -1,3 +1,219 @@
-"""(being written)"""
-__all__ = []
-METHODS = {}
+"""Matrix products: ``matmul`` (and ``@``), ``mm``, ``bmm``, ``mv``, ``dot`` and
+``outer``; ``einsum`` (in ``einsum_op.py``) is exported from here.
+
+``matmul`` follows numpy/PyTorch: 2-D operands are matrices, leading dims of
+N-D operands are batch dims that broadcast, a 1-D left operand is a row
+vector (its dim is dropped from the result) and a 1-D right operand a
+column vector. With ``C = A B`` (per batch element),
+
+    Ā = C̄ Bᵀ        B̄ = Aᵀ C̄
+
+The backward promotes a 1-D operand (and the matching dim of C̄) to a
+matrix, applies these rules, and drops the added dim again, so that the
+gradient of a vector is a vector; the engine then sums broadcast batch dims
+back to each operand's shape. ``outer(a, b) = a bᵀ`` has ā = C̄ b, b̄ = C̄ᵀ a.
+Products use ``numpy.matmul`` (BLAS).
+"""
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor
+from .einsum_op import einsum
+
+
+class MatMul(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a1, b1 = a.ndim == 1, b.ndim == 1
+        gshape = g.shape
+        if b1:  # C̄ (..., r) -> (..., r, 1); B (n,) -> (n, 1)
+            gshape = gshape + (1,)
+            b = _reshape(b, (b.shape[0], 1))
+        if a1:  # C̄ (..., m) -> (..., 1, m); A (n,) -> (1, n)
+            gshape = gshape[:-1] + (1,) + gshape[-1:]
+            a = _reshape(a, (1, a.shape[0]))
+        if a1 or b1:
+            g = _reshape(g, gshape)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = MatMul.apply(g, _mT(b))  # (..., r, n)
+            if a1:
+                ga = _reshape(ga, ga.shape[:-2] + ga.shape[-1:])
+        if ctx.needs_input_grad[1]:
+            gb = MatMul.apply(_mT(a), g)  # (..., n, c)
+            if b1:
+                gb = _reshape(gb, gb.shape[:-1])
+        return ga, gb
+
+
+class Outer(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply.outer(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = MatMul.apply(g, b) if ctx.needs_input_grad[0] else None
+        gb = MatMul.apply(a, g) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class _Reshape(Op):
+    """A reshape for the backward rules above: x̄ = reshape(ȳ, x.shape)."""
+
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _reshape(g, ctx.shape), None
+
+
+class _SwapLast(Op):
+    """The transpose of the last two dims (its own adjoint)."""
+
+    _is_view = True
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _mT(g)
+
+
+def _reshape(x, shape):
+    return x if x.shape == shape else _Reshape.apply(x, shape)
+
+
+def _mT(x):
+    return _SwapLast.apply(x)
+
+
+def _operand(x, op):
+    """A tensor argument of a product (numpy arrays are accepted as constants)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor(x)
+    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+
+
+def _check_dtypes(op, a, b):
+    if a.data.dtype != b.data.dtype:
+        raise RuntimeError(f"{op}: expected both operands to have the same dtype, "
+                           f"got {a.data.dtype} and {b.data.dtype}")
+
+
+def _mismatch(op, a, b, k1, k2):
+    return RuntimeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied "
+                        f"({k1} != {k2})")
+
+
+def matmul(input, other):
+    """Matrix product with numpy's rules for 1-D operands and broadcast batch dims."""
+    a, b = _operand(input, "matmul"), _operand(other, "matmul")
+    sa, sb = a.data.shape, b.data.shape
+    if not sa or not sb:
+        raise RuntimeError(f"matmul: both arguments need to be at least 1D, but they are "
+                           f"{len(sa)}D and {len(sb)}D")
+    _check_dtypes("matmul", a, b)
+    k2 = sb[-2] if len(sb) > 1 else sb[0]
+    if sa[-1] != k2:
+        raise _mismatch("matmul", a, b, sa[-1], k2)
+    try:
+        return MatMul.apply(a, b)
+    except ValueError:  # the contraction dims agree: only the batch dims can clash
+        raise RuntimeError(f"matmul: the batch dims of shapes {sa} and {sb} cannot be broadcast "
+                           f"({sa[:-2]} and {sb[:-2]})") from None
+
+
+def mm(input, mat2):
+    """Product of two matrices (2-D only, no broadcasting)."""
+    a, b = _operand(input, "mm"), _operand(mat2, "mm")
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes("mm", a, b)
+    if a.shape[1] != b.shape[0]:
+        raise _mismatch("mm", a, b, a.shape[1], b.shape[0])
+    return MatMul.apply(a, b)
+
+
+def bmm(input, mat2):
+    """Batched product of (B, n, m) and (B, m, p) tensors (no broadcasting)."""
+    a, b = _operand(input, "bmm"), _operand(mat2, "bmm")
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes("bmm", a, b)
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: shapes {tuple(a.shape)} and {tuple(b.shape)} have different batch "
+                           f"sizes ({a.shape[0]} != {b.shape[0]})")
+    if a.shape[2] != b.shape[1]:
+        raise _mismatch("bmm", a, b, a.shape[2], b.shape[1])
+    return MatMul.apply(a, b)
+
+
+def mv(input, vec):
+    """Product of a matrix (n, m) and a vector (m,)."""
+    a, b = _operand(input, "mv"), _operand(vec, "mv")
+    if a.ndim != 2 or b.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes {tuple(a.shape)} "
+                           f"and {tuple(b.shape)}")
+    _check_dtypes("mv", a, b)
+    if a.shape[1] != b.shape[0]:
+        raise _mismatch("mv", a, b, a.shape[1], b.shape[0])
+    return MatMul.apply(a, b)
+
+
+def dot(input, other):
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _operand(input, "dot"), _operand(other, "dot")
+    if a.ndim != 1 or b.ndim != 1 or a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"dot: expected two 1-D tensors of the same length, got shapes "
+                           f"{tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes("dot", a, b)
+    return MatMul.apply(a, b)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: out[i, j] = input[i] · vec2[j]."""
+    a, b = _operand(input, "outer"), _operand(vec2, "outer")
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} "
+                           f"and {tuple(b.shape)}")
+    _check_dtypes("outer", a, b)
+    return Outer.apply(a, b)
+
+
+def _matmul_op(self, other):
+    if not isinstance(other, (Tensor, np.ndarray)):
+        return NotImplemented
+    return matmul(self, other)
+
+
+def _rmatmul_op(self, other):
+    if not isinstance(other, np.ndarray):
+        return NotImplemented
+    return matmul(other, self)
+
+
+ger = outer
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum"]
+METHODS = {
+    "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer,
+    "__matmul__": _matmul_op, "__rmatmul__": _rmatmul_op,
+}

@@ -188,11 +188,9 @@ class Function:
             if record and _state[0]:
                 ctx._record(args, fargs, out, results)
             return results
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        result = Tensor(out)
+        result = Tensor(out if type(out) is np.ndarray else np.asarray(out))
         if record and _state[0]:
-            ctx._record(args, fargs, (out,), (result,))
+            ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
         return result
 
     def _apply_on_tensors(self, args):

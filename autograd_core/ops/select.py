@@ -1,3 +1,189 @@
-"""(being written)"""
-__all__ = []
-METHODS = {}
+"""Elementwise selection: ``where``, ``clamp``/``clip`` (and ``clamp_min``,
+``clamp_max``), ``maximum`` and ``minimum``, with numpy broadcasting.
+
+Each output element is one of the inputs' elements, so each gradient is the
+output gradient routed by a mask (a constant: the masks are piecewise
+constant, their derivative is 0), written as PyTorch does:
+
+    y = where(c, a, b)      ⇒  ā = where(c, ȳ, 0),   b̄ = where(c, 0, ȳ)
+    y = clamp(x, lo, hi)    ⇒  x̄ = ȳ·[lo ≤ x ≤ hi]   (inclusive bounds)
+                               lō = ȳ·[x < lo and lo < hi]
+                               hī = ȳ·[x > hi or hi < lo]  (hi wins when lo > hi)
+    y = maximum(a, b)       ⇒  ā = ȳ·m,  b̄ = ȳ·(1-m) with m = 1 if a > b, ½ if a = b, 0 if a < b
+    y = minimum(a, b)       ⇒  the same with a < b
+
+(at a tie the gradient is split half and half; a nan gets the whole gradient
+on both sides, as in PyTorch). The engine sums each gradient back to its
+input's shape.
+"""
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor
+from ._util import as_tensor, float_result
+from .unary import tensor_arg
+
+
+def _shape(a):
+    return tuple(np.shape(a))
+
+
+class Where(Op):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        try:
+            out = np.where(cond, a, b)
+        except ValueError:
+            raise RuntimeError(f"where: the shapes of condition {_shape(cond)}, input {_shape(a)} "
+                               f"and other {_shape(b)} cannot be broadcast together") from None
+        ctx.save_for_backward(cond)
+        return float_result(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        (c,) = ctx.saved_tensors
+        return (None,
+                where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
+                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
+
+
+def where(condition, input, other):
+    """Elements of ``input`` where ``condition`` is true, of ``other`` elsewhere
+    (``condition`` a bool tensor or array; ``input``/``other`` tensors or numbers)."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor(np.asarray(condition))
+    if condition.data.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.data.dtype}")
+    return Where.apply(condition, input, other)
+
+
+def _tensor_where(self, condition, y):
+    """``x.where(condition, y)`` is ``where(condition, x, y)``."""
+    return where(condition, self, y)
+
+
+class Clamp(Op):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        try:
+            out = np.clip(x, lo, hi)
+        except ValueError:
+            raise RuntimeError(f"clamp: the shapes of input {_shape(x)}, min {_shape(lo)} and max "
+                               f"{_shape(hi)} cannot be broadcast together") from None
+        ctx.save_for_backward(x, lo, hi)
+        return float_result(out, x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = ctx.saved_tensors
+        x = x.data
+        lo = lo.data if isinstance(lo, Tensor) else lo
+        hi = hi.data if isinstance(hi, Tensor) else hi
+        gx = glo = ghi = None
+        if ctx.needs_input_grad[0]:
+            if lo is None:
+                mask = x <= hi
+            elif hi is None:
+                mask = x >= lo
+            else:
+                mask = (x >= lo) & (x <= hi)
+            gx = g * Tensor(mask)
+        if ctx.needs_input_grad[1]:
+            mask = x < lo
+            if hi is not None:
+                mask = mask & (lo < hi)
+            glo = g * Tensor(mask)
+        if ctx.needs_input_grad[2]:
+            mask = x > hi
+            if lo is not None:
+                mask = mask | (hi < lo)
+            ghi = g * Tensor(mask)
+        return gx, glo, ghi
+
+
+def clamp(input, min=None, max=None):
+    """Clamp ``input`` into [min, max] (numbers or tensors; either may be None).
+    The gradient passes where min ≤ x ≤ max; if min > max every element is max."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(tensor_arg(input, "clamp"), min, max)
+
+
+def clamp_min(input, min):
+    """``clamp(input, min=min)``."""
+    return clamp(input, min, None)
+
+
+def clamp_max(input, max):
+    """``clamp(input, max=max)``."""
+    return clamp(input, None, max)
+
+
+clip = clamp
+
+
+def _tie_mask(a, b, dtype, lose):
+    """1 where a wins, ½ at a tie, 0 where a loses (``lose(a, b)`` is true)."""
+    m = np.asarray(np.logical_not(lose(a, b)), dtype=dtype)
+    m[np.equal(a, b)] = 0.5
+    return m
+
+
+class _Extremum(Op):
+    _ufunc = None
+    _lose = None
+    _name = ""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        cls = type(ctx)
+        try:
+            out = cls._ufunc(a, b)
+        except ValueError:
+            raise RuntimeError(f"{cls._name}: the shapes {_shape(a)} and {_shape(b)} cannot be "
+                               f"broadcast together") from None
+        ctx.save_for_backward(a, b)
+        return float_result(out, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        lose = type(ctx)._lose
+        a, b = ctx.saved_tensors
+        a, b = a.data, b.data
+        dt = g.dtype
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g * Tensor(_tie_mask(a, b, dt, lose))
+        if ctx.needs_input_grad[1]:
+            gb = g * Tensor(_tie_mask(b, a, dt, lose))
+        return ga, gb
+
+
+class Maximum(_Extremum):
+    _ufunc = np.maximum
+    _lose = np.less
+    _name = "maximum"
+
+
+class Minimum(_Extremum):
+    _ufunc = np.minimum
+    _lose = np.greater
+    _name = "minimum"
+
+
+def maximum(input, other):
+    """Elementwise maximum (nan if either is nan); a tie splits the gradient in half."""
+    input = as_tensor(input)
+    return Maximum.apply(input, as_tensor(other, like=input))
+
+
+def minimum(input, other):
+    """Elementwise minimum (nan if either is nan); a tie splits the gradient in half."""
+    input = as_tensor(input)
+    return Minimum.apply(input, as_tensor(other, like=input))
+
+
+__all__ = ["where", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum"]
+METHODS = {"where": _tensor_where, "clamp": clamp, "clip": clip, "clamp_min": clamp_min,
+           "clamp_max": clamp_max, "maximum": maximum, "minimum": minimum}

@@ -1,3 +1,235 @@
-"""(being written)"""
-__all__ = []
-METHODS = {}
+"""Elementwise math functions of one tensor: exponentials and logarithms,
+roots, powers and ``abs`` (trigonometric and hyperbolic functions,
+``sigmoid`` and ``erf`` are in ``trig``).
+
+Integer and bool inputs give float32 results (as PyTorch), except ``abs``
+and ``square``, which keep integer dtypes (as PyTorch); float dtypes are
+kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
+
+    exp:   y          log:   1/x           log2:  1/(x ln 2)    log10: 1/(x ln 10)
+    log1p: 1/(1+x)    expm1: y + 1         sqrt:  1/(2y)        rsqrt: -y³/2
+    abs:   sign(x)  (so abs'(0) = 0)       square: 2x           reciprocal: -y²
+
+Every rule is written with tensor ops on the saved input or output, so it
+can be differentiated again (``create_graph=True``); ``sign(x)`` in the rule
+of ``abs`` is a constant (its derivative is 0 almost everywhere).
+Forwards that save their output return it as an ndarray (a ufunc gives a
+numpy scalar for a 0-d input) so that backward finds it as the output.
+"""
+import math
+
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor
+from ._util import floating
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+class Exp(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.exp(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+class Expm1(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.expm1(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1)
+
+
+class Log(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Log2(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log2(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * _LN2)
+
+
+class Log10(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log10(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x * _LN10)
+
+
+class Log1p(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log1p(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (x + 1)
+
+
+class Sqrt(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.sqrt(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g / (y * 2)
+
+
+class Rsqrt(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(1 / np.sqrt(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y * y * y) * -0.5
+
+
+class Abs(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * Tensor(np.sign(x.data))
+
+
+class Square(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.square(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x * 2)
+
+
+class Reciprocal(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(1 / floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return -g * (y * y)
+
+
+def tensor_arg(input, op):
+    """``input`` if it is a Tensor; otherwise the TypeError PyTorch raises."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return input
+
+
+def exp(input):
+    """eˣ, elementwise."""
+    return Exp.apply(tensor_arg(input, "exp"))
+
+
+def expm1(input):
+    """eˣ - 1, accurate for small x."""
+    return Expm1.apply(tensor_arg(input, "expm1"))
+
+
+def log(input):
+    """Natural logarithm (nan for x < 0, -inf at 0)."""
+    return Log.apply(tensor_arg(input, "log"))
+
+
+def log2(input):
+    """Base-2 logarithm."""
+    return Log2.apply(tensor_arg(input, "log2"))
+
+
+def log10(input):
+    """Base-10 logarithm."""
+    return Log10.apply(tensor_arg(input, "log10"))
+
+
+def log1p(input):
+    """ln(1 + x), accurate for small x."""
+    return Log1p.apply(tensor_arg(input, "log1p"))
+
+
+def sqrt(input):
+    """Square root."""
+    return Sqrt.apply(tensor_arg(input, "sqrt"))
+
+
+def rsqrt(input):
+    """1 / sqrt(x)."""
+    return Rsqrt.apply(tensor_arg(input, "rsqrt"))
+
+
+def abs(input):
+    """|x|; its gradient is sign(x), 0 at x = 0."""
+    return Abs.apply(tensor_arg(input, "abs"))
+
+
+def square(input):
+    """x², keeping integer dtypes."""
+    return Square.apply(tensor_arg(input, "square"))
+
+
+def reciprocal(input):
+    """1 / x."""
+    return Reciprocal.apply(tensor_arg(input, "reciprocal"))
+
+
+absolute = abs
+
+__all__ = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "absolute",
+           "square", "reciprocal"]
+METHODS = {name: globals()[name] for name in __all__}
+METHODS["__abs__"] = abs

@@ -1,0 +1,168 @@
+"""Trigonometric and hyperbolic functions and the S-shaped ``sigmoid`` and
+``erf``, elementwise.
+
+Integer and bool inputs give float32 results (as PyTorch); float dtypes are
+kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
+
+    sin:  cos x      cos:  -sin x      tan:     1 + y²
+    tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)
+
+written with tensor ops, so they differentiate again to any order.
+``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
+result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
+is a numba ufunc over ``math.erf``, compiled (and cached on disk) on first
+use; float16 goes through float32.
+"""
+import math
+
+import numpy as np
+
+from ..function import Op
+from ._util import floating
+from .unary import exp, tensor_arg
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+class Sin(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * cos(x)
+
+
+class Cos(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(floating(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * sin(x)
+
+
+class Tan(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.tan(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y * y + 1)
+
+
+class Tanh(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.tanh(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+def sigmoid_array(x):
+    """1 / (1 + e⁻ˣ) of a numpy array, in four passes without temporaries.
+    Where e⁻ˣ overflows to inf the result is its limit 0 (without a warning)."""
+    x = floating(x)
+    t = np.negative(x, out=np.empty(x.shape, x.dtype))
+    with np.errstate(over="ignore"):
+        np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
+
+
+class Sigmoid(Op):
+    @staticmethod
+    def forward(ctx, x):
+        out = sigmoid_array(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (y * (1 - y))
+
+
+_ERF = []
+
+
+def _erf_ufunc():
+    """The numba ufunc ``erf`` (float32 and float64), built on first use."""
+    if not _ERF:
+        from numba import vectorize
+
+        @vectorize(["float32(float32)", "float64(float64)"], cache=True)
+        def _erf(v):
+            return math.erf(v)
+
+        _ERF.append(_erf)
+    return _ERF[0]
+
+
+def erf_array(x):
+    """erf of a numpy array (float32 or float64 result; other floats go through float32)."""
+    x = floating(x)
+    if x.dtype == np.float32 or x.dtype == np.float64:
+        return np.asarray(_erf_ufunc()(x))
+    return np.asarray(_erf_ufunc()(x.astype(np.float32))).astype(x.dtype)
+
+
+class Erf(Op):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * exp(-(x * x)) * _TWO_OVER_SQRT_PI
+
+
+def sin(input):
+    """Sine (radians)."""
+    return Sin.apply(tensor_arg(input, "sin"))
+
+
+def cos(input):
+    """Cosine (radians)."""
+    return Cos.apply(tensor_arg(input, "cos"))
+
+
+def tan(input):
+    """Tangent (radians)."""
+    return Tan.apply(tensor_arg(input, "tan"))
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return Tanh.apply(tensor_arg(input, "tanh"))
+
+
+def sigmoid(input):
+    """The logistic function 1 / (1 + e⁻ˣ), stable for large |x|."""
+    return Sigmoid.apply(tensor_arg(input, "sigmoid"))
+
+
+def erf(input):
+    """The error function 2/√π ∫₀ˣ e^(-t²) dt."""
+    return Erf.apply(tensor_arg(input, "erf"))
+
+
+__all__ = ["sin", "cos", "tan", "tanh", "sigmoid", "erf"]
+METHODS = {name: globals()[name] for name in __all__}

@@ -57,7 +57,7 @@ class Function:
     """
 
     _arrays = False  # True for built-in ops: forward works on numpy arrays
-    _is_view = False  # True when the output shares memory with input 0
+    _is_view = False  # True when the outputs share memory with input 0 (a Tensor)
 
     _edges = ()
     _to_save = ()
@@ -185,10 +185,15 @@ class Function:
             raise ValueError(f"{cls.__name__}: {e}") from None
         if type(out) is tuple:
             results = tuple(_wrap_output(o) for o in out)
+            if ctx._is_view:
+                for t in results:
+                    t._vc = args[0]._vc
             if record and _state[0]:
                 ctx._record(args, fargs, out, results)
             return results
         result = Tensor(out if type(out) is np.ndarray else np.asarray(out))
+        if ctx._is_view:  # the output shares memory, so it shares the version counter
+            result._vc = args[0]._vc
         if record and _state[0]:
             ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
         return result
@@ -227,8 +232,6 @@ class Function:
             t.requires_grad = True
             t.grad_fn = self
             t._out_nr = nr
-        if self._is_view and isinstance(args[0], Tensor):
-            results[0]._vc = args[0]._vc
         if len(results) > 1:
             self._out_meta = [(t.data.shape, t.data.dtype) for t in results]
         if self._to_save:

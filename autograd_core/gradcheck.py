@@ -30,16 +30,16 @@ def _outputs(fn, inputs):
 def _numerical(fn, inputs, x, eps, out_index):
     """Jacobian of output ``out_index`` w.r.t. ``x`` by central differences:
     (out.size, x.size). Grad mode stays on: gradgradcheck's ``fn`` differentiates."""
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    data = x.data  # perturbed in place, element by element (any memory layout)
     size = _outputs(fn, inputs)[out_index].data.size
-    jac = np.zeros((size, flat.size))
-    for j in range(flat.size):
-        old = flat[j]
-        flat[j] = old + eps
+    jac = np.zeros((size, data.size))
+    for j, idx in enumerate(np.ndindex(data.shape)):
+        old = data[idx]
+        data[idx] = old + eps
         plus = _outputs(fn, inputs)[out_index].data.astype(np.float64).reshape(-1)
-        flat[j] = old - eps
+        data[idx] = old - eps
         minus = _outputs(fn, inputs)[out_index].data.astype(np.float64).reshape(-1)
-        flat[j] = old
+        data[idx] = old
         jac[:, j] = (plus - minus) / (2 * eps)
     return jac
 

@@ -1,3 +1,288 @@
-"""(being written)"""
-__all__ = []
-METHODS = {}
+"""Indexing: ``x[index]`` (ints, slices with steps, None, Ellipsis, integer
+and bool tensors/arrays/lists, and tuples mixing them, with numpy's rules),
+``narrow``, ``index_select``, ``gather``, ``scatter_add``, ``masked_fill``
+and ``masked_select``.
+
+Reading elements is linear; its adjoint writes the gradient back where the
+elements came from, into zeros, adding up elements read more than once:
+
+    y = x[idx]            ⇒  x̄ = scatter(ȳ, idx) = zeros(x.shape); x̄[idx] += ȳ  (np.add.at;
+                             long rows picked by one integer array: sorted, runs summed)
+    y = scatter(g, idx)   ⇒  ḡ = ȳ[idx]            (so the pair differentiates forever)
+    y = scatter_add(x, d, i, s)  ⇒  x̄ = ȳ,  s̄ = gather(ȳ, d, i)
+    y = masked_fill(x, m, v)     ⇒  x̄ = ȳ where ¬m (else 0),  v̄ = Σ ȳ where m
+
+``narrow``, ``index_select`` and ``gather`` are ``x[idx]`` with an index
+built for them. Basic indexing (ints, slices, None, Ellipsis) returns a view
+sharing memory and version counter with ``x``; the others return copies.
+"""
+import operator
+
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor, as_array
+from ._util import normalize_dim
+
+_BASIC, _MASK, _INTS = 0, 1, 2  # index kinds: a view; a copy; a copy that may repeat elements
+
+
+def _array_index(i, pos):
+    if isinstance(i, Tensor):
+        i = i.data
+    elif isinstance(i, (list, tuple)):
+        i = np.empty(0, np.intp) if len(i) == 0 else as_array(i)
+    if i.dtype.kind not in "iub":
+        raise IndexError(f"tensors used as indices must be integer or bool tensors; got dtype "
+                         f"{i.dtype} at position {pos} of the index")
+    return i
+
+
+def to_numpy_index(index):
+    """``index`` as a tuple numpy understands (tensors become arrays, 0-d
+    integer arrays ints) and its kind: basic (a view), bool masks only, or
+    with integer arrays (elements may repeat)."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    kind = _BASIC
+    for pos, i in enumerate(items):
+        if isinstance(i, (Tensor, np.ndarray, list, tuple)):
+            i = _array_index(i, pos)
+            if i.dtype.kind == "b":
+                kind = max(kind, _MASK)
+            elif i.ndim == 0:
+                i = int(i)
+            else:
+                kind = _INTS
+        elif i is None or i is Ellipsis or isinstance(i, slice):
+            pass
+        elif isinstance(i, (bool, np.bool_)):
+            kind = max(kind, _MASK)
+        else:
+            try:
+                i = operator.index(i)
+            except TypeError:
+                raise IndexError(f"only integers, slices, None, Ellipsis and integer or bool "
+                                 f"tensors are valid indices; got {type(i).__name__} at "
+                                 f"position {pos} of the index") from None
+        out.append(i)
+    if kind == _BASIC and not any(i is Ellipsis for i in out):
+        out.append(Ellipsis)  # x[0, 1, ...] is a 0-d view where x[0, 1] would be a scalar copy
+    return tuple(out), kind
+
+
+class GetItem(Op):
+    @staticmethod
+    def forward(ctx, x, index, kind):
+        ctx.shape, ctx.index, ctx.kind = x.shape, index, kind
+        ctx._is_view = kind == _BASIC
+        try:
+            return x[index]
+        except IndexError as e:
+            raise IndexError(f"{type(ctx).__name__.lower()}: {e} (input shape {list(x.shape)})") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexScatter.apply(g, ctx.shape, ctx.index, ctx.kind), None, None
+
+
+class Narrow(GetItem):
+    pass
+
+
+class IndexSelect(GetItem):
+    pass
+
+
+class Gather(GetItem):
+    pass
+
+
+class IndexScatter(Op):
+    """zeros(shape) with ``out[index] += g``: the adjoint of ``GetItem``."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index, kind):
+        ctx.index, ctx.kind = index, kind
+        out = np.zeros(shape, g.dtype)
+        first = index[0] if index else None
+        if kind == _INTS and isinstance(first, np.ndarray) and g.size >= 8 * first.size and all(
+                i is Ellipsis or (isinstance(i, slice) and i == slice(None)) for i in index[1:]):
+            _add_rows(out, index[0].reshape(-1), g)
+        elif kind == _INTS:
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return GetItem.apply(g, ctx.index, ctx.kind), None, None, None
+
+
+def _add_rows(out, rows, g):
+    """``out[rows] += g`` with repeated rows adding up, by sorting the rows and
+    summing runs (``np.add.at`` is slow when rows are long)."""
+    if not rows.size:
+        return
+    rows = np.where(rows < 0, rows + out.shape[0], rows)
+    order = np.argsort(rows, kind="stable")
+    rows = rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    out[rows[starts]] = np.add.reduceat(g.reshape((-1,) + out.shape[1:])[order], starts, axis=0)
+
+
+def getitem(self, index):
+    """``x[index]`` with numpy's indexing rules; the gradient adds up repeats."""
+    index, kind = to_numpy_index(index)
+    return GetItem.apply(self, index, kind)
+
+
+def narrow(input, dim, start, length):
+    """The view of ``length`` elements of dim ``dim`` from ``start`` (may be negative)."""
+    d = normalize_dim(dim, input.ndim, "narrow")
+    n = input.shape[d]
+    start, length = operator.index(start), operator.index(length)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start ({start}) is out of range for dim {d} of size {n} "
+                         f"(input shape {list(input.shape)})")
+    start %= max(n, 1)
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
+                           f"dim {d} (input shape {list(input.shape)})")
+    return Narrow.apply(input, (slice(None),) * d + (slice(start, start + length), Ellipsis), _BASIC)
+
+
+def _int_index(index, op, size, dim):
+    """An integer index array, checked to be within [0, size)."""
+    idx = _array_index(index, 0) if not isinstance(index, np.ndarray) else index
+    if idx.dtype.kind not in "iu":
+        raise IndexError(f"{op}: the index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"{op}: index {bad} is out of bounds for dim {dim} with size {size}")
+    return idx
+
+
+def index_select(input, dim, index):
+    """The slices ``index`` (a 1-d integer tensor) of dim ``dim``; repeats allowed."""
+    d = normalize_dim(dim, input.ndim, "index_select")
+    idx = _int_index(index, "index_select", input.shape[d] if input.ndim else 1, d)
+    if idx.ndim > 1:
+        raise IndexError(f"index_select: the index must be 1-d, got shape {list(idx.shape)}")
+    return IndexSelect.apply(input, (slice(None),) * d + (idx.reshape(-1),), _INTS)
+
+
+def _along(index, dim):
+    """The full index ``t`` with ``x[t][i, j, k] = x[i, index[i, j, k], k]`` (dim = 1)."""
+    nd = index.ndim
+    return tuple(index if d == dim else np.arange(n).reshape((n,) + (1,) * (nd - 1 - d))
+                 for d, n in enumerate(index.shape))
+
+
+def _check_along(op, input, dim, index, src=None):
+    d = normalize_dim(dim, input.ndim, op)
+    idx = _int_index(index, op, input.shape[d] if input.ndim else 1, d)
+    if idx.ndim != input.ndim or any(
+            i > n for k, (i, n) in enumerate(zip(idx.shape, input.shape)) if k != d) or (
+            src is not None and (src.ndim != idx.ndim or any(
+                i > n for i, n in zip(idx.shape, src.shape)))):
+        extra = "" if src is None else f" and src of shape {list(src.shape)}"
+        raise RuntimeError(f"{op}: index of shape {list(idx.shape)} must have the dims of the input "
+                           f"of shape {list(input.shape)}{extra} and be no larger than them "
+                           f"(except in dim {d} of the input)")
+    return d, idx
+
+
+def gather(input, dim, index):
+    """``out[i][j][k] = input[i][index[i][j][k]][k]`` (dim = 1); out has index's shape."""
+    d, idx = _check_along("gather", input, dim, index)
+    return Gather.apply(input, _along(idx, d), _INTS)
+
+
+class ScatterAdd(Op):
+    @staticmethod
+    def forward(ctx, x, index, shape, src):
+        ctx.index, ctx.src_shape = index, src.shape
+        out = x.copy()
+        np.add.at(out, index, src[tuple(slice(0, n) for n in shape)] if src.shape != shape else src)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gs = None
+        if ctx.needs_input_grad[3]:
+            gs = GetItem.apply(g, ctx.index, _INTS)
+            if gs.shape != ctx.src_shape:
+                from .join import ConstantPad
+
+                widths = tuple((0, n - i) for i, n in zip(gs.shape, ctx.src_shape))
+                gs = ConstantPad.apply(gs, widths, 0)
+        return g, None, None, gs
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of ``input`` with ``out[i][index[i][j][k]][k] += src[i][j][k]`` (dim = 1)."""
+    d, idx = _check_along("scatter_add", input, dim, index, src)
+    return ScatterAdd.apply(input, _along(idx, d), idx.shape, src)
+
+
+class MaskedFill(Op):
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.mask = mask
+        return np.where(mask, value, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        mask = ctx.mask
+        gx = MaskedFill.apply(g, mask, 0) if ctx.needs_input_grad[0] else None
+        gv = MaskedFill.apply(g, ~mask, 0) if ctx.needs_input_grad[2] else None
+        return gx, None, gv  # the engine sums gv to value's shape
+
+
+def _mask(mask, op, shape):
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"{op}: the mask must be a bool tensor, got dtype {m.dtype}")
+    if m.shape == shape:
+        return m, shape
+    try:
+        bshape = np.broadcast_shapes(m.shape, shape)
+    except ValueError:
+        bshape = None
+    return m, bshape
+
+
+def masked_fill(input, mask, value):
+    """A copy of ``input`` with ``value`` (a number or a 0-d tensor) where
+    ``mask`` (bool, broadcast to input's shape) is True."""
+    m, bshape = _mask(mask, "masked_fill", input.shape)
+    if bshape != tuple(input.shape):
+        raise RuntimeError(f"masked_fill: the mask of shape {list(m.shape)} cannot be broadcast to "
+                           f"the input's shape {list(input.shape)}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor of "
+                           f"shape {list(value.shape)}")
+    return MaskedFill.apply(input, m, value)
+
+
+def masked_select(input, mask):
+    """The 1-d tensor of the elements of ``input`` where ``mask`` is True
+    (both broadcast to a common shape)."""
+    m, bshape = _mask(mask, "masked_select", input.shape)
+    if bshape is None:
+        raise RuntimeError(f"masked_select: the mask of shape {list(m.shape)} and the input of "
+                           f"shape {list(input.shape)} cannot be broadcast together")
+    if bshape != tuple(input.shape):
+        from .broadcast import broadcast_to
+
+        input = broadcast_to(input, bshape)
+    return GetItem.apply(input, (np.broadcast_to(m, bshape),), _MASK)
+
+
+__all__ = ["narrow", "index_select", "gather", "scatter_add", "masked_fill", "masked_select"]
+METHODS = {
+    "__getitem__": getitem, "narrow": narrow, "index_select": index_select, "gather": gather,
+    "scatter_add": scatter_add, "masked_fill": masked_fill, "masked_select": masked_select,
+}

@@ -238,3 +238,19 @@ def test_shape_mismatch_names_op_and_shapes():
         ag.ones(2) + ag.ones(3)
     with pytest.raises(ValueError, match=r"Mul:.*\(2, ?2\).*\(3,\)"):
         ag.ones(2, 2, requires_grad=True) * ag.ones(3)
+
+
+def test_views_share_version_counter_even_without_recording():
+    base = ag.ones(2, 3)
+    v = base.transpose(0, 1)
+    pieces = ag.split(base, 1, dim=0)
+    v.add_(1)
+    pieces[1].mul_(2)
+    assert base._version == v._version == pieces[1]._version == 2
+
+
+def test_gradcheck_on_non_contiguous_leaf():
+    a = np.asfortranarray(np.random.default_rng(0).standard_normal((3, 2)))
+    x = ag.tensor(a, requires_grad=True)
+    x.data = a  # keep the Fortran layout
+    assert ag.gradcheck(lambda t: t * t, (x,))

@@ -1,0 +1,125 @@
+"""Normalised exponentials: ``softmax``, ``log_softmax`` and ``logsumexp``.
+
+All three shift by the maximum m of each group first, so huge logits never
+overflow and tiny ones never underflow to log 0:
+
+    logsumexp(x) = m + log Σ exp(x - m)
+    softmax(x)   = exp(x - m) / Σ exp(x - m)
+    log_softmax  = (x - m) - log Σ exp(x - m)
+
+(a group whose maximum is ±inf uses m = 0, so logsumexp gives ±inf.) With
+s = softmax(x) and sums over the softmax dim (kept as size 1):
+
+    y = logsumexp(x)    ⇒  x̄ = ȳ · exp(x - y)  (= ȳ s)
+    y = softmax(x)      ⇒  x̄ = y ⊙ (ȳ - Σ ȳ ⊙ y)
+    y = log_softmax(x)  ⇒  x̄ = ȳ - exp(y) Σ ȳ
+
+Integer inputs are computed in float32; float dtypes are kept.
+"""
+import numpy as np
+
+from ..function import Op
+from ._util import floating
+from .reduce import Sum, cast, check_tensor, group_size, keep_grad, one_dim, reduce_axes, reduced_shape
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        x = floating(x)
+        if x.ndim == 0:
+            out = np.asarray(np.exp(x - x))
+        elif x.size == 0:
+            out = x.copy()
+        else:
+            out = x - np.max(x, axis=axes, keepdims=True)
+            np.exp(out, out=out)
+            out /= np.sum(out, axis=axes, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - Sum.apply(g * y, ctx.axes, True)), None
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        x = floating(x)
+        if x.ndim == 0:
+            out = np.asarray(x - x)
+        elif x.size == 0:
+            out = x.copy()
+        else:
+            out = x - np.max(x, axis=axes, keepdims=True)
+            out -= np.log(np.sum(np.exp(out), axis=axes, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import exp
+
+        (y,) = ctx.saved_tensors
+        return g - exp(y) * Sum.apply(g, ctx.axes, True), None
+
+
+class LogSumExp(Op):
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        x = floating(x)
+        if not group_size(x.shape, axes):  # log of an empty sum
+            out = np.full(reduced_shape(x.shape, axes, keepdim), -np.inf, x.dtype)
+        else:
+            m = np.max(x, axis=axes, keepdims=True)
+            finite = np.isfinite(m)
+            if finite.all():
+                out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+            else:  # a group of -inf gives log 0 = -inf; a +inf gives +inf
+                m = np.where(finite, m, np.zeros((), x.dtype))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+            out = np.asarray(out if keepdim else out.reshape(reduced_shape(x.shape, axes, False)))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import exp
+
+        x, out = ctx.saved_tensors
+        k = (ctx.shape, ctx.axes, ctx.keepdim)
+        return keep_grad(g, *k) * exp(x - keep_grad(out, *k)), None, None
+
+
+def _axes(input, dim, op):
+    return (one_dim(dim, input.ndim, op),) if input.ndim else ()
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / Σ exp(x) along ``dim``, computed without overflow."""
+    check_tensor(input, "softmax")
+    input = cast(input, dtype)
+    return Softmax.apply(input, _axes(input, dim, "softmax"))
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
+    check_tensor(input, "log_softmax")
+    input = cast(input, dtype)
+    return LogSoftmax.apply(input, _axes(input, dim, "log_softmax"))
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(x) over ``dim`` (an int or a tuple), computed without overflow."""
+    check_tensor(input, "logsumexp")
+    return LogSumExp.apply(input, reduce_axes(input.ndim, dim, "logsumexp"), bool(keepdim))
+
+
+__all__ = ["softmax", "log_softmax", "logsumexp"]
+METHODS = {"softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp}

@@ -9,7 +9,7 @@ from tqdm import tqdm
 import autograd_core as ag
 
 
-def main(steps=2000, lr=0.1, seed=0):
+def main(steps=2000, lr=0.02, seed=0):
     ag.manual_seed(seed)
     x = ag.linspace(-math.pi, math.pi, 256).reshape(-1, 1)
     y = ag.sin(x)

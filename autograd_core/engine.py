@@ -94,28 +94,39 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
     ready = [n for n in buffers if deps.get(n, 0) == 0]
     wanted = {id(t.grad_fn): (t._out_nr, k) for k, t in only.items() if t.grad_fn} if only else {}
     found = {}
+    anomaly = _state[1]
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
             results = None  # stays None when nothing flows: the node just releases its children
-            if grads is not None and grads.count(None) < len(grads):
+            if grads is not None and (grads[0] is not None if len(grads) == 1
+                                      else any(g is not None for g in grads)):
                 if node._hooks or node._retained or node._out_meta:
                     grads = _before_backward(node, grads, create_graph)
                 if wanted and id(node) in wanted:
                     nr, key = wanted[id(node)]
                     if grads[nr] is not None:
                         found[key] = grads[nr]
-                results = _call_backward(node, grads, retain_graph)
+                results = node.backward(node, *grads)
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(node._edges):
+                    raise RuntimeError(f"function {node.name()} returned {len(results)} gradients; "
+                                       f"expected {len(node._edges)} (one per input of forward)")
+                if not retain_graph:
+                    node._saved = None
+                    node._freed = True
+                if anomaly:
+                    _check_finite(node, results)
             for i, edge in enumerate(node._edges):
                 if edge is None:
                     continue
-                child, nr = edge
+                child, nr, shape, dtype = edge
                 g = None if results is None else results[i]
                 if g is not None:
-                    meta = node._in_meta[i]
-                    if type(g) is not Tensor or g.data.shape != meta[0] or g.data.dtype != meta[1]:
-                        g = _fit(node, g, meta)
+                    if type(g) is not Tensor or g.data.shape != shape or g.data.dtype != dtype:
+                        g = _fit(node, g, shape, dtype)
                     if nr < 0:
                         _add_leaf(leaves, child, g)
                         continue
@@ -149,19 +160,20 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
 
 def _count_dependencies(starts):
     """For every node reachable from ``starts``, the number of edges into it."""
-    deps = {}
+    deps = dict.fromkeys(starts, 0)
     stack = list(starts)
-    seen = set(map(id, starts))
     while stack:
         node = stack.pop()
         for edge in node._edges:
             if edge is None or edge[1] < 0:
                 continue
             child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
-            if id(child) not in seen:
-                seen.add(id(child))
+            c = deps.get(child)
+            if c is None:
+                deps[child] = 1
                 stack.append(child)
+            else:
+                deps[child] = c + 1
     return deps
 
 
@@ -201,33 +213,22 @@ def _before_backward(node, grads, create_graph):
     return grads
 
 
-def _call_backward(node, grads, retain_graph):
-    results = node.backward(node, *grads)
-    if not isinstance(results, tuple):
-        results = (results,)
-    if len(results) != len(node._edges):
-        raise RuntimeError(f"function {node.name()} returned {len(results)} gradients; "
-                           f"expected {len(node._edges)} (one per input of forward)")
-    if not retain_graph:
-        node._saved = None
-        node._freed = True
-    if _state[1]:
-        for i, g in enumerate(results):
-            if g is not None and not np.all(np.isfinite(_data(g))):
-                raise RuntimeError(f"Function '{node.name()}' returned nan or inf values in its "
-                                   f"{i}th output.\nThe forward op was created at:\n{node._trace or ''}")
-    return results
+def _check_finite(node, results):
+    """Anomaly mode: a NaN or Inf gradient names the op and where it was made."""
+    for i, g in enumerate(results):
+        if g is not None and not np.all(np.isfinite(_data(g))):
+            raise RuntimeError(f"Function '{node.name()}' returned nan or inf values in its "
+                               f"{i}th output.\nThe forward op was created at:\n{node._trace or ''}")
 
 
 def _data(g):
     return g.data if isinstance(g, Tensor) else np.asarray(g)
 
 
-def _fit(node, g, meta):
+def _fit(node, g, shape, dtype):
     """Sum a gradient back to its input's shape and cast it to its dtype."""
     if not isinstance(g, Tensor):
         g = Tensor(np.asarray(g))
-    shape, dtype = meta
     if g.data.shape != shape:
         from .ops.broadcast import sum_to_shape
 

@@ -144,7 +144,7 @@ class Function:
             elif e[1] < 0:
                 out.append((AccumulateGrad(e[0]), 0))
             else:
-                out.append(e)
+                out.append((e[0], e[1]))
         return tuple(out)
 
     def register_hook(self, fn):
@@ -211,20 +211,23 @@ class Function:
         return results[0] if single else results
 
     def _record(self, args, fargs, outs, results):
-        """Connect this node to its inputs and outputs and keep what backward needs."""
+        """Connect this node to its inputs and outputs and keep what backward
+        needs. An edge is ``(node, output_nr, shape, dtype)`` of the input
+        (``(leaf, -1, shape, dtype)`` for a leaf), or None for an input that
+        needs no gradient."""
         edges = []
-        meta = []
+        needs = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
+                d = a.data
                 g = a.grad_fn
-                edges.append((g, a._out_nr) if g is not None else (a, -1))
-                meta.append((a.data.shape, a.data.dtype))
+                edges.append((g, a._out_nr, d.shape, d.dtype) if g is not None else (a, -1, d.shape, d.dtype))
+                needs.append(True)
             else:
                 edges.append(None)
-                meta.append(None)
+                needs.append(False)
         self._edges = edges
-        self._in_meta = meta
-        self.needs_input_grad = tuple([e is not None for e in edges])
+        self.needs_input_grad = tuple(needs)
         non_diff = self._non_diff
         for nr, t in enumerate(results):
             if t.data.dtype.kind != "f" or (non_diff and any(outs[nr] is n for n in non_diff)):
@@ -235,21 +238,23 @@ class Function:
         if len(results) > 1:
             self._out_meta = [(t.data.shape, t.data.dtype) for t in results]
         if self._to_save:
-            self._saved = [self._pack(x, args, fargs, outs, results) for x in self._to_save]
+            self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
             self._to_save = ()
         if _state[1]:
             self._trace = "".join(traceback.format_stack()[:-3])
 
-    @staticmethod
-    def _pack(x, args, fargs, outs, results):
-        """Find a saved item among the inputs (kind 0) or outputs (kind 1)."""
-        for a, fa in zip(args, fargs):
-            if x is fa and isinstance(a, Tensor):
-                return (0, a, a._vc, a._vc[0])
-        for nr, (o, t) in enumerate(zip(outs, results)):
-            if x is o:
-                return (1, (t.data, nr), t._vc, t._vc[0])
-        return (2, x, None, None)
+
+def _pack(x, args, fargs, outs, results):
+    """A saved item as ``(kind, object, version counter, version)``: an input
+    tensor (kind 0), an output (kind 1) or a constant (kind 2)."""
+    for a, fa in zip(args, fargs):
+        if x is fa and isinstance(a, Tensor):
+            return (0, a, a._vc, a._vc[0])
+    for nr, o in enumerate(outs):
+        if x is o:
+            t = results[nr]
+            return (1, (t.data, nr), t._vc, t._vc[0])
+    return (2, x, None, None)
 
 
 class Op(Function):

@@ -17,12 +17,13 @@ def as_tensor(x, like=None):
     return Tensor(x)
 
 
+_F64 = np.dtype(np.float64)
+
+
 def float_result(out, *inputs):
     """Cast a float64 result to float32 unless an input was float64: numpy
     promotes ints (and int / int) to float64, PyTorch to float32."""
-    if out.dtype == np.float64 and not any(
-        getattr(a, "dtype", None) == np.float64 for a in inputs
-    ):
+    if out.dtype is _F64 and not any(getattr(a, "dtype", None) is _F64 for a in inputs):
         return out.astype(DEFAULT_FLOAT)
     return out
 

@@ -7,7 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import ops
+from . import forward, ops
 from .creation import (
     arange,
     as_tensor,

@@ -68,6 +68,7 @@ class Function:
     _non_diff = None
     _out_meta = None
     _trace = None
+    _in_jvp = False
     materialize_grads = True
 
     # -- the ctx interface ---------------------------------------------------
@@ -96,11 +97,11 @@ class Function:
                     f"{vc[0]}; expected version {version}."
                 )
             if kind == 0:  # an input tensor, still connected to its graph
-                out.append(obj)
+                out.append(_primal(obj) if self._in_jvp and obj._tangent is not None else obj)
             elif kind == 1:  # an output of this node: reconnect it to this node
                 data, nr = obj
                 t = Tensor(data)
-                if _state[0]:
+                if _state[0] and self._edges:  # only a recorded node is part of a graph
                     t.requires_grad = True
                     t.grad_fn = self
                     t._out_nr = nr
@@ -170,11 +171,14 @@ class Function:
             return ctx._apply_on_tensors(args)
         fargs = []
         record = False
+        dual = False
         for a in args:
             if isinstance(a, Tensor):
                 fargs.append(a.data)
                 if a.requires_grad:
                     record = True
+                if a._tangent is not None:
+                    dual = True
             elif isinstance(a, np.generic):  # numpy scalars act as Python scalars
                 fargs.append(a.item())
             else:
@@ -190,12 +194,16 @@ class Function:
                     t._vc = args[0]._vc
             if record and _state[0]:
                 ctx._record(args, fargs, out, results)
+            if dual:
+                ctx._push_tangents(args, fargs, out, results)
             return results
         result = Tensor(out if type(out) is np.ndarray else np.asarray(out))
         if ctx._is_view:  # the output shares memory, so it shares the version counter
             result._vc = args[0]._vc
         if record and _state[0]:
             ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
+        if dual:
+            ctx._push_tangents(args, fargs, (out,), (result,))
         return result
 
     def _apply_on_tensors(self, args):
@@ -208,7 +216,45 @@ class Function:
         results = tuple(_wrap_output(o) for o in outs)
         if _state[0] and any(self.needs_input_grad):
             self._record(args, args, outs, results)
+        if any(isinstance(a, Tensor) and a._tangent is not None for a in args):
+            self._push_tangents(args, args, outs, results)
         return results[0] if single else results
+
+    def _push_tangents(self, args, fargs, outs, results):
+        """Forward mode: give the outputs the tangent ``jvp(ctx, *input tangents)``.
+        Tensor inputs without a tangent count as zero; ``jvp`` runs without
+        recording a graph and sees its saved tensors without their tangents."""
+        if self._to_save:  # not recorded: the saved items are packed here for jvp
+            self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
+            self._to_save = ()
+        tangents = []
+        for a in args:
+            if not isinstance(a, Tensor):
+                tangents.append(None)
+            elif a._tangent is not None:
+                tangents.append(a._tangent)
+            else:
+                tangents.append(Tensor(np.zeros(a.data.shape, a.data.dtype)))
+        self._in_jvp = True
+        try:
+            with no_grad():
+                out = self.jvp(self, *tangents)
+        finally:
+            self._in_jvp = False
+        outs_t = out if isinstance(out, tuple) else (out,)
+        if len(outs_t) != len(results):
+            raise RuntimeError(f"{self.name()}.jvp returned {len(outs_t)} tangents for "
+                               f"{len(results)} outputs")
+        for t, tan in zip(results, outs_t):
+            if tan is None or t.data.dtype.kind != "f":
+                continue
+            if not isinstance(tan, Tensor):
+                tan = Tensor(np.asarray(tan))
+            if tan.data.shape != t.data.shape:
+                tan = Tensor(np.broadcast_to(tan.data, t.data.shape))
+            if tan.data.dtype != t.data.dtype:
+                tan = Tensor(tan.data.astype(t.data.dtype))
+            t._tangent = tan
 
     def _record(self, args, fargs, outs, results):
         """Connect this node to its inputs and outputs and keep what backward
@@ -255,6 +301,13 @@ def _pack(x, args, fargs, outs, results):
             t = results[nr]
             return (1, (t.data, nr), t._vc, t._vc[0])
     return (2, x, None, None)
+
+
+def _primal(t):
+    """``t`` without its tangent: an alias sharing data, graph node and version."""
+    p = Tensor(t.data)
+    p.requires_grad, p.grad_fn, p._out_nr, p._vc = t.requires_grad, t.grad_fn, t._out_nr, t._vc
+    return p
 
 
 class Op(Function):

@@ -59,7 +59,7 @@ class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
-                 "_retains", "name", "__weakref__")
+                 "_retains", "name", "_tangent", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -74,6 +74,7 @@ class Tensor:
         self._hooks = None
         self._retains = False
         self.name = name
+        self._tangent = None  # forward mode: the tangent this tensor carries (see forward.py)
         if requires_grad and data.dtype.kind != "f":
             raise RuntimeError(f"only floating point tensors can require gradients, got {data.dtype}")
 
@@ -317,6 +318,8 @@ class Tensor:
             self.requires_grad = True
             self.grad_fn = res.grad_fn
             self._out_nr = res._out_nr
+        if res._tangent is not None or self._tangent is not None:
+            self._tangent = res._tangent
         return self
 
 

@@ -21,6 +21,10 @@ class Add(Op):
     def backward(ctx, g):
         return g, g
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return _sum_tangents(ta, tb)
+
 
 class AddScaled(Op):
     """a + alpha·b (``add(a, b, alpha=...)``)."""
@@ -56,6 +60,11 @@ class Mul(Op):
         a, b = ctx.saved_tensors
         return (g * b if ctx.needs_input_grad[0] else None,
                 g * a if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return _sum_tangents(None if ta is None else ta * b, None if tb is None else a * tb)
 
 
 class Div(Op):
@@ -101,6 +110,15 @@ class Pow(Op):
             # d(aᵇ)/db = aᵇ ln a, taken as 0 where a <= 0 (its limit at a = 0 for b > 0)
             gb = g * where(a > 0, out * log(where(a > 0, a, 1.0)), 0.0)
         return ga, gb
+
+
+def _sum_tangents(*tangents):
+    """The sum of the tangents that are not None (None when all are)."""
+    out = None
+    for t in tangents:
+        if t is not None:
+            out = t if out is None else out + t
+    return out
 
 
 def add(input, other, alpha=1):

@@ -161,7 +161,7 @@ class Function:
 
     @staticmethod
     def jvp(ctx, *tangents):
-        raise NotImplementedError(f"{ctx.name()} has no jvp rule (forward mode)")
+        raise NotImplementedError(f"{type(ctx).__name__} has no jvp rule (forward mode)")
 
     # -- running -------------------------------------------------------------
     @classmethod

@@ -7,7 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import forward, ops
+from . import forward, functional, ops
 from .creation import (
     arange,
     as_tensor,
@@ -64,5 +64,6 @@ from .grad_mode import (
 from .gradcheck import gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403
 from .tensor import Tensor
+from .trace import trace
 
 ops.install_methods(Tensor)

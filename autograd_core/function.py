@@ -69,6 +69,7 @@ class Function:
     _out_meta = None
     _trace = None
     _in_jvp = False
+    _out_tangents = None
     materialize_grads = True
 
     # -- the ctx interface ---------------------------------------------------
@@ -105,6 +106,8 @@ class Function:
                     t.requires_grad = True
                     t.grad_fn = self
                     t._out_nr = nr
+                if self._out_tangents is not None and not self._in_jvp:
+                    t._tangent = self._out_tangents[nr]
                 out.append(t)
             else:  # a constant computed in forward
                 out.append(Tensor(obj) if isinstance(obj, np.ndarray) else obj)
@@ -255,6 +258,8 @@ class Function:
             if tan.data.dtype != t.data.dtype:
                 tan = Tensor(tan.data.astype(t.data.dtype))
             t._tangent = tan
+        # a saved output unpacked in backward must carry its tangent (forward-over-reverse)
+        self._out_tangents = [t._tangent for t in results]
 
     def _record(self, args, fargs, outs, results):
         """Connect this node to its inputs and outputs and keep what backward

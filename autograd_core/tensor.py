@@ -309,6 +309,10 @@ class Tensor:
 
             with no_grad():
                 res = fn(self, *args)
+        if res._tangent is not None and self.data.base is not None:
+            raise RuntimeError("in-place operation with forward-mode tangents on a tensor that shares "
+                               "memory with another (a view) is not supported: its base's tangent "
+                               "would not follow; use an out-of-place op")
         if res.data.shape != self.data.shape:
             raise RuntimeError(f"output with shape {self.data.shape} doesn't match the broadcast "
                                f"shape {res.data.shape} in an in-place operation")

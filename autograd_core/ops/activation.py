@@ -14,6 +14,8 @@ With y the output, σ the logistic function, Φ/φ the standard normal cdf/pdf:
                      x̄ = ȳ·(½(1 + tanh u) + ½x(1 - tanh²u)·√(2/π)(1 + 3·0.044715x²))
     silu(x)        = x·σ(x)                      x̄ = ȳ·σ(x)(1 + x(1 - σ(x)))
 
+Forward mode uses the same slopes, ẏ = dy/dx · ẋ (each op computes its
+slope in one helper shared by ``backward`` and ``jvp``).
 The piecewise masks are constants (their derivative is 0); everything else
 in the rules is written with tensor ops, so they differentiate again.
 Forward and backward avoid ``numpy.where`` on data-dependent masks (a branch
@@ -50,6 +52,11 @@ class ReLU(Op):
         (y,) = ctx.saved_tensors
         return g * Tensor(y.data > 0)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * Tensor(y.data > 0)
+
 
 class LeakyReLU(Op):
     @staticmethod
@@ -61,10 +68,18 @@ class LeakyReLU(Op):
         return (np.maximum if slope <= 1 else np.minimum)(x, x * slope)
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         s = ctx.slope
-        return g * Tensor((x.data > 0).astype(x.dtype) * (1 - s) + s), None
+        return Tensor((x.data > 0).astype(x.dtype) * (1 - s) + s)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * LeakyReLU._slope(ctx), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return t * LeakyReLU._slope(ctx)
 
 
 class ELU(Op):
@@ -79,12 +94,20 @@ class ELU(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         pos = x.data > 0
         neg = np.logical_not(pos).astype(x.dtype) * ctx.alpha
         # dy/dx = [x > 0] + α·e^min(x, 0)·[x <= 0], finite for every x
-        return g * (exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)), None
+        return exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ELU._slope(ctx), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return t * ELU._slope(ctx)
 
 
 class Softplus(Op):
@@ -108,14 +131,22 @@ class Softplus(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         bx = x * ctx.beta if ctx.beta != 1 else x
         above = bx.data > ctx.threshold
         s = sigmoid(bx)
         if not above.any():
-            return g * s, None, None
-        return g * (s * Tensor(np.logical_not(above)) + Tensor(above)), None, None
+            return s
+        return s * Tensor(np.logical_not(above)) + Tensor(above)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * Softplus._slope(ctx), None, None
+
+    @staticmethod
+    def jvp(ctx, t, _beta, _threshold):
+        return t * Softplus._slope(ctx)
 
 
 class GELU(Op):
@@ -126,11 +157,19 @@ class GELU(Op):
         return x * (1 + erf_array(x * _SQRT1_2)) * 0.5
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         cdf = (erf(x * _SQRT1_2) + 1) * 0.5
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
-        return g * (cdf + x * pdf)
+        return cdf + x * pdf
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * GELU._slope(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * GELU._slope(ctx)
 
 
 class GELUTanh(Op):
@@ -141,12 +180,19 @@ class GELUTanh(Op):
         return x * (1 + np.tanh((x + x * x * x * _C) * _K)) * 0.5
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         x2 = x * x
         t = tanh((x + x2 * x * _C) * _K)
-        d = (t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * _C) + 1) * (0.5 * _K)
-        return g * d
+        return (t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * _C) + 1) * (0.5 * _K)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * GELUTanh._slope(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * GELUTanh._slope(ctx)
 
 
 class SiLU(Op):
@@ -157,10 +203,18 @@ class SiLU(Op):
         return x * sigmoid_array(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def _slope(ctx):
         (x,) = ctx.saved_tensors
         s = sigmoid(x)
-        return g * (s * (1 + x * (1 - s)))
+        return s * (1 + x * (1 - s))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * SiLU._slope(ctx)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * SiLU._slope(ctx)
 
 
 def relu(input):

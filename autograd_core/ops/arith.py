@@ -5,10 +5,21 @@ are written for same-shape operands:
 
     d(a+b) = da + db      d(a-b) = da - db      d(ab) = b da + a db
     d(a/b) = da/b - a db/b²                     d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
+
+Backward reads them with d· = ȳ (ā = ȳ·∂y/∂a, b̄ = ȳ·∂y/∂b); forward mode
+reads them with d· = the tangents (ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ), e.g. ẏ = ȧ + α ḃ
+for a + α b and ẏ = -ȧ for -a. The tangent of an operand that is a number
+is zero, and so is that of an integer tensor (it is skipped). ∂(aᵇ)/∂b =
+aᵇ ln a is taken as 0 where a <= 0 (its limit at a = 0 for b > 0), and
+ln a is computed in the output's dtype (an integer or Python-number base
+does not round it to float32).
 """
+import math
+
 import numpy as np
 
 from ..function import Op
+from ..tensor import Tensor
 from ._util import float_result
 
 
@@ -23,7 +34,7 @@ class Add(Op):
 
     @staticmethod
     def jvp(ctx, ta, tb):
-        return _sum_tangents(ta, tb)
+        return _sum_tangents(_float(ta), _float(tb))
 
 
 class AddScaled(Op):
@@ -38,6 +49,11 @@ class AddScaled(Op):
     def backward(ctx, g):
         return g, g * ctx.alpha, None
 
+    @staticmethod
+    def jvp(ctx, ta, tb, _):
+        tb = _float(tb)
+        return _sum_tangents(_float(ta), None if tb is None else tb * ctx.alpha)
+
 
 class Sub(Op):
     @staticmethod
@@ -47,6 +63,11 @@ class Sub(Op):
     @staticmethod
     def backward(ctx, g):
         return g, -g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        tb = _float(tb)
+        return _sum_tangents(_float(ta), None if tb is None else -tb)
 
 
 class Mul(Op):
@@ -64,6 +85,7 @@ class Mul(Op):
     @staticmethod
     def jvp(ctx, ta, tb):
         a, b = ctx.saved_tensors
+        ta, tb = _float(ta), _float(tb)
         return _sum_tangents(None if ta is None else ta * b, None if tb is None else a * tb)
 
 
@@ -80,6 +102,13 @@ class Div(Op):
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        ta, tb = _float(ta), _float(tb)
+        return _sum_tangents(None if ta is None else ta / b,
+                             None if tb is None else -tb * a / (b * b))
+
 
 class Neg(Op):
     @staticmethod
@@ -89,6 +118,10 @@ class Neg(Op):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t
 
 
 class Pow(Op):
@@ -102,14 +135,36 @@ class Pow(Op):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         ga = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            from .select import where
-            from .unary import log
-
-            # d(aᵇ)/db = aᵇ ln a, taken as 0 where a <= 0 (its limit at a = 0 for b > 0)
-            gb = g * where(a > 0, out * log(where(a > 0, a, 1.0)), 0.0)
+        gb = g * _out_log_base(a, out) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b, out = ctx.saved_tensors
+        ta, tb = _float(ta), _float(tb)
+        return _sum_tangents(None if ta is None else ta * b * a ** (b - 1),
+                             None if tb is None else tb * _out_log_base(a, out))
+
+
+def _out_log_base(a, out):
+    """d(aᵇ)/db = aᵇ ln a, taken as 0 where a <= 0 (its limit at a = 0 for
+    b > 0), with ln a in the dtype of ``out`` = aᵇ (``a`` a Tensor or a number)."""
+    if not isinstance(a, Tensor):
+        if a > 0:
+            return out * math.log(a)
+        return Tensor(np.zeros(out.shape, out.dtype))
+    from .select import where
+    from .unary import log
+
+    if a.dtype != out.dtype:
+        a = a.to(out.dtype)
+    pos = a > 0
+    return where(pos, out * log(where(pos, a, 1.0)), 0.0)
+
+
+def _float(t):
+    """A tangent, or None when it is absent or belongs to an integer/bool input."""
+    return t if t is not None and t.data.dtype.kind == "f" else None
 
 
 def _sum_tangents(*tangents):

@@ -1,8 +1,10 @@
 """Broadcasting as ops: ``broadcast_to``/``expand`` and its adjoint
 ``sum_to_shape``, which the engine uses to undo broadcasting in one place.
 
-    y = broadcast_to(x, S)   ⇒   x̄ = sum_to_shape(ȳ, x.shape)
-    y = sum_to_shape(x, s)   ⇒   x̄ = broadcast_to(ȳ, x.shape)
+    y = broadcast_to(x, S)   ⇒   x̄ = sum_to_shape(ȳ, x.shape),   ẏ = broadcast_to(ẋ, S)
+    y = sum_to_shape(x, s)   ⇒   x̄ = broadcast_to(ȳ, x.shape),   ẏ = sum_to_shape(ẋ, s)
+
+(both are linear, so the tangent goes through the op itself).
 """
 import numpy as np
 
@@ -26,7 +28,7 @@ def _reduced_axes(shape, target):
 class SumToShape(Op):
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape, ctx.out_shape = x.shape, shape
         axes = _reduced_axes(x.shape, shape)
         return np.sum(x, axis=axes).reshape(shape) if axes else x.reshape(shape)
 
@@ -34,13 +36,17 @@ class SumToShape(Op):
     def backward(ctx, g):
         return broadcast_to(g, ctx.shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _):
+        return sum_to_shape(t, ctx.out_shape)
+
 
 class BroadcastTo(Op):
     _is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape, ctx.out_shape = x.shape, shape
         try:
             return np.broadcast_to(x, shape)
         except ValueError:
@@ -50,6 +56,10 @@ class BroadcastTo(Op):
     @staticmethod
     def backward(ctx, g):
         return sum_to_shape(g, ctx.shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return broadcast_to(t, ctx.out_shape)
 
 
 def sum_to_shape(x, shape):

@@ -13,7 +13,8 @@ an ndarray. ``==`` returns a tensor, as in PyTorch.
 
 ``sign`` is the one differentiable op here, since its float result takes part
 in products: its derivative is zero (d sign(x)/dx = 0 for x ≠ 0, taken as 0 at
-0), so ``x.sign() * x`` still backpropagates through ``x``.
+0), so ``x.sign() * x`` still backpropagates through ``x``; in forward mode
+its tangent is zero (ẏ = 0).
 """
 import builtins
 
@@ -213,6 +214,10 @@ class Sign(Op):
     @staticmethod
     def backward(ctx, g):
         return Tensor(np.zeros(g.shape, g.dtype))
+
+    @staticmethod
+    def jvp(ctx, t):
+        return Tensor(np.zeros(t.shape, t.dtype))
 
 
 def sign(input):

@@ -1,7 +1,10 @@
 """Copies and dtype casts: ``clone`` and ``to(dtype)``.
 
-    y = clone(x)       ⇒ x̄ = ȳ
-    y = x.to(dtype)    ⇒ x̄ = ȳ cast back to x's dtype (float → int casts cut the graph)
+    y = clone(x)       ⇒ x̄ = ȳ,                          ẏ = clone(ẋ)
+    y = x.to(dtype)    ⇒ x̄ = ȳ cast back to x's dtype,   ẏ = ẋ cast to dtype
+
+Casts to an integer or bool dtype cut the graph (no gradient, no tangent);
+an integer input has no tangent, so an int → float cast starts with none.
 """
 import numpy as np
 
@@ -17,16 +20,27 @@ class Clone(Op):
     def backward(ctx, g):
         return g
 
+    @staticmethod
+    def jvp(ctx, t):
+        return clone(t)
+
 
 class ToDtype(Op):
     @staticmethod
     def forward(ctx, x, dtype):
-        ctx.dtype = x.dtype
-        return x.astype(dtype)
+        out = x.astype(dtype)
+        ctx.dtype, ctx.to = x.dtype, out.dtype
+        return out
 
     @staticmethod
     def backward(ctx, g):
         return (ToDtype.apply(g, ctx.dtype) if ctx.dtype.kind == "f" else None), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        if ctx.dtype.kind != "f" or ctx.to.kind != "f":
+            return None
+        return ToDtype.apply(t, ctx.to)
 
 
 def clone(input):

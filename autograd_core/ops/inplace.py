@@ -7,6 +7,11 @@ detects a saved tensor that changed. On a leaf that requires grad they raise
 outside ``no_grad``, as in PyTorch. ``x[idx] = v`` is the op ``index_put``:
 
     y = index_put(x, idx, v)  ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
+                                 ẏ = index_put(ẋ, idx, v̇)
+
+In forward mode the tensor takes the tangent of the result, so after
+``y.mul_(2)`` the tangent of ``y`` is doubled and after ``y[idx] = v`` it
+holds v's tangent at idx (zero for a number or an integer tensor).
 """
 
 from ..creation import default_generator
@@ -33,6 +38,12 @@ class IndexPut(Op):
             gv = g[ctx.index]
         return gx, gv, None
 
+    @staticmethod
+    def jvp(ctx, tx, tv, _):
+        if tv is None or tv.data.dtype.kind != "f":
+            tv = 0.0
+        return index_put(tx, ctx.index, tv)
+
 
 def _unwrap_index(index):
     if isinstance(index, Tensor):
@@ -49,7 +60,8 @@ def index_put(input, index, value):
 
 def setitem(self, index, value):
     tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
-    if not tracked:  # the fast path: numpy assignment
+    dual = self._tangent is not None or (isinstance(value, Tensor) and value._tangent is not None)
+    if not tracked and not dual:  # the fast path: numpy assignment
         self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
         self._vc[0] += 1
         return

@@ -14,7 +14,13 @@ constant, their derivative is 0), written as PyTorch does:
 
 (at a tie the gradient is split half and half; a nan gets the whole gradient
 on both sides, as in PyTorch). The engine sums each gradient back to its
-input's shape.
+input's shape. Forward mode routes the tangents by the same masks:
+
+    where:    ẏ = where(c, ȧ, ḃ)
+    clamp:    ẏ = ẋ·[lo ≤ x ≤ hi] + lȯ·[x < lo and lo < hi] + hi̇·[x > hi or hi < lo]
+    maximum:  ẏ = ȧ·m + ḃ·m'   (m' the mask of b against a: ẏ = (ȧ + ḃ)/2 at a tie)
+
+A number (or an integer tensor) has no tangent: it counts as zero.
 """
 import numpy as np
 
@@ -26,6 +32,11 @@ from .unary import tensor_arg
 
 def _shape(a):
     return tuple(np.shape(a))
+
+
+def _float(t):
+    """A tangent, or None when it is absent or belongs to an integer/bool input."""
+    return t if t is not None and t.data.dtype.kind == "f" else None
 
 
 class Where(Op):
@@ -45,6 +56,14 @@ class Where(Op):
         return (None,
                 where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
                 where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
+
+    @staticmethod
+    def jvp(ctx, _, ta, tb):
+        ta, tb = _float(ta), _float(tb)
+        if ta is None and tb is None:
+            return None
+        (c,) = ctx.saved_tensors
+        return where(c, 0.0 if ta is None else ta, 0.0 if tb is None else tb)
 
 
 def where(condition, input, other):
@@ -75,31 +94,42 @@ class Clamp(Op):
         return float_result(out, x, lo, hi)
 
     @staticmethod
-    def backward(ctx, g):
+    def _mask(ctx, i):
+        """Where the output is input ``i`` (0: x, 1: min, 2: max), as a bool Tensor."""
         x, lo, hi = ctx.saved_tensors
         x = x.data
         lo = lo.data if isinstance(lo, Tensor) else lo
         hi = hi.data if isinstance(hi, Tensor) else hi
-        gx = glo = ghi = None
-        if ctx.needs_input_grad[0]:
+        if i == 0:
             if lo is None:
                 mask = x <= hi
             elif hi is None:
                 mask = x >= lo
             else:
                 mask = (x >= lo) & (x <= hi)
-            gx = g * Tensor(mask)
-        if ctx.needs_input_grad[1]:
+        elif i == 1:
             mask = x < lo
             if hi is not None:
                 mask = mask & (lo < hi)
-            glo = g * Tensor(mask)
-        if ctx.needs_input_grad[2]:
+        else:
             mask = x > hi
             if lo is not None:
                 mask = mask | (hi < lo)
-            ghi = g * Tensor(mask)
-        return gx, glo, ghi
+        return Tensor(mask)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g * Clamp._mask(ctx, i) if ctx.needs_input_grad[i] else None for i in range(3))
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        out = None
+        for i, t in enumerate(tangents):
+            t = _float(t)
+            if t is not None:
+                t = t * Clamp._mask(ctx, i)
+                out = t if out is None else out + t
+        return out
 
 
 def clamp(input, min=None, max=None):
@@ -158,6 +188,18 @@ class _Extremum(Op):
         if ctx.needs_input_grad[1]:
             gb = g * Tensor(_tie_mask(b, a, dt, lose))
         return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        lose = type(ctx)._lose
+        a, b = ctx.saved_tensors
+        a, b = a.data, b.data
+        out = None
+        for t, m in ((_float(ta), (a, b)), (_float(tb), (b, a))):
+            if t is not None:
+                t = t * Tensor(_tie_mask(*m, t.dtype, lose))
+                out = t if out is None else out + t
+        return out
 
 
 class Maximum(_Extremum):

@@ -7,7 +7,8 @@ kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
     sin:  cos x      cos:  -sin x      tan:     1 + y²
     tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)
 
-written with tensor ops, so they differentiate again to any order.
+written with tensor ops, so they differentiate again to any order; forward
+mode uses the same derivatives, ẏ = dy/dx · ẋ.
 ``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
 result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
 is a numba ufunc over ``math.erf``, compiled (and cached on disk) on first
@@ -35,6 +36,11 @@ class Sin(Op):
         (x,) = ctx.saved_tensors
         return g * cos(x)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t * cos(x)
+
 
 class Cos(Op):
     @staticmethod
@@ -46,6 +52,11 @@ class Cos(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return -g * sin(x)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return -t * sin(x)
 
 
 class Tan(Op):
@@ -60,6 +71,11 @@ class Tan(Op):
         (y,) = ctx.saved_tensors
         return g * (y * y + 1)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (y * y + 1)
+
 
 class Tanh(Op):
     @staticmethod
@@ -72,6 +88,11 @@ class Tanh(Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * (1 - y * y)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (1 - y * y)
 
 
 def sigmoid_array(x):
@@ -96,6 +117,11 @@ class Sigmoid(Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return g * (y * (1 - y))
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (y * (1 - y))
 
 
 _ERF = []
@@ -132,6 +158,11 @@ class Erf(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * exp(-(x * x)) * _TWO_OVER_SQRT_PI
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t * exp(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
 def sin(input):

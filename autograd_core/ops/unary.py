@@ -10,6 +10,7 @@ kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
     log1p: 1/(1+x)    expm1: y + 1         sqrt:  1/(2y)        rsqrt: -y³/2
     abs:   sign(x)  (so abs'(0) = 0)       square: 2x           reciprocal: -y²
 
+Forward mode uses the same derivatives: ẏ = dy/dx · ẋ.
 Every rule is written with tensor ops on the saved input or output, so it
 can be differentiated again (``create_graph=True``); ``sign(x)`` in the rule
 of ``abs`` is a constant (its derivative is 0 almost everywhere).
@@ -40,6 +41,11 @@ class Exp(Op):
         (y,) = ctx.saved_tensors
         return g * y
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * y
+
 
 class Expm1(Op):
     @staticmethod
@@ -53,6 +59,11 @@ class Expm1(Op):
         (y,) = ctx.saved_tensors
         return g * (y + 1)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (y + 1)
+
 
 class Log(Op):
     @staticmethod
@@ -64,6 +75,11 @@ class Log(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / x
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t / x
 
 
 class Log2(Op):
@@ -77,6 +93,11 @@ class Log2(Op):
         (x,) = ctx.saved_tensors
         return g / (x * _LN2)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t / (x * _LN2)
+
 
 class Log10(Op):
     @staticmethod
@@ -89,6 +110,11 @@ class Log10(Op):
         (x,) = ctx.saved_tensors
         return g / (x * _LN10)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t / (x * _LN10)
+
 
 class Log1p(Op):
     @staticmethod
@@ -100,6 +126,11 @@ class Log1p(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / (x + 1)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t / (x + 1)
 
 
 class Sqrt(Op):
@@ -114,6 +145,11 @@ class Sqrt(Op):
         (y,) = ctx.saved_tensors
         return g / (y * 2)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t / (y * 2)
+
 
 class Rsqrt(Op):
     @staticmethod
@@ -127,6 +163,11 @@ class Rsqrt(Op):
         (y,) = ctx.saved_tensors
         return g * (y * y * y) * -0.5
 
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return t * (y * y * y) * -0.5
+
 
 class Abs(Op):
     @staticmethod
@@ -138,6 +179,11 @@ class Abs(Op):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * Tensor(np.sign(x.data))
+
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t * Tensor(np.sign(x.data))
 
 
 class Square(Op):
@@ -151,6 +197,11 @@ class Square(Op):
         (x,) = ctx.saved_tensors
         return g * (x * 2)
 
+    @staticmethod
+    def jvp(ctx, t):
+        (x,) = ctx.saved_tensors
+        return t * (x * 2)
+
 
 class Reciprocal(Op):
     @staticmethod
@@ -163,6 +214,11 @@ class Reciprocal(Op):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         return -g * (y * y)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (y,) = ctx.saved_tensors
+        return -t * (y * y)
 
 
 def tensor_arg(input, op):

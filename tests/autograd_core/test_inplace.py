@@ -106,3 +106,12 @@ def test_fill_on_non_leaf_cuts_gradient_to_zero():
     (a * x).backward(ag.ones(2))
     assert a.tolist() == [3.0, 3.0]
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_inplace_with_tangent_on_a_view_raises():
+    x = ag.forward.dual(ag.ones(3, dtype=ag.float64), ag.ones(3, dtype=ag.float64))
+    y = x * 1
+    with pytest.raises(RuntimeError, match="view"):
+        y[1:].mul_(10)
+    y.mul_(10)  # not a view: fine
+    assert ag.forward.unpack_dual(y)[1].tolist() == [10.0, 10.0, 10.0]

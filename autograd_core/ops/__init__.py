@@ -17,6 +17,7 @@ from . import (
     reduce_sort,
     select,
     shape,
+    shape_tile,
     trig,
     unary,
 )
@@ -34,6 +35,7 @@ from .reduce_softmax import *  # noqa: F401,F403
 from .reduce_sort import *  # noqa: F401,F403
 from .select import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .shape_tile import *  # noqa: F401,F403
 from .trig import *  # noqa: F401,F403
 from .unary import *  # noqa: F401,F403
 
@@ -42,6 +44,7 @@ FAMILIES = (arith, broadcast, convert, unary, activation, select, reduce, shape,
 FAMILIES += (join,)
 FAMILIES += (trig,)
 FAMILIES += (reduce_prod, reduce_softmax, reduce_sort)
+FAMILIES += (shape_tile,)
 
 
 def install_methods(cls):

@@ -17,6 +17,13 @@ with two adjustments so that it is a valid einsum:
   within operand k, as in 'ij->') is given by a constant operand of ones, so
   ȳ is broadcast back along it.
 
+Forward mode: the product is multilinear, so its tangent is the sum over
+the operands of the same einsum with that operand replaced by its tangent,
+
+    ẏ[out] = Σ_k  Σ_{labels not in out}  ẋ_k[spec_k] · Π_{j≠k} x_j[spec_j]
+
+(an operand whose tangent is all zeros, or a constant, is skipped).
+
 Labels are parsed once: ``...`` becomes explicit letters (right-aligned, as
 numpy broadcasts), so the backward einsum needs no ellipsis.
 
@@ -72,6 +79,19 @@ class Einsum(Op):
                 in_ops.append(ones)
             grads.append(_apply(in_specs, "".join(out_letters), in_ops))
         return (*grads, None)
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        ops = ctx.saved_tensors
+        terms = [_apply(ctx.specs, ctx.out, ops[:k] + (t,) + ops[k + 1:])
+                 for k, t in enumerate(tangents[:-1]) if t is not None and t.data.any()]
+        if not terms:
+            k = next(k for k, t in enumerate(tangents[:-1]) if t is not None)
+            return _apply(ctx.specs, ctx.out, ops[:k] + (tangents[k],) + ops[k + 1:])
+        out = terms[0]
+        for term in terms[1:]:
+            out = out + term
+        return out
 
 
 class EinsumView(Einsum):

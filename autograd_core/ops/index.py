@@ -12,6 +12,10 @@ elements came from, into zeros, adding up elements read more than once:
     y = scatter_add(x, d, i, s)  ⇒  x̄ = ȳ,  s̄ = gather(ȳ, d, i)
     y = masked_fill(x, m, v)     ⇒  x̄ = ȳ where ¬m (else 0),  v̄ = Σ ȳ where m
 
+Forward mode: reading, scattering and filling are linear in the tensors, so
+
+    ẏ = ẋ[idx]    ẏ = scatter(ġ, idx)    ẏ = scatter_add(ẋ, d, i, ṡ)    ẏ = where(m, v̇, ẋ)
+
 ``narrow``, ``index_select`` and ``gather`` are ``x[idx]`` with an index
 built for them. Basic indexing (ints, slices, None, Ellipsis) returns a view
 sharing memory and version counter with ``x``; the others return copies.
@@ -85,6 +89,10 @@ class GetItem(Op):
     def backward(ctx, g):
         return IndexScatter.apply(g, ctx.shape, ctx.index, ctx.kind), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return GetItem.apply(t, ctx.index, ctx.kind)
+
 
 class Narrow(GetItem):
     pass
@@ -103,7 +111,7 @@ class IndexScatter(Op):
 
     @staticmethod
     def forward(ctx, g, shape, index, kind):
-        ctx.index, ctx.kind = index, kind
+        ctx.shape, ctx.index, ctx.kind = shape, index, kind
         out = np.zeros(shape, g.dtype)
         first = index[0] if index else None
         if kind == _INTS and isinstance(first, np.ndarray) and g.size >= 8 * first.size and all(
@@ -118,6 +126,10 @@ class IndexScatter(Op):
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, ctx.index, ctx.kind), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return IndexScatter.apply(t, ctx.shape, ctx.index, ctx.kind)
 
 
 def _add_rows(out, rows, g):
@@ -203,7 +215,7 @@ def gather(input, dim, index):
 class ScatterAdd(Op):
     @staticmethod
     def forward(ctx, x, index, shape, src):
-        ctx.index, ctx.src_shape = index, src.shape
+        ctx.index, ctx.shape, ctx.src_shape = index, shape, src.shape
         out = x.copy()
         np.add.at(out, index, src[tuple(slice(0, n) for n in shape)] if src.shape != shape else src)
         return out
@@ -219,6 +231,10 @@ class ScatterAdd(Op):
                 widths = tuple((0, n - i) for i, n in zip(gs.shape, ctx.src_shape))
                 gs = ConstantPad.apply(gs, widths, 0)
         return g, None, None, gs
+
+    @staticmethod
+    def jvp(ctx, tx, _, __, ts):
+        return ScatterAdd.apply(tx, ctx.index, ctx.shape, ts)
 
 
 def scatter_add(input, dim, index, src):
@@ -239,6 +255,10 @@ class MaskedFill(Op):
         gx = MaskedFill.apply(g, mask, 0) if ctx.needs_input_grad[0] else None
         gv = MaskedFill.apply(g, ~mask, 0) if ctx.needs_input_grad[2] else None
         return gx, None, gv  # the engine sums gv to value's shape
+
+    @staticmethod
+    def jvp(ctx, tx, _, tv):
+        return MaskedFill.apply(tx, ctx.mask, 0 if tv is None else tv)
 
 
 def _mask(mask, op, shape):

@@ -12,6 +12,11 @@ this file and can be differentiated again:
                             input element it copies (reflected, edge or wrapped);
                             fold's backward is pad again
 
+All of them are linear, so the forward-mode tangent is the same op applied to
+the input tangents: ẏ = cat(ẋ₁..ẋₖ, d), (ẏ₁..ẏₖ) = split(ẋ, sizes, d),
+ẏ = pad(ẋ, p, 0) (the constant value has no tangent), ẏ = pad(ẋ, p, mode),
+and fold for fold.
+
 ``split``, ``chunk`` and ``unbind`` return views; an unused piece gets a zero
 gradient (the engine gives missing outputs of a multi-output op as zeros).
 """
@@ -41,18 +46,26 @@ class Cat(Op):
         pieces = Split.apply(g, ctx.sizes, ctx.dim)
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
+    @staticmethod
+    def jvp(ctx, _, *ts):
+        return Cat.apply(ctx.dim, *ts)
+
 
 class Split(Op):
     _is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
-        ctx.dim = dim
+        ctx.sizes, ctx.dim = sizes, dim
         return tuple(np.split(x, np.cumsum(sizes[:-1]), axis=dim))
 
     @staticmethod
     def backward(ctx, *grads):
         return Cat.apply(ctx.dim, *grads), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return Split.apply(t, ctx.sizes, ctx.dim)
 
 
 class Stack(Op):
@@ -66,6 +79,10 @@ class Stack(Op):
         pieces = Unbind.apply(g, ctx.dim)
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
+    @staticmethod
+    def jvp(ctx, _, *ts):
+        return Stack.apply(ctx.dim, *ts)
+
 
 class Unbind(Op):
     _is_view = True
@@ -78,6 +95,10 @@ class Unbind(Op):
     @staticmethod
     def backward(ctx, *grads):
         return Stack.apply(ctx.dim, *grads), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return Unbind.apply(t, ctx.dim)
 
 
 def _tensors(tensors, op):
@@ -175,6 +196,10 @@ class ConstantPad(Op):
     def backward(ctx, g):
         return ConstantPad.apply(g, tuple((-lo, -hi) for lo, hi in ctx.widths), 0), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return ConstantPad.apply(t, ctx.widths, 0)
+
 
 _NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -190,6 +215,10 @@ class ModePad(Op):
     @staticmethod
     def backward(ctx, g):
         return PadFold.apply(g, ctx.widths, ctx.mode), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return ModePad.apply(t, ctx.widths, ctx.mode)
 
 
 def _at(d, s):
@@ -225,6 +254,10 @@ class PadFold(Op):
     @staticmethod
     def backward(ctx, g):
         return ModePad.apply(g, ctx.widths, ctx.mode), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return PadFold.apply(t, ctx.widths, ctx.mode)
 
 
 def pad(input, pad, mode="constant", value=None):

@@ -12,6 +12,10 @@ The backward promotes a 1-D operand (and the matching dim of C̄) to a
 matrix, applies these rules, and drops the added dim again, so that the
 gradient of a vector is a vector; the engine then sums broadcast batch dims
 back to each operand's shape. ``outer(a, b) = a bᵀ`` has ā = C̄ b, b̄ = C̄ᵀ a.
+
+Forward mode (product rule): Ċ = Ȧ B + A Ḃ, with numpy's own 1-D and
+broadcasting rules (so no promotion is needed), and d(a bᵀ) = ȧ bᵀ + a ḃᵀ.
+A term whose tangent is all zeros (an operand without a tangent) is skipped.
 Products use ``numpy.matmul`` (BLAS).
 """
 import numpy as np
@@ -51,6 +55,11 @@ class MatMul(Op):
                 gb = _reshape(gb, gb.shape[:-1])
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return product_rule(MatMul, a, b, ta, tb)
+
 
 class Outer(Op):
     @staticmethod
@@ -65,6 +74,23 @@ class Outer(Op):
         gb = MatMul.apply(a, g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return product_rule(Outer, a, b, ta, tb)
+
+
+def product_rule(op, a, b, ta, tb):
+    """op(ȧ, b) + op(a, ḃ) for a bilinear ``op``, leaving out zero tangents
+    (the tangent of an input that has none is zeros)."""
+    out = None
+    if ta.data.any():
+        out = op.apply(ta, b)
+    if tb.data.any():
+        term = op.apply(a, tb)
+        out = term if out is None else out + term
+    return op.apply(ta, b) if out is None else out
+
 
 class _Reshape(Op):
     """A reshape for the backward rules above: x̄ = reshape(ȳ, x.shape)."""
@@ -73,12 +99,16 @@ class _Reshape(Op):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.shape = x.shape
+        ctx.shape, ctx.out_shape = x.shape, shape
         return x.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
         return _reshape(g, ctx.shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return _reshape(t, ctx.out_shape)
 
 
 class _SwapLast(Op):
@@ -93,6 +123,10 @@ class _SwapLast(Op):
     @staticmethod
     def backward(ctx, g):
         return _mT(g)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return _mT(t)
 
 
 def _reshape(x, shape):

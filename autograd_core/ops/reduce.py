@@ -15,6 +15,11 @@ and x̄ for the input gradient (ȳ broadcast over the reduced dims):
     y_i = Σ_{j≤i} x_j          ⇒  x̄_i = Σ_{j≥i} ȳ_j      (the reversed cumsum, ``ReverseCumsum``,
                                                          whose adjoint is ``cumsum`` again)
 
+Forward mode (ẋ the input tangent, sums over the reduced dims): sum, mean,
+cumsum and the reversed cumsum are linear, so ẏ is the op applied to ẋ, and
+
+    y = var(x)  ⇒  ẏ = 2 Σ (x - x̃) ẋ / (N - c)        y = std(x)  ⇒  ẏ = Σ (x - x̃) ẋ / ((N - c) y)
+
 The rules use the differentiable ops ``broadcast_to``, ``reshape`` and
 arithmetic, so they can be differentiated again. ``mean``, ``var`` and
 ``std`` want a floating input (as PyTorch); ``sum`` and ``cumsum`` of bool or
@@ -99,6 +104,10 @@ class Sum(Op):
     def backward(ctx, g):
         return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return Sum.apply(t, ctx.axes, ctx.keepdim)
+
 
 class Mean(Op):
     @staticmethod
@@ -112,6 +121,10 @@ class Mean(Op):
     def backward(ctx, g):
         scale = 1.0 / max(group_size(ctx.shape, ctx.axes), 1)
         return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * scale, ctx.shape), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return Mean.apply(t, ctx.axes, ctx.keepdim)
 
 
 def _var_forward(ctx, x, axes, correction, keepdim):
@@ -137,6 +150,12 @@ class Var(Op):
         centred = x - Mean.apply(x, ctx.axes, True)
         return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * scale * centred, None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        (x,) = ctx.saved_tensors
+        scale = 2.0 / ctx.denom if ctx.denom else math.inf
+        return Sum.apply((x - Mean.apply(x, ctx.axes, True)) * t, ctx.axes, ctx.keepdim) * scale
+
 
 class Std(Op):
     @staticmethod
@@ -152,6 +171,12 @@ class Std(Op):
         centred = x - Mean.apply(x, ctx.axes, True)
         return keep_grad(g, *k) / (keep_grad(out, *k) * ctx.denom) * centred, None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        x, out = ctx.saved_tensors
+        dot = Sum.apply((x - Mean.apply(x, ctx.axes, True)) * t, ctx.axes, ctx.keepdim)
+        return dot / (out * ctx.denom)
+
 
 class Cumsum(Op):
     @staticmethod
@@ -162,6 +187,10 @@ class Cumsum(Op):
     @staticmethod
     def backward(ctx, g):
         return ReverseCumsum.apply(g, ctx.axis), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return Cumsum.apply(t, ctx.axis)
 
 
 class ReverseCumsum(Op):
@@ -177,6 +206,10 @@ class ReverseCumsum(Op):
     @staticmethod
     def backward(ctx, g):
         return Cumsum.apply(g, ctx.axis), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return ReverseCumsum.apply(t, ctx.axis)
 
 
 def cast(input, dtype):

@@ -17,6 +17,14 @@ applied to the n×n matrix X with X_ij = x_j off the diagonal and 1 on it, so
 every order of derivative of ``prod`` is exact at zeros too. ``sign(x)`` and
 the masks are constants (their derivative is 0 almost everywhere); |x| is
 written x·sign(x).
+
+Forward mode: each output is a sum over its group, so ẏ = Σ w ⊙ ẋ with w the
+input gradient for ȳ = 1 (the rules above):
+
+    y = Π x        ⇒  ẏ = Σ_i ẋ_i Π_{j≠i} x_j     (``ProdOthers`` at zeros: exact)
+    E = ProdOthers ⇒  Ė_i = Σ_{k≠i} ẋ_k Π_{j∉{i,k}} x_j
+    y = ‖x‖_p      ⇒  ẏ = Σ sign(x) |x|ᵖ⁻¹ ẋ / yᵖ⁻¹  (p = 2: Σ x ẋ / y; ∞: the tie-shared
+                       sign(x) m / Σm; p = 0: ẏ = 0)
 """
 import math
 
@@ -24,7 +32,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .reduce import Sum, cast, check_float, check_tensor, group_size, keep_grad, reduce_axes
+from .reduce import Sum, cast, check_float, check_tensor, group_size, keep_grad, keep_shape, reduce_axes
 
 
 class Prod(Op):
@@ -42,6 +50,15 @@ class Prod(Op):
         if np.all(x.data):  # no zero: Π_{j≠i} x_j = y / x_i
             return keep_grad(g, *k) * keep_grad(out, *k) / x, None, None
         return keep_grad(g, *k) * prod_others(x, ctx.axes), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        x, out = ctx.saved_tensors
+        if np.all(x.data):  # as in backward: Π_{j≠i} x_j = y / x_i
+            others = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim) / x
+        else:
+            others = prod_others(x, ctx.axes)
+        return Sum.apply(t * others, ctx.axes, ctx.keepdim)
 
 
 class ProdOthers(Op):
@@ -61,13 +78,27 @@ class ProdOthers(Op):
         from .shape import reshape
 
         (x,) = ctx.saved_tensors
-        n = x.shape[-1]
-        eye = np.eye(n, dtype=x.dtype)
-        off = Tensor(1 - eye)
-        rows = reshape(x, x.shape[:-1] + (1, n)) * off + Tensor(eye)  # rows[i, j] = x_j, 1 at j = i
-        pair = ProdOthers.apply(rows)  # pair[i, k] = Π_{j∉{i,k}} x_j for k ≠ i
         # x̄_k = Σ_{i≠k} ḡ_i Π_{j∉{i,k}} x_j
-        return Sum.apply(reshape(g, g.shape + (1,)) * (pair * off), (x.ndim - 1,), False)
+        return Sum.apply(reshape(g, g.shape + (1,)) * _pairs(x), (x.ndim - 1,), False)
+
+    @staticmethod
+    def jvp(ctx, t):
+        from .shape import reshape
+
+        (x,) = ctx.saved_tensors
+        # Ė_i = Σ_{k≠i} Π_{j∉{i,k}} x_j ẋ_k
+        return Sum.apply(_pairs(x) * reshape(t, t.shape[:-1] + (1, t.shape[-1])), (x.ndim,), False)
+
+
+def _pairs(x):
+    """P[..., i, k] = Π_{j∉{i,k}} x_j for k ≠ i and 0 for k = i (x along the last dim)."""
+    from .shape import reshape
+
+    n = x.shape[-1]
+    eye = np.eye(n, dtype=x.dtype)
+    off = Tensor(1 - eye)
+    rows = reshape(x, x.shape[:-1] + (1, n)) * off + Tensor(eye)  # rows[i, j] = x_j, 1 at j = i
+    return ProdOthers.apply(rows) * off  # ProdOthers(rows)[i, k] = Π_{j∉{i,k}} x_j for k ≠ i
 
 
 def prod_others(x, axes):
@@ -109,31 +140,42 @@ class Norm(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        k = (ctx.shape, ctx.axes, ctx.keepdim)
-        p, xd, dt = ctx.p, x.data, x.data.dtype
-        gk = keep_grad(g, *k)
-        if p == 0:
-            return Tensor(np.zeros_like(xd)), None, None, None
-        sign = np.sign(xd)
-        if p == 1:
-            return gk * Tensor(sign), None, None, None
-        ok = keep_grad(out, *k)
-        if p in (math.inf, -math.inf):
-            m = (np.abs(xd) == ok.data).astype(dt)
-            with np.errstate(invalid="ignore"):
-                m /= np.sum(m, axis=ctx.axes, keepdims=True)
-            return gk * Tensor(sign * m), None, None, None
-        zero = ok.data == 0
-        if zero.any():  # ȳ / yᵖ⁻¹ taken as 0 where y = 0
-            gk = gk * Tensor((~zero).astype(dt))
-            ok = ok + Tensor(zero.astype(dt))
-        if p == 2:
-            return x * (gk / ok), None, None, None
-        s = Tensor(sign)
-        ax = x * s
-        if p < 1 and not np.all(xd):  # |x|ᵖ⁻¹ is infinite at 0 (times sign 0): use 0
-            ax = ax + Tensor((xd == 0).astype(dt))
-        return s * ax ** (p - 1.0) * (gk / ok ** (p - 1.0)), None, None, None
+        return _norm_grad(ctx, x, out, keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim)), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        x, out = ctx.saved_tensors
+        if ctx.p == 0:
+            return Tensor(np.zeros_like(out.data))
+        ones = Tensor(np.ones(keep_shape(ctx.shape, ctx.axes), x.data.dtype))
+        return Sum.apply(_norm_grad(ctx, x, out, ones) * t, ctx.axes, ctx.keepdim)
+
+
+def _norm_grad(ctx, x, out, gk):
+    """x̄ of ``Norm`` for the output gradient ``gk`` in keepdim shape."""
+    p, xd, dt = ctx.p, x.data, x.data.dtype
+    if p == 0:
+        return Tensor(np.zeros_like(xd))
+    sign = np.sign(xd)
+    if p == 1:
+        return gk * Tensor(sign)
+    ok = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)
+    if p in (math.inf, -math.inf):
+        m = (np.abs(xd) == ok.data).astype(dt)
+        with np.errstate(invalid="ignore"):
+            m /= np.sum(m, axis=ctx.axes, keepdims=True)
+        return gk * Tensor(sign * m)
+    zero = ok.data == 0
+    if zero.any():  # ȳ / yᵖ⁻¹ taken as 0 where y = 0
+        gk = gk * Tensor((~zero).astype(dt))
+        ok = ok + Tensor(zero.astype(dt))
+    if p == 2:
+        return x * (gk / ok)
+    s = Tensor(sign)
+    ax = x * s
+    if p < 1 and not np.all(xd):  # |x|ᵖ⁻¹ is infinite at 0 (times sign 0): use 0
+        ax = ax + Tensor((xd == 0).astype(dt))
+    return s * ax ** (p - 1.0) * (gk / ok ** (p - 1.0))
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):

@@ -14,6 +14,12 @@ s = softmax(x) and sums over the softmax dim (kept as size 1):
     y = softmax(x)      ⇒  x̄ = y ⊙ (ȳ - Σ ȳ ⊙ y)
     y = log_softmax(x)  ⇒  x̄ = ȳ - exp(y) Σ ȳ
 
+Forward mode, with ẋ the input tangent:
+
+    y = logsumexp(x)    ⇒  ẏ = Σ exp(x - y) ẋ      (= Σ s ẋ)
+    y = softmax(x)      ⇒  ẏ = y ⊙ (ẋ - Σ ẋ ⊙ y)   (the Jacobian is symmetric)
+    y = log_softmax(x)  ⇒  ẏ = ẋ - Σ exp(y) ẋ
+
 Integer inputs are computed in float32; float dtypes are kept.
 """
 import numpy as np
@@ -44,6 +50,11 @@ class Softmax(Op):
         (y,) = ctx.saved_tensors
         return y * (g - Sum.apply(g * y, ctx.axes, True)), None
 
+    @staticmethod
+    def jvp(ctx, t, _):
+        (y,) = ctx.saved_tensors
+        return y * (t - Sum.apply(t * y, ctx.axes, True))
+
 
 class LogSoftmax(Op):
     @staticmethod
@@ -66,6 +77,13 @@ class LogSoftmax(Op):
 
         (y,) = ctx.saved_tensors
         return g - exp(y) * Sum.apply(g, ctx.axes, True), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        from .unary import exp
+
+        (y,) = ctx.saved_tensors
+        return t - Sum.apply(exp(y) * t, ctx.axes, True)
 
 
 class LogSumExp(Op):
@@ -95,6 +113,13 @@ class LogSumExp(Op):
         x, out = ctx.saved_tensors
         k = (ctx.shape, ctx.axes, ctx.keepdim)
         return keep_grad(g, *k) * exp(x - keep_grad(out, *k)), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        from .unary import exp
+
+        x, out = ctx.saved_tensors
+        return Sum.apply(t * exp(x - keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)), ctx.axes, ctx.keepdim)
 
 
 def _axes(input, dim, op):

@@ -13,6 +13,13 @@ zeros) and its adjoint is ``GatherAlong`` (np.take_along_axis), and back again, 
 rules can be differentiated to any order. The indices are int64 and never
 require grad. NaN counts as the largest value (as in PyTorch: it propagates
 through max, sorts last ascending and first descending).
+
+Forward mode: each output value moves with the element it came from,
+
+    y = amax(x)                ⇒  ẏ = Σ ẋ · m / Σ m   (tied maxima give their mean tangent)
+    (v, i) = max/sort/topk(x)  ⇒  v̇ = gather(ẋ at i),  and no tangent for i
+
+and scatter/gather, being linear, map ẋ as they map x.
 """
 from collections import namedtuple
 
@@ -20,7 +27,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .reduce import check_tensor, group_size, keep_grad, keep_shape, one_dim, reduce_axes
+from .reduce import Sum, check_tensor, group_size, keep_grad, keep_shape, one_dim, reduce_axes
 
 _max = namedtuple("max", ["values", "indices"])
 _min = namedtuple("min", ["values", "indices"])
@@ -34,7 +41,7 @@ class ScatterAlong(Op):
 
     @staticmethod
     def forward(ctx, src, idx, axis, shape):
-        ctx.idx, ctx.axis = idx, axis
+        ctx.idx, ctx.axis, ctx.shape = idx, axis, shape
         out = np.zeros(shape, src.dtype)
         np.put_along_axis(out, idx, src, axis)
         return out
@@ -42,6 +49,10 @@ class ScatterAlong(Op):
     @staticmethod
     def backward(ctx, g):
         return GatherAlong.apply(g, ctx.idx, ctx.axis), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return ScatterAlong.apply(t, ctx.idx, ctx.axis, ctx.shape)
 
 
 class GatherAlong(Op):
@@ -56,6 +67,10 @@ class GatherAlong(Op):
     def backward(ctx, g):
         return ScatterAlong.apply(g, ctx.idx, ctx.axis, ctx.shape), None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return GatherAlong.apply(t, ctx.idx, ctx.axis)
+
 
 class Amax(Op):
     @staticmethod
@@ -67,11 +82,30 @@ class Amax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        m = (x.data == out.data.reshape(keep_shape(ctx.shape, ctx.axes))).astype(x.data.dtype)
-        with np.errstate(invalid="ignore"):
-            m /= np.sum(m, axis=ctx.axes, keepdims=True)
-        return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * Tensor(m), None, None, None
+        return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * _share(ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return Sum.apply(t * _share(ctx), ctx.axes, ctx.keepdim)
+
+
+def _share(ctx):
+    """m / Σ m with m = [x = y]: each extreme element's share of its group's output."""
+    x, out = ctx.saved_tensors
+    m = (x.data == out.data.reshape(keep_shape(ctx.shape, ctx.axes))).astype(x.data.dtype)
+    with np.errstate(invalid="ignore"):
+        m /= np.sum(m, axis=ctx.axes, keepdims=True)
+    return Tensor(m)
+
+
+def _gather_values(ctx, t, idx):
+    """The tangent of the values taken at ``idx`` along ``ctx.axis`` from a tensor of tangent ``t``."""
+    if not ctx.reduced:
+        return GatherAlong.apply(t, idx.data, ctx.axis), None
+    from .shape import reshape
+
+    v = GatherAlong.apply(t, idx.data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
+    return reshape(v, idx.shape), None
 
 
 def _scatter_back(ctx, g, idx):
@@ -100,6 +134,10 @@ class ExtremumDim(Op):
         (idx,) = ctx.saved_tensors
         return _scatter_back(ctx, g, idx), None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return _gather_values(ctx, t, *ctx.saved_tensors)
+
 
 def _descending_key(x):
     """An array that sorts ascending in the descending order of ``x`` (NaN first)."""
@@ -126,6 +164,10 @@ class Sort(Op):
         (idx,) = ctx.saved_tensors
         return _scatter_back(ctx, g, idx), None, None, None
 
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return _gather_values(ctx, t, *ctx.saved_tensors)
+
 
 class TopK(Op):
     @staticmethod
@@ -150,6 +192,10 @@ class TopK(Op):
     def backward(ctx, g, _):
         (idx,) = ctx.saved_tensors
         return _scatter_back(ctx, g, idx), None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return _gather_values(ctx, t, *ctx.saved_tensors)
 
 
 def _amax(input, dim, keepdim, largest, op):

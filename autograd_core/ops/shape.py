@@ -1,6 +1,6 @@
 """Shape ops: ``reshape``/``view``/``flatten``/``unflatten``/``squeeze``/
-``unsqueeze``, ``permute``/``transpose``/``t``/``T``/``mT``/``movedim``,
-``repeat``/``tile`` and ``flip``.
+``unsqueeze`` and ``permute``/``transpose``/``t``/``T``/``mT``/``movedim``
+(``repeat``/``tile`` and ``flip`` are in ``shape_tile.py``).
 
 They move elements without changing them, so each backward moves the
 gradient back the inverse way:
@@ -8,13 +8,13 @@ gradient back the inverse way:
     y = reshape(x, s)     ⇒  x̄ = reshape(ȳ, x.shape)   (view, squeeze, unsqueeze,
                                                           flatten, unflatten too)
     y = permute(x, p)     ⇒  x̄ = permute(ȳ, p⁻¹)        (transpose is its own inverse)
-    y = flip(x, d)        ⇒  x̄ = flip(ȳ, d)
-    y = repeat(x, r)      ⇒  x̄ = Σ over the r tiles of ȳ  (``FoldRepeat``), whose own
-                             backward is ``repeat`` again
 
-All but ``repeat`` return numpy views: their output shares memory and the
-version counter with the input (``_is_view``); ``reshape`` is a view when
-numpy can reshape without a copy, and ``view`` raises when it cannot.
+They are linear, so the forward-mode tangent moves the same way as the
+values: ẏ = reshape(ẋ, s), ẏ = permute(ẋ, p).
+
+They return numpy views: their output shares memory and the version
+counter with the input (``_is_view``); ``reshape`` is a view when numpy can
+reshape without a copy, and ``view`` raises when it cannot.
 """
 import operator
 
@@ -44,11 +44,16 @@ class Reshape(Op):
             raise RuntimeError(f"{type(ctx).__name__.lower()}: shape {list(shape)} is invalid for "
                                f"input of shape {list(x.shape)} (size {x.size})") from None
         ctx._is_view = np.may_share_memory(out, x)
+        ctx.out_shape = out.shape
         return out
 
     @staticmethod
     def backward(ctx, g):
         return Reshape.apply(g, ctx.shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _):  # a reshape, not a view: the tangent may not be contiguous
+        return Reshape.apply(t, ctx.out_shape)
 
 
 class View(Reshape):
@@ -153,6 +158,10 @@ class Permute(Op):
         inv = tuple(int(i) for i in np.argsort(ctx.dims))
         return Permute.apply(g, inv), None
 
+    @staticmethod
+    def jvp(ctx, t, _):
+        return Permute.apply(t, ctx.dims)
+
 
 class Transpose(Permute):
     @staticmethod
@@ -227,83 +236,13 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
-class Repeat(Op):
-    @staticmethod
-    def forward(ctx, x, sizes):
-        ctx.sizes = sizes
-        ctx.shape = x.shape
-        return np.tile(x, sizes)
-
-    @staticmethod
-    def backward(ctx, g):
-        return FoldRepeat.apply(g, ctx.sizes, ctx.shape), None
-
-
-class FoldRepeat(Op):
-    """The adjoint of ``repeat``: the sum of the tiles."""
-
-    @staticmethod
-    def forward(ctx, g, sizes, shape):
-        ctx.sizes = sizes
-        lead = (1,) * (len(sizes) - len(shape)) + shape
-        split = tuple(n for pair in zip(sizes, lead) for n in pair)  # (r0, s0, r1, s1, ...)
-        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Repeat.apply(g, ctx.sizes), None, None
-
-
-def repeat(input, *sizes):
-    """Tile ``input`` ``sizes[i]`` times along dim i (``x.repeat(2, 1)`` or
-    ``x.repeat((2, 1))``); extra leading sizes add leading dims."""
-    sizes = _sizes(sizes, "repeat sizes")
-    if len(sizes) < input.ndim:
-        raise RuntimeError(f"repeat: the number of repeat sizes ({len(sizes)}) can not be smaller "
-                           f"than the number of dims of the input of shape {list(input.shape)}")
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"repeat: sizes must be non-negative, got {list(sizes)}")
-    return Repeat.apply(input, sizes)
-
-
-def tile(input, dims):
-    """As ``repeat``, but fewer ``dims`` than the input's are padded with leading 1s."""
-    dims = _sizes((dims,), "dims")
-    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
-
-
-class Flip(Op):
-    _is_view = True  # numpy flips by negative strides (PyTorch copies)
-
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return np.flip(x, dims)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Flip.apply(g, ctx.dims), None
-
-
-def flip(input, dims):
-    """Reverse the order of the elements along ``dims`` (an int or a tuple)."""
-    dims = normalize_dim(_sizes((dims,), "dims"), input.ndim, "flip")
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"flip: dim {list(dims)} appears multiple times in the list of dims")
-    return Flip.apply(input, dims)
-
-
-def _flip_method(self, *dims):
-    return flip(self, _sizes(dims, "dims"))
-
-
 __all__ = ["reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
-           "swapaxes", "swapdims", "t", "movedim", "moveaxis", "tile", "flip"]
+           "swapaxes", "swapdims", "t", "movedim", "moveaxis"]
 METHODS = {
     "reshape": _reshape_method,
     "view": view, "view_as": view_as, "reshape_as": reshape_as, "flatten": flatten,
     "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
     "permute": _permute_method, "transpose": transpose, "swapaxes": transpose,
     "swapdims": transpose, "t": t, "T": property(_T), "mT": property(_mT),
-    "movedim": movedim, "moveaxis": movedim, "repeat": repeat, "tile": tile, "flip": _flip_method,
+    "movedim": movedim, "moveaxis": movedim,
 }

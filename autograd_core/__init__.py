@@ -63,6 +63,7 @@ from .grad_mode import (
 )
 from .gradcheck import gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403
+from .serialization import load, save
 from .tensor import Tensor
 from .trace import trace
 

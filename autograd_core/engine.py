@@ -92,7 +92,10 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
             _add(buffers, t.grad_fn, t._out_nr, g)
     deps = _count_dependencies(list(buffers))
     ready = [n for n in buffers if deps.get(n, 0) == 0]
-    wanted = {id(t.grad_fn): (t._out_nr, k) for k, t in only.items() if t.grad_fn} if only else {}
+    wanted = {}  # id(node) -> [(output_nr, key)] of the non-leaf tensors whose gradient is asked for
+    for k, t in (only or {}).items():
+        if t.grad_fn is not None:
+            wanted.setdefault(id(t.grad_fn), []).append((t._out_nr, k))
     found = {}
     anomaly = _state[1]
     with set_grad_enabled(create_graph):
@@ -105,9 +108,9 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
                 if node._hooks or node._retained or node._out_meta:
                     grads = _before_backward(node, grads, create_graph)
                 if wanted and id(node) in wanted:
-                    nr, key = wanted[id(node)]
-                    if grads[nr] is not None:
-                        found[key] = grads[nr]
+                    for nr, key in wanted[id(node)]:
+                        if grads[nr] is not None:
+                            found[key] = grads[nr]
                 results = node.backward(node, *grads)
                 if type(results) is not tuple:
                     results = (results,)

@@ -225,7 +225,8 @@ class Function:
 
     def _push_tangents(self, args, fargs, outs, results):
         """Forward mode: give the outputs the tangent ``jvp(ctx, *input tangents)``.
-        Tensor inputs without a tangent count as zero; ``jvp`` runs without
+        Tensor inputs without a tangent count as zero (a read-only broadcast
+        zero, which costs no memory); ``jvp`` runs without
         recording a graph and sees its saved tensors without their tangents."""
         if self._to_save:  # not recorded: the saved items are packed here for jvp
             self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
@@ -237,7 +238,7 @@ class Function:
             elif a._tangent is not None:
                 tangents.append(a._tangent)
             else:
-                tangents.append(Tensor(np.zeros(a.data.shape, a.data.dtype)))
+                tangents.append(Tensor(np.broadcast_to(np.zeros((), a.data.dtype), a.data.shape)))
         self._in_jvp = True
         try:
             with no_grad():

@@ -254,3 +254,11 @@ def test_gradcheck_on_non_contiguous_leaf():
     x = ag.tensor(a, requires_grad=True)
     x.data = a  # keep the Fortran layout
     assert ag.gradcheck(lambda t: t * t, (x,))
+
+
+def test_grad_with_respect_to_two_outputs_of_one_node():
+    x = ag.arange(4.0, dtype=ag.float64).requires_grad_()
+    a, b = x.split(2)
+    y = (a * 2).sum() + (b * 3).sum()
+    ga, gb = ag.grad(y, [a, b])
+    assert ga.tolist() == [2.0, 2.0] and gb.tolist() == [3.0, 3.0]

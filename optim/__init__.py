@@ -1,1 +1,30 @@
-"""optim: optimizers and learning-rate schedulers (built on autograd_core)."""
+"""optim: optimizers and learning-rate schedulers (built on autograd_core).
+
+    import optim
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=30, gamma=0.1)
+    for epoch in range(90):
+        for x, y in loader:
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+        sched.step()
+
+Every optimizer follows the algorithm PyTorch documents for it, with PyTorch's
+defaults; each module's docstring gives the update and maps the lecture
+notes' form (002 §5.2) onto it. SGD and Adam/AdamW run fused numba kernels
+(``_kernels.py``); docs/optim.md has the details.
+"""
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .nadam import NAdam
+from .optimizer import Optimizer, required
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "required", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
+           "RAdam", "lr_scheduler"]

@@ -22,6 +22,7 @@ slow every full collection down):
 (c) Depth: the chain of (a) with 1,000,000 ops (100,000 with ``--quick``)
     must run forward and backward without ``RecursionError``; its time is
     printed, also with the garbage collector off (what cyclic GC costs).
+(d) One optimizer step (SGD momentum, Adam) on 1M parameters: tools/bench_optim.py.
 
 ``--profile`` adds a cProfile listing of workload (a) and a breakdown of the
 cost of one op into its parts (numpy kernel, Tensor creation, recording,
@@ -329,6 +330,9 @@ def main(argv=None):
     bench_large(1000, repeats)
     bench_large(1000, repeats, mm=False)
     bench_deep(100_000 if args.quick else 1_000_000)
+    import bench_optim  # tools/ is on sys.path: workload (d)
+
+    bench_optim.run(best, row, repeats)
     show()
     if args.profile:
         breakdown()

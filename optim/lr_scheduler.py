@@ -1,0 +1,299 @@
+"""Learning-rate schedulers, with PyTorch's classes, arguments and semantics.
+
+A scheduler sets ``group['lr']`` of its optimizer's parameter groups. Create
+it after the optimizer (it records ``initial_lr`` in each group and applies
+the schedule's value at epoch 0), call ``scheduler.step()`` after
+``optimizer.step()``, once per epoch (or per batch, as you decide), and read
+``get_last_lr()``. ``state_dict()`` holds every attribute but the optimizer.
+Like PyTorch's, the schedules are chainable: each step multiplies the current
+lr (closed forms are used when ``step(epoch)`` is given, deprecated).
+
+The lecture notes' schedules (002 §5.2.6), for an optimizer made with lr=α0:
+
+- predetermined piecewise constant (0.1 for epochs 1-100, 0.01 for 101-200,
+  0.001 after): ``MultiStepLR(opt, milestones=[100, 200], gamma=0.1)``, with
+  lr=0.1 and one ``step()`` per epoch;
+- exponential, α(t) = α0 · 10^(-t/T):
+  ``LambdaLR(opt, lambda t: 10 ** (-t / T))``, or equally
+  ``ExponentialLR(opt, gamma=10 ** (-1 / T))``;
+- power, α(t) = α0 (1 + t/T)^(-c): ``LambdaLR(opt, lambda t: (1 + t / T) ** -c)``;
+- performance scheduling (measure the validation error every N steps, reduce
+  the rate by a factor λ when it stops dropping):
+  ``ReduceLROnPlateau(opt, factor=λ, patience=...)``, stepped with the
+  validation error every N steps (``plateau.py``).
+
+``CosineAnnealingLR``, ``LinearLR`` (warm-up), ``OneCycleLR`` and
+``SequentialLR`` (one schedule after another) complete the set.
+"""
+import math
+import types
+import warnings
+from bisect import bisect_right
+from collections import Counter
+
+from .optimizer import Optimizer
+
+
+def _check_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
+
+class LRScheduler:
+    """Base class: ``get_lr()`` gives the groups' lrs at ``self.last_epoch``."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming a "
+                               "scheduler with last_epoch >= 0: load the optimizer's state first")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    def get_lr(self):
+        raise NotImplementedError
+
+    def _lrs(self):
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self):
+        """The lrs set by the last ``step()`` (one per parameter group)."""
+        return self._last_lr
+
+    def step(self, epoch=None):
+        """Advance one epoch (``epoch``, deprecated, jumps to that epoch)."""
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn("The epoch parameter in `scheduler.step()` is deprecated; call `step()` without it",
+                          UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            values = self._closed_form_lr() if hasattr(self, "_closed_form_lr") else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = self._lrs()
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)
+
+
+class LambdaLR(LRScheduler):
+    """lr = initial_lr · lr_lambda(epoch) (one function, or one per group).
+    The notes' exponential and power schedules are ``lambda t: 10 ** (-t / T)``
+    and ``lambda t: (1 + t / T) ** -c``."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        """Functions are not saved; callable objects save their ``__dict__``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
+                               for f in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        lambdas = state.pop("lr_lambdas")
+        self.__dict__.update(state)
+        for f, saved in zip(self.lr_lambdas, lambdas):
+            if saved is not None:
+                f.__dict__.update(saved)
+
+
+class StepLR(LRScheduler):
+    """lr = initial_lr · gamma^(epoch // step_size)."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._lrs()
+        return [lr * self.gamma for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """lr = initial_lr · gamma^(number of milestones <= epoch): the notes'
+    predetermined piecewise-constant schedule."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        self.milestones, self.gamma = Counter(milestones), gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch not in self.milestones:
+            return self._lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        k = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma ** k for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """lr = initial_lr · gamma^epoch; the notes' α0 · 10^(-t/T) is gamma = 10^(-1/T)."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return self._lrs() if self._is_initial else [lr * self.gamma for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (initial_lr - eta_min)(1 + cos(π · epoch / T_max)) / 2
+    (past T_max the cosine goes on: the lr rises again)."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e, T, lo = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._lrs()
+        if self._step_count == 1 and e > 0:
+            return self._closed_form_lr()
+        if (e - 1 - T) % (2 * T) == 0:  # leaving the minimum: the ratio below would divide by 0
+            return [lr + (base - lo) * (1 - math.cos(math.pi / T)) / 2
+                    for lr, base in zip(self._lrs(), self.base_lrs)]
+        ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
+        return [ratio * (lr - lo) + lo for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        c = math.cos(math.pi * self.last_epoch / self.T_max)
+        return [self.eta_min + (base - self.eta_min) * (1 + c) / 2 for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """lr = initial_lr · (start_factor + (end_factor - start_factor) ·
+    min(epoch, total_iters) / total_iters): a linear warm-up (or decay)."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if not 0 < start_factor <= 1:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or "
+                             f"equal to 1, got {start_factor}")
+        if not 0 <= end_factor <= 1:
+            raise ValueError(f"Ending multiplicative factor expected to be between 0 and 1, got {end_factor}")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e, a, b, n = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
+        if e == 0:
+            return [lr * a for lr in self._lrs()]
+        if self._is_initial or e > n:
+            return self._lrs()
+        return [lr * (1.0 + (b - a) / (n * a + (e - 1) * (b - a))) for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        e, n = min(self.total_iters, self.last_epoch), self.total_iters
+        f = self.start_factor + (self.end_factor - self.start_factor) * e / n
+        return [base * f for base in self.base_lrs]
+
+
+class SequentialLR(LRScheduler):
+    """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``
+    (restarted at its epoch 0), and so on."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR expects at least one scheduler, but got no scheduler.")
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"SequentialLR does not support ReduceLROnPlateau (index {i}): its step "
+                                 "needs the metric")
+            if getattr(s, "optimizer", None) is not optimizer:
+                raise ValueError(f"SequentialLR expects all schedulers to belong to the same optimizer, but "
+                                 f"scheduler {type(s).__name__} at index {i} has another one")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError("SequentialLR expects one milestone fewer than schedulers, but got "
+                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        _check_optimizer(optimizer)
+        self.optimizer, self._schedulers, self._milestones = optimizer, list(schedulers), list(milestones)
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:  # undo the initial steps the schedulers took when made
+            group["lr"] = group["initial_lr"]
+        _undo_initial_steps(self)
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, saved):
+            s.load_state_dict(sd)
+
+
+def _undo_initial_steps(scheduler):
+    for s in scheduler._schedulers:
+        if hasattr(s, "_schedulers"):
+            _undo_initial_steps(s)
+        else:
+            s.last_epoch -= 1
+
+
+from .one_cycle import OneCycleLR  # noqa: E402  (they subclass LRScheduler)
+from .plateau import ReduceLROnPlateau  # noqa: E402
+
+__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+           "LinearLR", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]

@@ -161,6 +161,9 @@ class Tensor:
 
     __hash__ = object.__hash__
 
+    def __pos__(self):
+        return self
+
     def detach(self):
         """A tensor sharing data (and version counter) that is out of the graph."""
         t = Tensor(self.data)

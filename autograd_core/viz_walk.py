@@ -1,0 +1,232 @@
+"""Reading the recorded graph for the drawings of ``viz.py``.
+
+``collect(roots)`` walks the nodes' ``_edges`` from the roots (iteratively:
+any depth works) and returns the op nodes in forward order (every node after
+the nodes that produce its inputs) and the leaves in the order they are met.
+``saved_info(node)`` tells which inputs and outputs a node saved for
+backward, ``known_values`` which intermediate values can still be read
+(saved tensors, a ``capture``), and ``capture()`` records every op call made
+in its block, so that a drawing can show all intermediate values and the
+constant arguments of each op.
+
+``run_backward`` runs the engine's own reverse pass over the graph with each
+node's ``backward`` observed: it returns the order in which the engine visits
+the nodes, the gradient entering each node and the gradient it sends along
+each edge. Tensor hooks and ``retain_grad`` are switched off while it runs
+and nothing is accumulated into any ``.grad``; the graph is kept
+(``retain_graph=True``). When the saved tensors are gone (a ``backward``
+without ``retain_graph`` ran) or cannot be used, the pass runs with zero
+placeholders instead of the real rules: the order is still the engine's,
+only the values are missing.
+"""
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import engine
+from .tensor import Tensor
+from .trace_record import recording
+
+
+def collect(roots):
+    """``(nodes, leaves)`` reachable from ``roots``: op nodes in forward order,
+    leaf tensors in the order first met."""
+    nodes, leaves, seen = [], {}, set()
+    for r in roots:
+        if r.grad_fn is None:
+            if r.requires_grad:
+                leaves.setdefault(id(r), r)
+            continue
+        if r.grad_fn in seen:
+            continue
+        seen.add(r.grad_fn)
+        stack = [(r.grad_fn, 0)]
+        while stack:
+            node, i = stack[-1]
+            edges = node._edges
+            if i == len(edges):
+                stack.pop()
+                nodes.append(node)
+                continue
+            stack[-1] = (node, i + 1)
+            e = edges[i]
+            if e is None:
+                continue
+            if e[1] < 0:
+                leaves.setdefault(id(e[0]), e[0])
+            elif e[0] not in seen:
+                seen.add(e[0])
+                stack.append((e[0], 0))
+    return nodes, list(leaves.values())
+
+
+def _live(item):
+    vc, version = item[2], item[3]
+    return vc is None or vc[0] == version
+
+
+def saved_info(node):
+    """``(slots, outputs, others)``: the input slots whose tensor the node
+    saved, the output numbers it saved, and saved input tensors that are not
+    on an edge (inputs that need no gradient, e.g. a network's images)."""
+    slots, outputs, others = set(), set(), []
+    for item in node._saved or ():
+        kind, obj = item[0], item[1]
+        if kind == 1:
+            outputs.add(obj[1])
+        elif kind == 0:
+            found = False
+            for i, e in enumerate(node._edges):
+                if e is not None and (e[0] is obj if e[1] < 0 else
+                                      e[0] is obj.grad_fn and e[1] == obj._out_nr):
+                    slots.add(i)
+                    found = True
+            if not found and all(o is not obj for o in others):
+                others.append(obj)
+    return slots, outputs, others
+
+
+def known_values(nodes, captured=None):
+    """Values of intermediate tensors keyed by ``(id(node), output_nr)``:
+    from a capture, then from tensors saved for backward (unchanged since)."""
+    vals = {}
+    if captured is not None:
+        vals.update(captured.values)
+    for node in nodes:
+        for item in node._saved or ():
+            if not _live(item):
+                continue
+            if item[0] == 1:
+                vals.setdefault((id(node), item[1][1]), item[1][0])
+            elif item[0] == 0 and item[1].grad_fn is not None:
+                t = item[1]
+                vals.setdefault((id(t.grad_fn), t._out_nr), t.data)
+    return vals
+
+
+class Captured:
+    """The op calls recorded by ``capture()``: ``values[(id(node), nr)]`` is
+    the output value of a node as it was made, ``calls[id(node)]`` the call
+    (its arguments, constants included)."""
+
+    def __init__(self):
+        self.tape = []
+        self.values, self.calls = {}, {}
+
+    def _index(self):
+        for c in self.tape:
+            for nr, (node, out_nr) in enumerate(c.nodes):
+                if node is not None:
+                    self.values[(id(node), out_nr)] = c.values[nr]
+                    self.calls[id(node)] = c
+
+
+@contextmanager
+def capture():
+    """Record every op call of the block (in this thread) for ``draw_graph``:
+
+    >>> with viz.capture() as cap:
+    ...     y = ag.log(x1) + x1 * x2 - ag.sin(x2)
+    >>> viz.draw_graph(y, show_values=True, capture=cap)
+    """
+    cap = Captured()
+    try:
+        with recording(cap.tape):
+            yield cap
+    finally:
+        cap._index()
+
+
+def _placeholder(edge):
+    """A zero gradient of an edge's shape and dtype that costs no memory."""
+    if edge is None:
+        return None
+    return Tensor(np.broadcast_to(np.zeros((), edge[3]), edge[2]))
+
+
+class BackwardRun:
+    """What ``run_backward`` saw: ``order`` (nodes in the engine's visit
+    order), ``incoming[node]`` (gradients of its outputs), ``flows[node]``
+    (the gradient sent along each input edge, fitted to the input's shape),
+    ``leaf_grads[id(leaf)]`` (total per leaf), ``values`` (whether the
+    gradients are real) and ``note`` (why not)."""
+
+    def __init__(self):
+        self.order, self.incoming, self.flows, self.leaf_grads = [], {}, {}, {}
+        self.values, self.note = True, None
+
+
+def run_backward(roots, seeds, nodes, leaves, values=True):
+    """Run the engine over the graph of ``roots`` (seeds: one gradient per
+    root) and observe it; see the module docstring."""
+    run = BackwardRun()
+    if values and any(n._freed for n in nodes):
+        values = False
+        run.note = "the graph was freed by backward(): gradients along it are not shown"
+    if values:
+        try:
+            _observe(run, roots, seeds, nodes, leaves, real=True)
+            return run
+        except RuntimeError as e:  # modified in place since forward, or a rule that cannot run
+            run = BackwardRun()
+            run.note = f"gradients not shown: {str(e).splitlines()[0]}"
+    run.values = False
+    _observe(run, roots, seeds, nodes, leaves, real=False)
+    return run
+
+
+def _observe(run, roots, seeds, nodes, leaves, real):
+    stash = []
+    try:
+        for node in nodes:
+            d = node.__dict__
+            stash.append((node, d.get("_hooks"), d.get("_retained"), d.get("backward")))
+            node._hooks = node._retained = None
+            node.backward = _watcher(run, node, real)
+        leaf_hooks = [(leaf, leaf._hooks) for leaf in leaves]
+        for leaf in leaves:
+            leaf._hooks = None
+        try:
+            grads = engine.grad(roots, leaves, seeds, retain_graph=True, allow_unused=True)
+        finally:
+            for leaf, h in leaf_hooks:
+                leaf._hooks = h
+    finally:
+        for node, hooks, retained, backward in stash:
+            d = node.__dict__
+            for name, old in (("_hooks", hooks), ("_retained", retained), ("backward", backward)):
+                if old is None:
+                    d.pop(name, None)
+                else:
+                    d[name] = old
+    for leaf, g in zip(leaves, grads):
+        if g is not None:
+            run.leaf_grads[id(leaf)] = g.data
+
+
+def _watcher(run, node, real):
+    rule = node.backward  # as the engine would call it
+
+    def backward(ctx, *grads):
+        run.order.append(node)
+        run.incoming[node] = tuple(None if g is None else g.data for g in grads)
+        if real:
+            res = rule(ctx, *grads)
+            res = res if type(res) is tuple else (res,)
+        else:
+            res = tuple(_placeholder(e) for e in node._edges)
+        flows = []
+        for e, g in zip(node._edges, res):
+            if e is None or g is None:
+                flows.append(None)
+                continue
+            arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+            if arr.shape != e[2]:
+                from .ops.broadcast import sum_to_shape
+
+                arr = sum_to_shape(Tensor(arr), e[2]).data
+            flows.append(arr)
+        run.flows[node] = flows
+        return res
+
+    return backward

@@ -1,0 +1,184 @@
+"""Classification losses of ``nn.functional`` (``reduction`` = 'mean'
+(default), 'sum' or 'none'), with x the input, t the target:
+
+    binary_cross_entropy    -w [t log x + (1 - t) log(1 - x)]      (logs clamped at -100)
+    bce_with_logits         -w [p t log σ(x) + (1 - t) log(1 - σ(x))]
+                            = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]   (p = pos_weight; stable)
+    nll_loss                -w_{t_i} x_{i, t_i};  'mean' divides by Σ w_{t_i} (ignored targets excluded)
+    cross_entropy           nll_loss(log_softmax(x)) for class indices;
+                            -Σ_c w_c t_c log_softmax(x)_c for class probabilities;
+                            label smoothing ε mixes in the uniform target: (1 - ε)·loss + ε·(uniform loss)
+    kl_div                  t (log t - x)  (x holds log-probabilities; t log t = 0 at t = 0)
+
+The class dim is 1 (0 for an unbatched (C,) input); extra dims (N, C, d1, ...)
+are allowed. ``cross_entropy`` takes logits and goes through the stable
+log-softmax, never through softmax then log.
+"""
+import math
+import warnings
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core.tensor import Tensor
+
+from ._reduction import check_reduction, legacy_reduction
+from ._reduction import reduce as _reduce
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy",
+           "kl_div"]
+
+_LOG_FLOOR = math.exp(-100.0)  # log(x) >= -100, as PyTorch clamps it
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy of probabilities ``input`` in [0, 1]."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({list(target.shape)}) that is different to the input size "
+                         f"({list(input.shape)}) is deprecated. Please ensure they have the same size.")
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    log_x = ag.log(ag.clamp(input, min=_LOG_FLOOR))
+    log_1mx = ag.log(ag.clamp(1 - input, min=_LOG_FLOOR))
+    loss = -(target * log_x + (1 - target) * log_1mx)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Sigmoid and binary cross entropy in one stable expression; ``pos_weight``
+    weighs the positive term (broadcast along the last dim, one per class)."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({list(target.shape)}) must be the same as input size "
+                         f"({list(input.shape)})")
+    sp = ag.softplus(-input)  # -log σ(x), stable for any x
+    if pos_weight is not None:
+        loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * sp
+    else:
+        loss = (1 - target) * input + sp
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def _class_view(name, input, target):
+    """Batch the unbatched case and check the target's shape; returns
+    (input, target array, unbatched)."""
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dim (classes), got a scalar")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    unbatched = input.ndim == 1
+    if unbatched:
+        input, t = ag.unsqueeze(input, 0), t.reshape((1,) + t.shape)
+    return input, t, unbatched
+
+
+def _check_indices(name, input, t, ignore_index):
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}: expected a target of integer class indices (Long), got dtype {t.dtype}")
+    if t.shape[:1] != input.shape[:1]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({t.shape[0] if t.ndim else 1}).")
+    if t.shape != input.shape[:1] + input.shape[2:]:
+        raise RuntimeError(f"{name}: target of shape {list(t.shape)} does not match input of shape "
+                           f"{list(input.shape)} (expected {[input.shape[0]] + list(input.shape[2:])})")
+    valid = t != ignore_index
+    c = input.shape[1]
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"{name}: Target {t[bad].flat[0]} is out of bounds (number of classes {c}).")
+    return valid, np.where(valid, t, 0)
+
+
+def _class_weight(name, weight, c):
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != (c,):
+        raise RuntimeError(f"{name}: weight tensor should be defined either for all {c} classes or no "
+                           f"classes but got weight tensor of shape: {list(w.shape)}")
+    return w
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of class indices, ``input`` holding log-probabilities."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    input, t, unbatched = _class_view("nll_loss", input, target)
+    valid, safe = _check_indices("nll_loss", input, t, ignore_index)
+    w = _class_weight("nll_loss", weight, input.shape[1])
+    picked = ag.squeeze(ag.gather(input, 1, Tensor(np.expand_dims(safe, 1))), 1)
+    wt = (valid if w is None else w[safe] * valid).astype(input.dtype)
+    loss = -picked * Tensor(wt)
+    if reduction == "none":
+        return loss[0] if unbatched else loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / Tensor(wt.sum(dtype=input.dtype))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross entropy of logits ``input`` against class indices or class
+    probabilities ``target``, through the stable log-softmax."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    x, t, unbatched = _class_view("cross_entropy", input, target)
+    c = x.shape[1]
+    w = _class_weight("cross_entropy", weight, c)
+    logp = ag.log_softmax(x, 1)
+    wshape = (1, c) + (1,) * (x.ndim - 2)
+    if t.dtype.kind == "f":  # class probabilities
+        if t.shape != tuple(x.shape):
+            raise RuntimeError(f"cross_entropy: a target of class probabilities must have the input's "
+                               f"shape {list(input.shape)}, got {list(target.shape)}")
+        tt = target if not unbatched else ag.unsqueeze(target, 0)
+        if not isinstance(tt, Tensor):
+            tt = Tensor(t)
+        if label_smoothing > 0:
+            tt = tt * (1 - label_smoothing) + label_smoothing / c
+        terms = logp * tt if w is None else logp * tt * Tensor(w.reshape(wshape))
+        loss = -terms.sum(1)
+        if unbatched:
+            loss = loss[0]
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    if unbatched and reduction == "none":
+        nll = nll[0]
+    if label_smoothing == 0:
+        return nll
+    valid, safe = _check_indices("cross_entropy", x, t, ignore_index)
+    smooth = -(logp.sum(1) if w is None else (logp * Tensor(w.reshape(wshape))).sum(1))
+    smooth = smooth * Tensor(valid.astype(x.dtype))
+    if reduction == "none":
+        smooth = smooth[0] if unbatched else smooth
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        denom = valid.sum() if w is None else (w[safe] * valid).sum()
+        smooth = smooth.sum() / Tensor(np.asarray(denom, x.dtype))
+    return (1 - label_smoothing) * nll + (label_smoothing / c) * smooth
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target ‖ input) pointwise, with ``input`` log-probabilities (and
+    ``target`` probabilities, or log-probabilities with ``log_target``);
+    ``reduction='batchmean'`` divides the sum by the batch size (the true KL)."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction), ("batchmean",))
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+                      "size. 'batchmean' divides only by the batch size, and aligns with the KL div math "
+                      "definition.", stacklevel=2)
+    if log_target:
+        loss = ag.exp(target) * (target - input)
+    else:
+        tpos = target.data > 0 if isinstance(target, Tensor) else np.asarray(target) > 0
+        loss = target * (ag.log(ag.where(Tensor(tpos), target, 1.0)) - input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)

@@ -61,7 +61,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .gradcheck import gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403
 from .serialization import load, save
 from .tensor import Tensor

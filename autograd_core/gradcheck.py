@@ -92,8 +92,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 out_elem = np.unravel_index(i, out.shape) if out.ndim else ()
                 msg = (f"Jacobian mismatch for output {o_idx} with respect to input {pos}, "
                        f"output element {tuple(map(int, out_elem))}, input element "
-                       f"{tuple(map(int, elem))}:\nnumerical: {n_jac[i, j]!r}\nanalytic:  "
-                       f"{a_jac[i, j]!r}\n({int(bad.sum())} of {bad.size} entries differ)")
+                       f"{tuple(map(int, elem))}:\nnumerical: {float(n_jac[i, j])!r}\nanalytic:  "
+                       f"{float(a_jac[i, j])!r}\n({int(bad.sum())} of {bad.size} entries differ)")
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False

@@ -246,11 +246,12 @@ def _fit(node, g, shape, dtype):
 
 
 def _accumulate(t, g, create_graph):
-    """``t.grad += g``; a fresh gradient is copied so that no two tensors'
-    ``.grad`` share memory."""
+    """``t.grad += g``; a fresh gradient is copied (in ``t``'s memory layout)
+    so that no two tensors' ``.grad`` share memory."""
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = Tensor(np.array(g.data, copy=True))
+    elif t.grad is None:  # in the tensor's own layout, so optimizers see matching arrays
+        order = "F" if t.data.flags.f_contiguous and not t.data.flags.c_contiguous else "C"
+        t.grad = Tensor(np.array(g.data, copy=True, order=order))
     else:
         np.add(t.grad.data, g.data, out=t.grad.data)

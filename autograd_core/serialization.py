@@ -103,7 +103,7 @@ def load(f, map_location=None, weights_only=True):
         with open(f, "rb") as fh:
             raw = bytearray(os.fstat(fh.fileno()).st_size)  # writable: loaded tensors own this memory
             fh.readinto(raw)
-    if raw[:4] == b"PK\x03\x04":
+    if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (PK\x05\x06: an empty one)
         return _load_npz(bytes(raw), where)
     return _load_safetensors(raw, where)
 

@@ -9,7 +9,7 @@ PyTorch's names, arguments, defaults, parameter shapes and state-dict keys
     model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
     loss = nn.CrossEntropyLoss()(model(x), y)
 """
-from . import functional, init, utils
+from . import checkpoint, functional, init, metrics, plots, utils
 from .activation import (
     ELU,
     GELU,
@@ -24,11 +24,14 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .history import History
 from .linear import Identity, Linear
 from .loss import (
     BCELoss,
@@ -47,6 +50,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .summary import summarize, summary
+from .training import evaluate, fit, predict
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "summary", "summarize",
@@ -58,4 +62,6 @@ __all__ = [
     "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "KLDivLoss", "GaussianNLLLoss",
+    "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "ModelCheckpoint",
+    "LRSchedulerCallback", "save_checkpoint", "load_checkpoint", "metrics", "plots", "checkpoint",
 ]

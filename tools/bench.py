@@ -23,6 +23,7 @@ slow every full collection down):
     must run forward and backward without ``RecursionError``; its time is
     printed, also with the garbage collector off (what cyclic GC costs).
 (d) One optimizer step (SGD momentum, Adam) on 1M parameters: tools/bench_optim.py.
+(g)-(i) Training steps of an MLP and of LeNet-5, and bundled-MNIST epochs: tools/bench_train.py.
 
 ``--profile`` adds a cProfile listing of workload (a) and a breakdown of the
 cost of one op into its parts (numpy kernel, Tensor creation, recording,
@@ -333,7 +334,16 @@ def main(argv=None):
     import bench_optim  # tools/ is on sys.path: workload (d)
 
     bench_optim.run(best, row, repeats)
+    import bench_data  # workloads (e) and (f): data loading
+
+    bench_data.run(best, row, repeats)
     show()
+    import bench_kernels  # the kernels' workloads (conv, pooling, batch norm, matmul) and JIT cost
+
+    bench_kernels.main(quick=args.quick, show_profile=args.profile)
+    import bench_train  # workloads (g)-(i): training steps and epochs of an MLP and LeNet-5
+
+    bench_train.main(quick=args.quick)
     if args.profile:
         breakdown()
         profile(1000)

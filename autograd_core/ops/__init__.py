@@ -4,13 +4,16 @@ functions in ``__all__`` and the Tensor methods it provides in ``METHODS``;
 from . import (
     activation,
     arith,
+    batchnorm,
     broadcast,
     compare,
+    conv,
     convert,
     index,
     inplace,
     join,
     linalg,
+    pool,
     reduce,
     reduce_prod,
     reduce_softmax,
@@ -23,12 +26,15 @@ from . import (
 )
 from .activation import *  # noqa: F401,F403
 from .arith import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
 from .broadcast import *  # noqa: F401,F403
 from .compare import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
 from .convert import *  # noqa: F401,F403
 from .index import *  # noqa: F401,F403
 from .join import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
 from .reduce import *  # noqa: F401,F403
 from .reduce_prod import *  # noqa: F401,F403
 from .reduce_softmax import *  # noqa: F401,F403
@@ -45,6 +51,8 @@ FAMILIES += (join,)
 FAMILIES += (trig,)
 FAMILIES += (reduce_prod, reduce_softmax, reduce_sort)
 FAMILIES += (shape_tile,)
+FAMILIES += (conv,)
+FAMILIES += (pool, batchnorm)
 
 
 def install_methods(cls):

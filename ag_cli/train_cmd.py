@@ -1,0 +1,238 @@
+"""``autograd train``: train a built-in model on MNIST (bundled by default) in one command.
+
+    autograd train --model lenet --out runs/lenet
+    autograd train --model mlp --epochs 5 --optimizer sgd --lr 0.05 --out runs/mlp
+    autograd train --model lenet --out runs/lenet --epochs 8 --resume      # three more epochs
+
+Data: ``bundled`` (the 10,000 digits shipped with the package: 8,000 for
+training, minus ``--val-split`` for validation, and 2,000 for the test;
+no network needed), ``mnist:DIR`` (the IDX files in DIR; ``--download``
+fetches them), ``fashion`` or ``fashion:DIR`` (Fashion-MNIST). Images are
+scaled to [0, 1] and standardised with the training set's mean and standard
+deviation; ``--augment N`` shifts each training image by up to N pixels.
+
+Writes to ``--out``: ``checkpoint.safetensors`` (model, optimizer, scheduler,
+history and random state after the last complete epoch, replaced atomically;
+``--resume`` continues from it up to ``--epochs``), ``model.safetensors``
+(the final weights, ``model.load_state_dict(ag.load(...))``),
+``history.csv``/``history.json``, ``results.json`` (test loss, accuracy,
+confusion matrix, per-class precision/recall/F1), ``graph.svg`` (the model's
+graph, when Graphviz' ``dot`` is installed) and ``history.png`` /
+``confusion_matrix.png`` (when matplotlib is installed). Ctrl-C stops after
+the current batch and keeps the history and the last checkpoint.
+"""
+import json
+import os
+import re
+import shutil
+import sys
+
+import numpy as np
+
+import autograd_core as ag
+import nn
+from nn import metrics as M
+
+from . import models
+from .train_data import load_data, loaders
+
+DEFAULTS = {  # model -> (optimizer, lr, batch size, augment); measured in docs/training.md
+    "mlp": ("adam", 2e-3, 16, 1),
+    "lenet": ("adam", 3e-3, 16, 2),
+}
+LR = {"sgd": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
+CKPT, WEIGHTS = "checkpoint.safetensors", "model.safetensors"
+
+
+def add_parser(sub):
+    p = sub.add_parser("train", help="train a built-in model on MNIST (bundled: offline)",
+                       description=__doc__.split("\n\n")[0].replace("``", ""))
+    p.add_argument("--model", choices=sorted(models.MODELS), default="lenet", help="default lenet")
+    p.add_argument("--epochs", type=int, default=5, help="total number of epochs (default 5)")
+    p.add_argument("--batch-size", type=int, help="default 16")
+    p.add_argument("--optimizer", choices=("sgd", "adam", "rmsprop"),
+                   help="default adam; sgd has Nesterov momentum 0.9")
+    p.add_argument("--lr", type=float, help="(peak) learning rate; default 2e-3 (mlp) or 3e-3 (lenet) with "
+                                            "adam, 0.05 with sgd, 1e-3 with rmsprop")
+    p.add_argument("--schedule", choices=("onecycle", "constant"), default="onecycle",
+                   help="learning-rate schedule, stepped per batch (default onecycle)")
+    p.add_argument("--data", default="bundled", help="bundled (default), mnist:DIR, fashion or fashion:DIR")
+    p.add_argument("--download", action="store_true", help="mnist:DIR: download missing files into DIR")
+    p.add_argument("--val-split", type=float, default=0.0625,
+                   help="fraction of the training set held out for validation (default 0.0625: 500 of "
+                        "the 8,000 bundled)")
+    p.add_argument("--augment", type=int, metavar="PIXELS",
+                   help="random shifts of training images by up to PIXELS (default: 1 mlp, 2 lenet)")
+    p.add_argument("--out", default="runs/train", help="output folder (default runs/train)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
+    p.add_argument("--limit-batches", type=int, metavar="K",
+                   help="use only K training and K validation batches per epoch: a quick check")
+    p.add_argument("--seed", type=int, default=0, help="seed of weights, split and shuffling (default 0)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (epoch lines only)")
+    p.set_defaults(run=run)
+    return p
+
+
+def settings(args):
+    """The run's hyper-parameters: the arguments with the model's defaults filled in."""
+    opt, lr, bs, aug = DEFAULTS[args.model]
+    optimizer = args.optimizer or opt
+    if args.lr is not None:
+        lr = args.lr
+    elif optimizer != opt:
+        lr = LR[optimizer]
+    s = {"model": args.model, "optimizer": optimizer, "lr": lr,
+         "batch_size": bs if args.batch_size is None else args.batch_size,
+         "augment": aug if args.augment is None else args.augment,
+         "schedule": args.schedule, "data": args.data, "val_split": args.val_split, "seed": args.seed,
+         "epochs": args.epochs, "limit_batches": args.limit_batches}
+    for name in ("epochs", "batch_size"):
+        if s[name] < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {s[name]}")
+    if s["limit_batches"] is not None and s["limit_batches"] < 1:
+        raise ValueError(f"--limit-batches must be at least 1, got {s['limit_batches']}")
+    if not 0 < s["val_split"] < 1:
+        raise ValueError(f"--val-split must be in (0, 1), got {s['val_split']}")
+    if s["lr"] <= 0 or s["augment"] < 0:
+        raise ValueError("--lr must be positive and --augment non-negative")
+    return s
+
+
+def make_optimizer(model, s):
+    import optim
+
+    if s["optimizer"] == "sgd":
+        return optim.SGD(model.parameters(), lr=s["lr"], momentum=0.9, nesterov=True)
+    if s["optimizer"] == "adam":
+        return optim.Adam(model.parameters(), lr=s["lr"])
+    return optim.RMSprop(model.parameters(), lr=s["lr"])
+
+
+def make_scheduler(opt, s, steps_per_epoch):
+    import optim
+
+    if s["schedule"] == "constant":
+        return None
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=s["lr"], epochs=s["epochs"],
+                                          steps_per_epoch=steps_per_epoch, cycle_momentum=False)
+    return nn.LRSchedulerCallback(sched, interval="batch")
+
+
+class _PrintEpochs(nn.Callback):
+    """Epoch lines when the progress bars are off (fit prints them otherwise)."""
+
+    def on_epoch_end(self, state, logs):
+        vals = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if k not in ("lr", "time") and v is not None)
+        print(f"epoch {state.epoch + 1}/{state.epochs}: {vals}  ({logs['time']:.1f} s, "
+              f"{state.samples / logs['time']:,.0f} samples/s)", flush=True)
+
+
+def _check_resume(meta, s):
+    for key in ("model", "optimizer", "data", "batch_size", "schedule"):
+        saved = meta.get(key)
+        if saved is not None and saved != str(s[key]):
+            raise ValueError(f"--resume: the checkpoint was trained with {key} {saved}, not {s[key]}")
+    if s["schedule"] == "onecycle" and meta.get("epochs") not in (None, str(s["epochs"])):
+        raise ValueError(f"--resume: the one-cycle schedule was planned for {meta['epochs']} epochs; resume "
+                         "with the same --epochs, or use --schedule constant")
+
+
+def run(args):
+    s = settings(args)
+    os.makedirs(args.out, exist_ok=True)
+    ckpt = os.path.join(args.out, CKPT)
+    if args.resume and not os.path.exists(ckpt):
+        raise ValueError(f"--resume: no checkpoint {ckpt}")
+    d = load_data(s["data"], download=args.download)
+    model = models.build(s["model"], seed=s["seed"])
+    ag.manual_seed(s["seed"])
+    train_loader, val_loader, test_loader, split = loaders(d, s)
+    opt = make_optimizer(model, s)
+    sched = make_scheduler(opt, s, len(train_loader))
+    initial_epoch, history = 0, None
+    if args.resume:
+        info = nn.load_checkpoint(ckpt, model, opt, None if sched is None else sched.scheduler)
+        _check_resume(info["metadata"], s)
+        initial_epoch, history = info["epoch"], info["history"]
+        print(f"resuming after epoch {initial_epoch} from {ckpt}")
+    meta = {k: s[k] for k in ("model", "optimizer", "data", "batch_size", "schedule", "epochs", "lr", "seed")}
+    meta.update(mean=split["mean"], std=split["std"])
+    print(f"{s['model']} on {d['name']}: {split['train']} training, {split['val']} validation, "
+          f"{split['test']} test images; {s['optimizer']} lr {s['lr']:g} ({s['schedule']}), batch size "
+          f"{s['batch_size']}, augment {s['augment']}, seed {s['seed']}", flush=True)
+    callbacks = [_Checkpoint(ckpt, meta)]
+    if args.no_progress:
+        callbacks.append(_PrintEpochs())
+    history = nn.fit(model, train_loader, nn.CrossEntropyLoss(), opt, s["epochs"], val_loader=val_loader,
+                     scheduler=sched, callbacks=callbacks, progress=not args.no_progress,
+                     initial_epoch=initial_epoch, history=history)
+    history.to_csv(os.path.join(args.out, "history.csv"))
+    history.to_json(os.path.join(args.out, "history.json"))
+    if history.interrupted:
+        done = history.epoch[-1] if history.epoch else 0
+        print(f"interrupted: {done} complete epochs kept in {ckpt}; continue with --resume", file=sys.stderr)
+        return 130
+    test_report(model, test_loader, d["classes"], args.out, s)
+    nn.checkpoint.atomic_save(model.state_dict(), os.path.join(args.out, WEIGHTS))
+    pictures(model, history, args.out, test_loader)
+    files = sorted(f for f in os.listdir(args.out) if not f.startswith("."))
+    print(f"wrote {', '.join(files)} to {args.out}")
+    return 0
+
+
+class _Checkpoint(nn.ModelCheckpoint):
+    """ModelCheckpoint that also records the run's settings (checked by --resume)."""
+
+    def __init__(self, path, meta):
+        super().__init__(path)
+        self.meta = meta
+
+    def on_epoch_end(self, state, logs):
+        nn.save_checkpoint(self.path, state.model, state.optimizer, state.scheduler, epoch=state.epoch + 1,
+                           history=state.history, metadata=self.meta)
+
+
+def test_report(model, loader, classes, out, s):
+    """Test loss, accuracy and confusion matrix: printed and written to results.json."""
+    logits = nn.predict(model, loader)
+    y = np.concatenate([t.numpy() for _, t in loader])
+    lse = logits.max(1) + np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1))
+    loss = float(np.mean(lse - logits[np.arange(len(y)), y]))
+    pred = logits.argmax(1)
+    cm = M.confusion_matrix(y, pred, num_classes=len(classes))
+    prf = M.precision_recall_f1(confusion=cm)
+    acc = M.accuracy(y, pred)
+    print(f"test: loss {loss:.4f}  accuracy {100 * acc:.2f}% ({int(np.trace(cm))}/{len(y)})")
+    print("confusion matrix (rows actual, columns predicted):")
+    width = max(4, len(str(cm.max())) + 1)
+    print("     " + "".join(f"{c:>{width}}" for c in range(len(classes))))
+    for i, row in enumerate(cm):
+        print(f"{i:>4} " + "".join(f"{v:>{width}}" for v in row))
+    results = {"settings": s, "test_loss": loss, "test_accuracy": acc, "test_samples": int(len(y)),
+               "classes": list(classes), "confusion_matrix": cm.tolist(),
+               "precision": prf.precision.tolist(), "recall": prf.recall.tolist(), "f1": prf.f1.tolist()}
+    text = json.dumps(results, indent=1)  # one line per list of numbers (a matrix row per line):
+    text = re.sub(r"\[\s+([-+\d.,\se]+?)\s+\]", lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        f.write(text + "\n")
+    return results
+
+
+def pictures(model, history, out, loader):
+    """graph.svg (with Graphviz) and the PNG plots (with matplotlib), when available."""
+    if shutil.which("dot"):
+        from autograd_core import viz
+
+        x, _ = next(iter(loader))
+        model.eval()
+        with viz.watch(model) as w:
+            logits = model(x[:1])
+        logits.name = "logits"
+        graph = viz.draw_graph(logits, params=model, group_modules=w, collapse=1)
+        viz.render(graph, os.path.join(out, "graph.svg"))
+    if nn.plots.have_matplotlib() and len(history):
+        nn.plots.savefig(history.plot(), os.path.join(out, "history.png"))
+        with open(os.path.join(out, "results.json")) as f:
+            res = json.load(f)
+        fig = nn.plots.plot_confusion_matrix(np.array(res["confusion_matrix"]), title="test set")
+        nn.plots.savefig(fig, os.path.join(out, "confusion_matrix.png"))

@@ -1,0 +1,151 @@
+"""im2col / col2im: the patches of a 2-D convolution as the columns of a
+matrix, and the adjoint that adds columns back into an image.
+
+For an input x of shape (N, C, H, W), a kernel of size (kh, kw), stride
+(sh, sw), dilation (dh, dw) and zero padding pt (top) / pl (left), the
+output position (oh, ow) sees the input pixel
+
+    h = oh·sh - pt + i·dh,   w = ow·sw - pl + j·dw        (i < kh, j < kw)
+
+(zero when (h, w) falls in the padding). ``im2col`` lays these values out as
+
+    cols[n, (c·kh + i)·kw + j, oh·OW + ow] = x[n, c, h, w]
+
+an array of shape (N, C·kh·kw, OH·OW): a convolution is then a matrix product
+W(Co, C·kh·kw) @ cols[n] per sample, and so are the two backward products. ``col2im``
+is the adjoint (transpose) of ``im2col``: it adds every entry of a cols array
+into the pixel it came from (entries that came from padding are dropped), so
+that ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩.
+
+The numpy twins copy one kernel offset (i, j) at a time with strided slices
+(kh·kw vectorised copies); the numba kernels run the same loops per pixel.
+Both write into ``out`` when it is given (a C-contiguous array of the result's
+shape and dtype; ``col2im`` adds into it), so that callers can reuse memory.
+"""
+import numpy as np
+
+from . import jit, use_numba
+
+
+def valid_range(n_out, offset, stride, size):
+    """The output indices o in [lo, hi) with 0 <= o·stride + offset < size."""
+    lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    hi = (size - offset + stride - 1) // stride if size > offset else 0
+    hi = min(max(hi, lo), n_out)
+    return min(lo, n_out), hi
+
+
+def _slices(i, j, geom, H, W, OH, OW):
+    """Output slices and input slices of kernel offset (i, j), or None."""
+    sh, sw, pt, pl, dh, dw = geom
+    h0, h1 = valid_range(OH, i * dh - pt, sh, H)
+    w0, w1 = valid_range(OW, j * dw - pl, sw, W)
+    if h0 >= h1 or w0 >= w1:
+        return None
+    hs, ws = h0 * sh - pt + i * dh, w0 * sw - pl + j * dw
+    src = (slice(hs, hs + (h1 - h0 - 1) * sh + 1, sh), slice(ws, ws + (w1 - w0 - 1) * sw + 1, sw))
+    return (slice(h0, h1), slice(w0, w1)), src
+
+
+# -- im2col ---------------------------------------------------------------------------------------
+def im2col_numpy(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """The patches of x (N, C, H, W) as an array (N, C·kh·kw, OH·OW)."""
+    N, C, H, W = x.shape
+    cols = np.empty((N, C * kh * kw, OH * OW), x.dtype) if out is None else out
+    c6 = cols.reshape(N, C, kh, kw, OH, OW)
+    for i in range(kh):
+        for j in range(kw):
+            s = _slices(i, j, (sh, sw, pt, pl, dh, dw), H, W, OH, OW)
+            dst = c6[:, :, i, j]
+            if s is None:
+                dst[...] = 0
+                continue
+            (h0, w0), (h1, w1) = (s[0][0].start, s[0][1].start), (s[0][0].stop, s[0][1].stop)
+            dst[:, :, :h0] = 0
+            dst[:, :, h1:] = 0
+            dst[:, :, h0:h1, :w0] = 0
+            dst[:, :, h0:h1, w1:] = 0
+            dst[(slice(None), slice(None)) + s[0]] = x[(slice(None), slice(None)) + s[1]]
+    return cols
+
+
+@jit()
+def _im2col_loops(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+    N, C, H, W = x.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (c * kh + i) * kw + j
+                    off = j * dw - pl
+                    for oh in range(OH):
+                        h = oh * sh - pt + i * dh
+                        base = oh * OW
+                        if h < 0 or h >= H:
+                            for ow in range(OW):
+                                cols[n, r, base + ow] = 0
+                        else:  # one test per pixel: LLVM vectorises this form with masks
+                            for ow in range(OW):
+                                w = ow * sw + off
+                                cols[n, r, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
+
+
+def im2col_numba(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """``im2col_numpy`` compiled (any memory layout: x is made contiguous)."""
+    N, C = x.shape[:2]
+    cols = np.empty((N, C * kh * kw, OH * OW), x.dtype) if out is None else out
+    _im2col_loops(np.ascontiguousarray(x), cols, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    return cols
+
+
+def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """The patches of x (N, C, H, W) as an array (N, C·kh·kw, OH·OW)."""
+    f = im2col_numba if use_numba(x) else im2col_numpy
+    return f(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out)
+
+
+# -- col2im ---------------------------------------------------------------------------------------
+def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W)."""
+    N = cols.shape[0]
+    out = np.zeros((N, C, H, W), cols.dtype) if out is None else out
+    c6 = cols.reshape(N, C, kh, kw, OH, OW)
+    for i in range(kh):
+        for j in range(kw):
+            s = _slices(i, j, (sh, sw, pt, pl, dh, dw), H, W, OH, OW)
+            if s is not None:
+                out[(slice(None), slice(None)) + s[1]] += c6[(slice(None), slice(None), i, j) + s[0]]
+    return out
+
+
+@jit()
+def _col2im_loops(cols, out, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+    N, C, H, W = out.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (c * kh + i) * kw + j
+                    off = j * dw - pl
+                    for oh in range(OH):
+                        h = oh * sh - pt + i * dh
+                        if h < 0 or h >= H:
+                            continue
+                        base = oh * OW
+                        for ow in range(OW):
+                            w = ow * sw + off
+                            if 0 <= w < W:
+                                out[n, c, h, w] += cols[n, r, base + ow]
+
+
+def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """``col2im_numpy`` compiled (any memory layout)."""
+    out = np.zeros((cols.shape[0], C, H, W), cols.dtype) if out is None else out
+    _col2im_loops(np.ascontiguousarray(cols), out, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    return out
+
+
+def col2im(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
+    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W)."""
+    f = col2im_numba if use_numba(cols) else col2im_numpy
+    return f(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out)

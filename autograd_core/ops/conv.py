@@ -1,0 +1,212 @@
+"""Convolution: ``conv2d`` and ``conv1d`` (a cross-correlation, as in PyTorch).
+
+For x (N, C, H, W), w (Co, C/g, kh, kw) and bias b, with stride s, padding p
+(zeros outside the image), dilation d and g groups (output channel o sees
+the input channels of its group, c₀(o) = (o div Co/g)·C/g):
+
+    y[n, o, i, j] = b[o] + Σ_{c, m, k} x[n, c₀(o) + c, i·s - p + m·d, j·s - p + k·d] · w[o, c, m, k]
+
+The output size is floor((H + 2p - d·(kh - 1) - 1) / s) + 1 per spatial dim.
+``conv1d`` is ``conv2d`` on a height-1 image; an input without the batch dim
+is a batch of one.
+
+Three ops, each linear in each argument, carry the maths. They are three
+faces of one trilinear form T(x, w, ȳ) = ⟨ȳ, x ⋆ w⟩, so the derivatives of
+each one are the other two (this is what makes ``conv2d`` twice
+differentiable):
+
+    Convolution         y = x ⋆ w + b          x̄ = InputGrad(ȳ, w),  w̄ = WeightGrad(x, ȳ),  b̄ = Σ_{n,i,j} ȳ
+    ConvolutionInputGrad   h = InputGrad(g, w)  ḡ = h̄ ⋆ w,             w̄ = WeightGrad(h̄, g)
+    ConvolutionWeightGrad  v = WeightGrad(x, g) x̄ = InputGrad(g, v̄),   ḡ = x ⋆ v̄
+
+(InputGrad is the transposed convolution, WeightGrad the correlation of x
+with ȳ.) Being bilinear, each has the jvp rule
+
+    ẏ = ẋ ⋆ w + x ⋆ ẇ + ḃ        (and alike for InputGrad and WeightGrad).
+
+The products run on the kernels of ``autograd_core.kernels.conv`` (im2col +
+GEMM). ``padding_mode`` other than 'zeros' pads the input first with ``pad``.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from ..function import Op
+from ..kernels import conv as K
+from ..tensor import Tensor
+from .conv_args import conv_arguments
+
+# the kernels' geometry, plus how a user array maps to NCHW: conv1d adds a
+# height-1 dim, an unbatched input a batch dim
+Layout = namedtuple("Layout", "geom one_d batched")
+
+
+def _x4(a, lay):
+    """An input-like array (x, y, or their gradients) as NCHW."""
+    if lay.one_d:
+        a = a[..., None, :]
+    return a if lay.batched else a[None]
+
+
+def _w4(a, lay):
+    return a[..., None, :] if lay.one_d else a
+
+
+def _user(a4, lay):
+    """An NCHW result back in the user's layout."""
+    s = a4.shape
+    if lay.one_d:
+        s = s[:2] + s[3:]
+    return a4.reshape(s if lay.batched else s[1:])
+
+
+def _nonzero(t):
+    return t is not None and t.data.any()
+
+
+def _sum(terms, dtype):
+    """The sum of the non-None tangent terms (a zero when there are none)."""
+    out = None
+    for t in terms:
+        if t is not None:
+            out = t if out is None else out + t
+    return Tensor(np.zeros((), dtype)) if out is None else out
+
+
+class Convolution(Op):
+    """y = x ⋆ w + b (b may be None)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, lay):
+        ctx.lay = lay
+        ctx.save_for_backward(x, w)
+        return _user(K.conv2d_forward(_x4(x, lay), _w4(w, lay), b, lay.geom), lay)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = ConvolutionInputGrad.apply(g, w, ctx.lay, x.shape) if need[0] else None
+        gw = ConvolutionWeightGrad.apply(x, g, ctx.lay, w.shape) if need[1] else None
+        gb = ChannelSum.apply(g, ctx.lay) if need[2] else None
+        return gx, gw, gb, None
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb, _):
+        x, w = ctx.saved_tensors
+        terms = (Convolution.apply(tx, w, None, ctx.lay) if _nonzero(tx) else None,
+                 Convolution.apply(x, tw, None, ctx.lay) if _nonzero(tw) else None,
+                 _channel_broadcast(tb, ctx.lay, x.ndim) if _nonzero(tb) else None)
+        return _sum(terms, x.dtype)
+
+
+class ConvolutionInputGrad(Op):
+    """x̄ from ȳ and w: the transposed convolution (x_shape fixes the size)."""
+
+    @staticmethod
+    def forward(ctx, g, w, lay, x_shape):
+        ctx.lay, ctx.x_shape = lay, x_shape
+        ctx.save_for_backward(g, w)
+        H, W = (1, x_shape[-1]) if lay.one_d else x_shape[-2:]
+        out = K.conv2d_input_grad(_x4(g, lay), _w4(w, lay), lay.geom, H, W)
+        return out.reshape(x_shape)
+
+    @staticmethod
+    def backward(ctx, h):
+        g, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gg = Convolution.apply(h, w, None, ctx.lay) if need[0] else None
+        gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape) if need[1] else None
+        return gg, gw, None, None
+
+    @staticmethod
+    def jvp(ctx, tg, tw, _, __):
+        g, w = ctx.saved_tensors
+        lay, shape = ctx.lay, ctx.x_shape
+        terms = (ConvolutionInputGrad.apply(tg, w, lay, shape) if _nonzero(tg) else None,
+                 ConvolutionInputGrad.apply(g, tw, lay, shape) if _nonzero(tw) else None)
+        return _sum(terms, g.dtype)
+
+
+class ConvolutionWeightGrad(Op):
+    """w̄ from x and ȳ: the correlation of the input with the output gradient."""
+
+    @staticmethod
+    def forward(ctx, x, g, lay, w_shape):
+        ctx.lay, ctx.w_shape = lay, w_shape
+        ctx.save_for_backward(x, g)
+        kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
+        return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw).reshape(w_shape)
+
+    @staticmethod
+    def backward(ctx, v):
+        x, g = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = ConvolutionInputGrad.apply(g, v, ctx.lay, x.shape) if need[0] else None
+        gg = Convolution.apply(x, v, None, ctx.lay) if need[1] else None
+        return gx, gg, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, tg, _, __):
+        x, g = ctx.saved_tensors
+        lay, shape = ctx.lay, ctx.w_shape
+        terms = (ConvolutionWeightGrad.apply(tx, g, lay, shape) if _nonzero(tx) else None,
+                 ConvolutionWeightGrad.apply(x, tg, lay, shape) if _nonzero(tg) else None)
+        return _sum(terms, x.dtype)
+
+
+class ChannelSum(Op):
+    """b̄ = Σ of ȳ over every dim but the channel dim; its adjoint broadcasts
+    a per-channel vector back over those dims."""
+
+    @staticmethod
+    def forward(ctx, g, lay):
+        ctx.lay, ctx.shape = lay, g.shape
+        return K.conv2d_bias_grad(_x4(g, lay))
+
+    @staticmethod
+    def backward(ctx, h):
+        return _channel_broadcast(h, ctx.lay, len(ctx.shape), ctx.shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _):
+        return ChannelSum.apply(t, ctx.lay)
+
+
+def _channel_broadcast(v, lay, ndim, shape=None):
+    """A per-channel vector (C,) shaped to broadcast against a user array."""
+    from .broadcast import broadcast_to
+    from .shape import reshape
+
+    ch = 1 if lay.batched else 0
+    v = reshape(v, (1,) * ch + (v.shape[0],) + (1,) * (ndim - ch - 1))
+    return v if shape is None else broadcast_to(v, shape)
+
+
+def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups, padding_mode):
+    geom, pre_pad = conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, groups,
+                                   padding_mode)
+    if pre_pad is not None:
+        from .join import pad
+
+        input = pad(input, pre_pad, mode=padding_mode)
+    lay = Layout(geom, nsp == 1, input.ndim == nsp + 2)
+    return Convolution.apply(input, weight, bias, lay)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """2-D convolution (cross-correlation) of input (N, C, H, W) or (C, H, W)
+    with weight (Co, C/groups, kh, kw), plus bias (Co,). ``padding`` is an
+    int, a pair, 'valid' (no padding) or 'same' (output size = input size,
+    stride 1); ``padding_mode`` is 'zeros', 'reflect', 'replicate' or 'circular'."""
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+    """1-D convolution of input (N, C, L) or (C, L) with weight (Co, C/groups, k),
+    through the 2-D kernels; arguments as ``conv2d``."""
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+__all__ = ["conv2d", "conv1d"]
+METHODS = {}

@@ -1,0 +1,118 @@
+"""``autograd train`` end to end on a small slice of the bundled MNIST
+(--limit-batches): every output file, the printed report, reproducibility
+with a fixed seed, --resume equal to an uninterrupted run, and errors."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+from ag_cli import models, train_data
+from ag_cli.main import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_every_output_file(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "--model", "mlp", "--epochs", 2, "--limit-batches", 3,
+                         "--out", tmp_path, "--no-progress")
+    assert code == 0, err
+    expected = {"checkpoint.safetensors", "model.safetensors", "history.csv", "history.json", "results.json"}
+    if shutil.which("dot"):
+        expected.add("graph.svg")
+    if nn.plots.have_matplotlib():
+        expected |= {"history.png", "confusion_matrix.png"}
+    assert {p.name for p in tmp_path.iterdir()} == expected
+    lines = out.splitlines()
+    assert lines[0].startswith("mlp on bundled MNIST: 7499 training, 501 validation, 2000 test images; "
+                               "adam lr 0.002")
+    assert lines[1].startswith("epoch 1/2: loss ") and "val_accuracy" in lines[1]
+    assert any(line.startswith("test: loss ") and "% (" in line for line in lines)
+    assert "confusion matrix (rows actual, columns predicted):" in out
+    res = json.loads((tmp_path / "results.json").read_text())
+    cm = np.array(res["confusion_matrix"])
+    assert cm.shape == (10, 10) and cm.sum() == res["test_samples"] == 2000  # always the whole test set
+    assert res["test_accuracy"] == pytest.approx(np.trace(cm) / cm.sum())
+    hist = nn.History.from_csv(tmp_path / "history.csv")
+    assert hist.epoch == [1, 2] and nn.History.from_json(tmp_path / "history.json").history == hist.history
+    model = models.build("mlp", seed=1)
+    model.load_state_dict(ag.load(tmp_path / "model.safetensors"))
+    info = nn.load_checkpoint(tmp_path / "checkpoint.safetensors", models.build("mlp"))
+    assert info["epoch"] == 2 and info["metadata"]["model"] == "mlp"
+    if shutil.which("dot"):
+        assert "fc1: Linear" in (tmp_path / "graph.svg").read_text()
+
+
+def test_lenet_with_progress_bars(tmp_path, capsys):
+    code, out, err = run(capsys, "train", "--model", "lenet", "--epochs", 1, "--limit-batches", 2,
+                         "--batch-size", 8, "--out", tmp_path)
+    assert code == 0, err
+    assert "adam lr 0.003 (onecycle), batch size 8, augment 2" in out
+    assert "epoch 1/1: " in err and "batch" in err  # the tqdm bar
+    assert "epoch 1/1: loss" in out and "samples/s)" in out and "wrote " in out
+
+
+def test_seeded_runs_are_reproducible(tmp_path, capsys):
+    for name in ("a", "b"):
+        code, _, err = run(capsys, "train", "--model", "lenet", "--epochs", 2, "--limit-batches", 4,
+                           "--out", tmp_path / name, "--no-progress", "--seed", 3)
+        assert code == 0, err
+    ha, hb = (json.loads((tmp_path / n / "history.json").read_text()) for n in "ab")
+    ha.pop("time"), hb.pop("time")
+    assert ha == hb
+    wa, wb = (ag.load(tmp_path / n / "model.safetensors") for n in "ab")
+    assert all(np.array_equal(wa[k].numpy(), wb[k].numpy()) for k in wa)
+
+
+def test_resume_continues_like_an_uninterrupted_run(tmp_path, capsys):
+    common = ["train", "--model", "mlp", "--limit-batches", 5, "--no-progress", "--schedule", "constant",
+              "--optimizer", "sgd"]
+    assert run(capsys, *common, "--epochs", 3, "--out", tmp_path / "straight")[0] == 0
+    assert run(capsys, *common, "--epochs", 1, "--out", tmp_path / "parts")[0] == 0
+    code, out, _ = run(capsys, *common, "--epochs", 3, "--out", tmp_path / "parts", "--resume")
+    assert code == 0 and "resuming after epoch 1" in out and "epoch 2/3" in out
+    a, b = (ag.load(tmp_path / n / "model.safetensors") for n in ("straight", "parts"))
+    assert all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
+    ha, hb = (nn.History.from_csv(tmp_path / n / "history.csv") for n in ("straight", "parts"))
+    assert hb.epoch == [1, 2, 3] and ha["loss"] == hb["loss"] and ha["val_loss"] == hb["val_loss"]
+    code, _, err = run(capsys, *common[:-2], "--epochs", 4, "--out", tmp_path / "parts", "--resume")
+    assert code == 1 and "trained with optimizer sgd, not adam" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "cifar"], "expected bundled, mnist:DIR, fashion or fashion:DIR"),
+    (["--data", "mnist:"], "needs the folder"),
+    (["--batch-size", "0"], "--batch-size must be at least 1"),
+    (["--val-split", "1.5"], "--val-split must be in (0, 1)"),
+    (["--limit-batches", "0"], "--limit-batches must be at least 1"),
+    (["--resume"], "--resume: no checkpoint"),
+])
+def test_errors(tmp_path, capsys, argv, message):
+    code, _, err = run(capsys, "train", "--out", tmp_path / "o", *argv)
+    assert code == 1 and message in err
+
+
+def test_onecycle_resume_needs_the_same_epochs(tmp_path, capsys):
+    base = ["train", "--model", "mlp", "--limit-batches", 2, "--no-progress", "--out", tmp_path]
+    assert run(capsys, *base, "--epochs", 1)[0] == 0
+    code, _, err = run(capsys, *base, "--epochs", 2, "--resume")
+    assert code == 1 and "planned for 1 epochs" in err
+
+
+def test_shift_images():
+    x = np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4)
+
+    class Fixed:  # offsets into the padded images, in [0, 2m]: a row of dy, a row of dx
+        def integers(self, low, high, size):
+            return np.array([[0, 2], [1, 0]])  # image 0: down by 1; image 1: up by 1, right by 1
+
+    out = train_data.shift_images(x, 1, -1.0, Fixed())
+    assert np.array_equal(out[0, 0, 1:], x[0, 0, :3]) and (out[0, 0, 0] == -1).all()  # moved down by 1
+    assert np.array_equal(out[1, 0, :3, 1:], x[1, 0, 1:, :3])  # moved up by 1 and right by 1
+    assert (out[1, 0, 3] == -1).all() and (out[1, 0, :, 0] == -1).all()

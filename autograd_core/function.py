@@ -102,7 +102,7 @@ class Function:
             elif kind == 1:  # an output of this node: reconnect it to this node
                 data, nr = obj
                 t = Tensor(data)
-                if _state[0] and self._edges:  # only a recorded node is part of a graph
+                if _state[0] and self._edges and data.dtype.kind == "f":  # a recorded float output
                     t.requires_grad = True
                     t.grad_fn = self
                     t._out_nr = nr

@@ -4,8 +4,9 @@ ops built on them, against PyTorch CPU and numpy.
     python tools/bench_kernels.py [--quick] [--profile]   (also run at the end of tools/bench.py)
 
 Three tables, timed like ``tools/bench.py`` (``time.perf_counter``, a
-warm-up, then the runners alternate and each keeps its best of several
-repeats, with a ``gc.collect()`` before each run):
+warm-up, then the runners alternate, in turn forwards and backwards, and
+each keeps its best of several repeats, with a ``gc.collect()`` before each
+run):
 
 1. Workloads (float32, forward + backward through the engine, as a user
    would run them; PyTorch with 2 threads), against their targets:
@@ -52,13 +53,16 @@ ROWS = []
 
 
 def best(runs, repeats):
-    """Warm each runner up, then run them in turn and keep each one's best time (s)."""
+    """Warm each runner up, then run them in turn and keep each one's best
+    time (s). Half of the rounds run them in the reverse order: a run right
+    after PyTorch's is a few % slower (its OpenMP threads are still spinning)."""
     runs = {k: f for k, f in runs.items() if f is not None}
     for f in runs.values():
         f()
     times = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for k, f in runs.items():
+    order = list(runs.items())
+    for r in range(repeats):
+        for k, f in (order if r % 2 else order[::-1]):
             gc.collect()
             t0 = time.perf_counter()
             f()

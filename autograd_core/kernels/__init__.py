@@ -15,6 +15,11 @@ the environment variable ``AUTOGRAD_CORE_KERNELS=numpy|numba`` (default
 faster for the shape (see ``docs/benchmarks.md``). numba itself is imported
 on the first call of a compiled kernel, so ``import autograd_core`` does not
 pay for it.
+
+Modules: ``matmul``; ``im2col`` and ``conv`` (convolution as im2col + GEMM);
+``pool`` (max) and ``avgpool``; ``batchnorm``; ``threads`` (splitting a
+kernel's work over the cores). This file holds the switch, the lazy ``jit``
+decorator and ``workspace`` (reused scratch buffers).
 """
 import os
 import threading

@@ -8,12 +8,14 @@ backward spreads ȳ[p] / divisor[p] over window p (the adjoint).
 
 The numpy twins add one kernel offset (i, j) of every window at a time; the
 numba kernels add, for each output row, the strided input rows of its
-windows (2x2 windows of stride 2 by an unrolled kernel).
+windows (2x2 windows of stride 2 by an unrolled kernel), on (N·C) planes that
+``threads.split`` shares out between cores.
 """
 import numpy as np
 
 from . import jit, use_numba
 from .pool import ALL, offsets
+from .threads import split
 
 
 def avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
@@ -37,44 +39,38 @@ def avg_pool2d_numpy(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divis
     return acc
 
 
-@jit()
-def _avg_pool_loops(x, div, kh, kw, sh, sw, ph, pw):
-    """Row by row: each kernel offset adds a strided input row to a row of sums."""
-    N, C, H, W = x.shape
+@jit(nogil=True)
+def _avg_pool_loops(x, div, out, kh, kw, sh, sw, ph, pw, p0, p1):
+    """Planes p0..p1, row by row: each kernel offset adds a strided input row
+    to a row of sums (out starts at zero)."""
+    _, H, W = x.shape
     OH, OW = div.shape
-    out = np.zeros((N, C, OH, OW), x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                acc = out[n, c, oh]
-                for i in range(kh):
-                    h = oh * sh - ph + i
-                    if 0 <= h < H:
-                        row = x[n, c, h]
-                        for j in range(kw):
-                            for ow in range(OW):
-                                w = ow * sw - pw + j
-                                if 0 <= w < W:
-                                    acc[ow] += row[w]
-                for ow in range(OW):
-                    acc[ow] /= div[oh, ow]
-    return out
+    for p in range(p0, p1):
+        for oh in range(OH):
+            acc = out[p, oh]
+            for i in range(kh):
+                h = oh * sh - ph + i
+                if 0 <= h < H:
+                    row = x[p, h]
+                    for j in range(kw):
+                        for ow in range(OW):
+                            w = ow * sw - pw + j
+                            if 0 <= w < W:
+                                acc[ow] += row[w]
+            for ow in range(OW):
+                acc[ow] /= div[oh, ow]
 
 
-@jit()
-def _avg_pool_2x2_loops(x, div):
+@jit(nogil=True)
+def _avg_pool_2x2_loops(x, div, out, p0, p1):
     """2x2 windows of stride 2 without padding, unrolled."""
-    N, C, H, W = x.shape
     OH, OW = div.shape
-    out = np.empty((N, C, OH, OW), x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                r0, r1 = x[n, c, 2 * oh], x[n, c, 2 * oh + 1]
-                for ow in range(OW):
-                    w = 2 * ow
-                    out[n, c, oh, ow] = (r0[w] + r0[w + 1] + r1[w] + r1[w + 1]) / div[oh, ow]
-    return out
+    for p in range(p0, p1):
+        for oh in range(OH):
+            r0, r1 = x[p, 2 * oh], x[p, 2 * oh + 1]
+            for ow in range(OW):
+                w = 2 * ow
+                out[p, oh, ow] = (r0[w] + r0[w + 1] + r1[w] + r1[w + 1]) / div[oh, ow]
 
 
 def _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
@@ -82,13 +78,17 @@ def _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
 
 
 def avg_pool2d_numba(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
-    """``avg_pool2d_numpy`` compiled (2x2 windows of stride 2 by an unrolled kernel)."""
-    H, W = x.shape[2:]
+    """``avg_pool2d_numpy`` compiled: planes split over threads, 2x2 windows
+    of stride 2 by an unrolled kernel."""
+    N, C, H, W = x.shape
     div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(x.dtype)
-    x = np.ascontiguousarray(x)
+    x3 = np.ascontiguousarray(x).reshape(N * C, H, W)
+    out = np.zeros((N * C, OH, OW), x.dtype)
     if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
-        return _avg_pool_2x2_loops(x, div)
-    return _avg_pool_loops(x, div, kh, kw, sh, sw, ph, pw)
+        split(_avg_pool_2x2_loops, N * C, x3, div, out, work=x.size)
+    else:
+        split(_avg_pool_loops, N * C, x3, div, out, kh, kw, sh, sw, ph, pw, work=x.size)
+    return out.reshape(N, C, OH, OW)
 
 
 def avg_pool2d(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
@@ -107,54 +107,53 @@ def avg_pool2d_backward_numpy(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad
     return out
 
 
-@jit()
-def _avg_pool_bwd_loops(g, div, H, W, kh, kw, sh, sw, ph, pw):
-    N, C, OH, OW = g.shape
-    out = np.zeros((N, C, H, W), g.dtype)
+@jit(nogil=True)
+def _avg_pool_bwd_loops(g, div, out, kh, kw, sh, sw, ph, pw, p0, p1):
+    _, OH, OW = g.shape
+    _, H, W = out.shape
     gd = np.empty(OW, g.dtype)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                for ow in range(OW):
-                    gd[ow] = g[n, c, oh, ow] / div[oh, ow]
-                for i in range(kh):
-                    h = oh * sh - ph + i
-                    if 0 <= h < H:
-                        row = out[n, c, h]
-                        for j in range(kw):
-                            for ow in range(OW):
-                                w = ow * sw - pw + j
-                                if 0 <= w < W:
-                                    row[w] += gd[ow]
-    return out
+    for p in range(p0, p1):
+        for oh in range(OH):
+            for ow in range(OW):
+                gd[ow] = g[p, oh, ow] / div[oh, ow]
+            for i in range(kh):
+                h = oh * sh - ph + i
+                if 0 <= h < H:
+                    row = out[p, h]
+                    for j in range(kw):
+                        for ow in range(OW):
+                            w = ow * sw - pw + j
+                            if 0 <= w < W:
+                                row[w] += gd[ow]
 
 
-@jit()
-def _avg_pool_2x2_bwd_loops(g, div, H, W):
-    N, C, OH, OW = g.shape
-    out = np.zeros((N, C, H, W), g.dtype)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                r0, r1 = out[n, c, 2 * oh], out[n, c, 2 * oh + 1]
-                for ow in range(OW):
-                    v = g[n, c, oh, ow] / div[oh, ow]
-                    w = 2 * ow
-                    r0[w] = v
-                    r0[w + 1] = v
-                    r1[w] = v
-                    r1[w + 1] = v
-    return out
+@jit(nogil=True)
+def _avg_pool_2x2_bwd_loops(g, div, out, p0, p1):
+    _, OH, OW = g.shape
+    for p in range(p0, p1):
+        for oh in range(OH):
+            r0, r1 = out[p, 2 * oh], out[p, 2 * oh + 1]
+            for ow in range(OW):
+                v = g[p, oh, ow] / div[oh, ow]
+                w = 2 * ow
+                r0[w] = v
+                r0[w + 1] = v
+                r1[w] = v
+                r1[w + 1] = v
 
 
 def avg_pool2d_backward_numba(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):
-    """``avg_pool2d_backward_numpy`` compiled (2x2 windows of stride 2 unrolled)."""
-    OH, OW = g.shape[2:]
+    """``avg_pool2d_backward_numpy`` compiled (planes split over threads; 2x2
+    windows of stride 2 unrolled)."""
+    N, C, OH, OW = g.shape
     div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(g.dtype)
-    g = np.ascontiguousarray(g)
+    g3 = np.ascontiguousarray(g).reshape(N * C, OH, OW)
+    out = np.zeros((N * C, H, W), g.dtype)
     if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
-        return _avg_pool_2x2_bwd_loops(g, div, H, W)
-    return _avg_pool_bwd_loops(g, div, H, W, kh, kw, sh, sw, ph, pw)
+        split(_avg_pool_2x2_bwd_loops, N * C, g3, div, out, work=out.size)
+    else:
+        split(_avg_pool_bwd_loops, N * C, g3, div, out, kh, kw, sh, sw, ph, pw, work=out.size)
+    return out.reshape(N, C, H, W)
 
 
 def avg_pool2d_backward(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):

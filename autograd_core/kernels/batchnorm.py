@@ -15,11 +15,13 @@ m). In evaluation the running statistics replace μ and σ²: y = x·s + t with
 s = γ·r and t = β - μ·s per channel.
 
 Sums are accumulated in float64 (as PyTorch does on the CPU); μ and r are
-returned as float64 arrays of C values.
+returned as float64 arrays of C values. The numba kernels work on a range of
+channels, so that ``threads.split`` runs them on several cores.
 """
 import numpy as np
 
 from . import jit, use_numba
+from .threads import split
 
 _FAST = {"reassoc", "contract"}  # lets LLVM vectorise the reductions (sums in any order)
 
@@ -37,14 +39,11 @@ def batch_norm_train_numpy(x, w, b, eps):
     return y, mean, var
 
 
-@jit(fastmath=_FAST)
-def _train_loops(x, w, b, eps):
+@jit(fastmath=_FAST, nogil=True)
+def _train_loops(x, w, b, eps, y, mean, var, c0, c1):
     N, C, L = x.shape
     m = N * L
-    y = np.empty_like(x)
-    mean = np.empty(C)
-    var = np.empty(C)
-    for c in range(C):
+    for c in range(c0, c1):
         s = 0.0
         for n in range(N):
             for k in range(L):
@@ -64,12 +63,15 @@ def _train_loops(x, w, b, eps):
                 y[n, c, k] = x[n, c, k] * sc + sh
         mean[c] = mu
         var[c] = v
-    return y, mean, var
 
 
 def batch_norm_train_numba(x, w, b, eps):
-    """``batch_norm_train_numpy`` compiled."""
-    return _train_loops(np.ascontiguousarray(x), w, b, float(eps))
+    """``batch_norm_train_numpy`` compiled (channels split over threads)."""
+    x = np.ascontiguousarray(x)
+    C = x.shape[1]
+    y, mean, var = np.empty_like(x), np.empty(C), np.empty(C)
+    split(_train_loops, C, x, w, b, float(eps), y, mean, var, work=x.size)
+    return y, mean, var
 
 
 def batch_norm_train(x, w, b, eps):
@@ -95,14 +97,12 @@ def batch_norm_backward_numpy(g, x, mean, invstd, w, need_x):
     return gx, gw.astype(x.dtype), gb.astype(x.dtype)
 
 
-@jit(fastmath=_FAST)
-def _backward_loops(g, x, mean, invstd, w, need_x):
+@jit(fastmath=_FAST, nogil=True)
+def _backward_loops(g, x, mean, invstd, w, gx, gw, gb, c0, c1):
     N, C, L = x.shape
     m = N * L
-    gx = np.empty_like(x) if need_x else np.empty((0, 0, 0), x.dtype)
-    gw = np.empty(C, x.dtype)
-    gb = np.empty(C, x.dtype)
-    for c in range(C):
+    need_x = gx.size > 0
+    for c in range(c0, c1):
         mu = mean[c]
         sg = 0.0
         sgx = 0.0
@@ -122,13 +122,15 @@ def _backward_loops(g, x, mean, invstd, w, need_x):
             for n in range(N):
                 for k in range(L):
                     gx[n, c, k] = scale * (g[n, c, k] - a - (x[n, c, k] - muc) * bc)
-    return gx, gw, gb
 
 
 def batch_norm_backward_numba(g, x, mean, invstd, w, need_x):
-    """``batch_norm_backward_numpy`` compiled."""
-    gx, gw, gb = _backward_loops(np.ascontiguousarray(g), np.ascontiguousarray(x), mean, invstd, w,
-                                 bool(need_x))
+    """``batch_norm_backward_numpy`` compiled (channels split over threads)."""
+    g, x = np.ascontiguousarray(g), np.ascontiguousarray(x)
+    C = x.shape[1]
+    gx = np.empty_like(x) if need_x else np.empty((0, 0, 0), x.dtype)
+    gw, gb = np.empty(C, x.dtype), np.empty(C, x.dtype)
+    split(_backward_loops, C, g, x, mean, invstd, w, gx, gw, gb, work=x.size)
     return (gx if need_x else None), gw, gb
 
 
@@ -146,21 +148,22 @@ def channel_affine_numpy(x, scale, shift):
     return y
 
 
-@jit()
-def _affine_loops(x, scale, shift):
+@jit(nogil=True)
+def _affine_loops(x, scale, shift, y, c0, c1):
     N, C, L = x.shape
-    y = np.empty_like(x)
     for n in range(N):
-        for c in range(C):
+        for c in range(c0, c1):
             s, t = scale[c], shift[c]
             for k in range(L):
                 y[n, c, k] = x[n, c, k] * s + t
-    return y
 
 
 def channel_affine_numba(x, scale, shift):
-    """``channel_affine_numpy`` compiled."""
-    return _affine_loops(np.ascontiguousarray(x), scale, shift)
+    """``channel_affine_numpy`` compiled (channels split over threads)."""
+    x = np.ascontiguousarray(x)
+    y = np.empty_like(x)
+    split(_affine_loops, x.shape[1], x, scale, shift, y, work=x.size)
+    return y
 
 
 def channel_affine(x, scale, shift):

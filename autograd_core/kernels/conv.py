@@ -15,10 +15,11 @@ groups); ``im2col``/``col2im`` are the numba kernels or their numpy twins (see
 ``im2col.py``). A 1x1 kernel with stride 1 and no padding needs no im2col:
 cols[n] is x[n] seen as a (C, H·W) matrix.
 
-The batch is processed in chunks of samples whose cols fit in ``CHUNK_BYTES``,
-in scratch buffers reused from call to call (``workspace``): memory stays
-bounded for large images, and the page faults of fresh allocations (as costly
-as the im2col itself on this size) are paid once.
+The batch is processed in chunks of samples whose cols fit in ``CHUNK_BYTES``
+(1 MB: usually one sample, whose cols then stay in the L2 cache between the
+im2col and its product), in scratch buffers reused from call to call
+(``workspace``): memory stays bounded for large images, and the page faults
+of fresh allocations (costlier than the im2col itself) are paid once.
 """
 from collections import namedtuple
 

@@ -16,12 +16,14 @@ the input element at its index:  x̄[idx[p]] += ȳ[p].
 
 The numpy twins loop over the kernel offsets (i, j), each a strided slice of
 every window at once; the numba kernels loop over windows (2x2 windows of
-stride 2, the common case, by an unrolled kernel).
+stride 2, the common case, by an unrolled kernel), on (N·C) planes that
+``threads.split`` shares out between cores.
 """
 import numpy as np
 
 from . import jit, use_numba
 from .im2col import valid_range
+from .threads import split
 
 
 def offsets(kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW):
@@ -56,69 +58,68 @@ def max_pool2d_numpy(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW):
     return best, arg
 
 
-@jit()
-def _max_pool_loops(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW):
-    N, C, H, W = x.shape
-    out = np.empty((N, C, OH, OW), x.dtype)
-    arg = np.empty((N, C, OH, OW), np.int64)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                h0 = oh * sh - ph
-                for ow in range(OW):
-                    w0 = ow * sw - pw
-                    best = x[n, c, 0, 0]
-                    k = -1
-                    for i in range(kh):
-                        h = h0 + i * dh
-                        if 0 <= h < H:
-                            for j in range(kw):
-                                w = w0 + j * dw
-                                if 0 <= w < W:
-                                    v = x[n, c, h, w]
-                                    if k < 0 or v > best or v != v:
-                                        best = v
-                                        k = h * W + w
-                    out[n, c, oh, ow] = best
-                    arg[n, c, oh, ow] = k
-    return out, arg
+@jit(nogil=True)
+def _max_pool_loops(x, out, arg, kh, kw, sh, sw, ph, pw, dh, dw, p0, p1):
+    """Planes p0..p1 of x (planes, H, W) into out, arg (planes, OH, OW)."""
+    _, H, W = x.shape
+    _, OH, OW = out.shape
+    for p in range(p0, p1):
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                best = x[p, 0, 0]
+                k = -1
+                for i in range(kh):
+                    h = h0 + i * dh
+                    if 0 <= h < H:
+                        for j in range(kw):
+                            w = w0 + j * dw
+                            if 0 <= w < W:
+                                v = x[p, h, w]
+                                if k < 0 or v > best or v != v:
+                                    best = v
+                                    k = h * W + w
+                out[p, oh, ow] = best
+                arg[p, oh, ow] = k
 
 
-@jit()
-def _max_pool_2x2_loops(x, OH, OW):
+@jit(nogil=True)
+def _max_pool_2x2_loops(x, out, arg, p0, p1):
     """The common 2x2 windows with stride 2 and no padding, unrolled."""
-    N, C, H, W = x.shape
-    out = np.empty((N, C, OH, OW), x.dtype)
-    arg = np.empty((N, C, OH, OW), np.int64)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                h = 2 * oh
-                r0, r1 = x[n, c, h], x[n, c, h + 1]
-                for ow in range(OW):
-                    w = 2 * ow
-                    best, k = r0[w], h * W + w
-                    v = r0[w + 1]
-                    if v > best or v != v:
-                        best, k = v, h * W + w + 1
-                    v = r1[w]
-                    if v > best or v != v:
-                        best, k = v, (h + 1) * W + w
-                    v = r1[w + 1]
-                    if v > best or v != v:
-                        best, k = v, (h + 1) * W + w + 1
-                    out[n, c, oh, ow] = best
-                    arg[n, c, oh, ow] = k
-    return out, arg
+    _, H, W = x.shape
+    _, OH, OW = out.shape
+    for p in range(p0, p1):
+        for oh in range(OH):
+            h = 2 * oh
+            r0, r1 = x[p, h], x[p, h + 1]
+            for ow in range(OW):
+                w = 2 * ow
+                best, k = r0[w], h * W + w
+                v = r0[w + 1]
+                if v > best or v != v:
+                    best, k = v, h * W + w + 1
+                v = r1[w]
+                if v > best or v != v:
+                    best, k = v, (h + 1) * W + w
+                v = r1[w + 1]
+                if v > best or v != v:
+                    best, k = v, (h + 1) * W + w + 1
+                out[p, oh, ow] = best
+                arg[p, oh, ow] = k
 
 
 def max_pool2d_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW):
-    """``max_pool2d_numpy`` compiled (2x2 windows of stride 2 by an unrolled kernel)."""
-    x = np.ascontiguousarray(x)
-    if (kh, kw, sh, sw, ph, pw, dh, dw) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * OH <= x.shape[2] and \
-            2 * OW <= x.shape[3]:
-        return _max_pool_2x2_loops(x, OH, OW)
-    return _max_pool_loops(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW)
+    """``max_pool2d_numpy`` compiled: planes split over threads, 2x2 windows
+    of stride 2 by an unrolled kernel."""
+    N, C, H, W = x.shape
+    x3 = np.ascontiguousarray(x).reshape(N * C, H, W)
+    out, arg = np.empty((N * C, OH, OW), x.dtype), np.empty((N * C, OH, OW), np.int64)
+    if (kh, kw, sh, sw, ph, pw, dh, dw) == (2, 2, 2, 2, 0, 0, 1, 1) and 2 * OH <= H and 2 * OW <= W:
+        split(_max_pool_2x2_loops, N * C, x3, out, arg, work=x.size)
+    else:
+        split(_max_pool_loops, N * C, x3, out, arg, kh, kw, sh, sw, ph, pw, dh, dw, work=x.size)
+    return out.reshape(N, C, OH, OW), arg.reshape(N, C, OH, OW)
 
 
 def max_pool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW):
@@ -135,21 +136,21 @@ def max_unpool_add_numpy(g, idx, H, W):
     return out.astype(g.dtype, copy=False).reshape(N, C, H, W)
 
 
-@jit()
-def _unpool_loops(g, idx, H, W):
-    N, C, OH, OW = g.shape
-    out = np.zeros((N, C, H * W), g.dtype)
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                for ow in range(OW):
-                    out[n, c, idx[n, c, oh, ow]] += g[n, c, oh, ow]
-    return out.reshape(N, C, H, W)
+@jit(nogil=True)
+def _unpool_loops(g, idx, out, p0, p1):
+    _, P = g.shape
+    for p in range(p0, p1):
+        for q in range(P):
+            out[p, idx[p, q]] += g[p, q]
 
 
 def max_unpool_add_numba(g, idx, H, W):
-    """``max_unpool_add_numpy`` compiled."""
-    return _unpool_loops(np.ascontiguousarray(g), np.ascontiguousarray(idx), H, W)
+    """``max_unpool_add_numpy`` compiled (planes split over threads)."""
+    N, C = g.shape[:2]
+    out = np.zeros((N * C, H * W), g.dtype)
+    split(_unpool_loops, N * C, np.ascontiguousarray(g).reshape(N * C, -1),
+          np.ascontiguousarray(idx).reshape(N * C, -1), out, work=out.size)
+    return out.reshape(N, C, H, W)
 
 
 def max_unpool_add(g, idx, H, W):

@@ -12,8 +12,8 @@ twice differentiable:
     avg:       y = A x  (A averages windows)  x̄ = Aᵀ ȳ  (AvgPool2dAdjoint)  ẏ = A ẋ
     adaptive:  y = R x Cᵀ per plane           x̄ = Rᵀ ȳ C                      ẏ = R ẋ Cᵀ
 
-R (OH, H) and C (OW, W) average the rows i ∈ [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉) of
-output i, as PyTorch's adaptive pooling. The window arithmetic is in
+Row i of R (OH, H) averages the input rows ⌊i·H/OH⌋ to ⌈(i+1)·H/OH⌉ - 1,
+as PyTorch's adaptive pooling, and C (OW, W) the columns alike. The window arithmetic is in
 ``autograd_core.kernels.pool`` and ``autograd_core.kernels.avgpool``.
 """
 import numpy as np

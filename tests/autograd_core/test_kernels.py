@@ -1,11 +1,7 @@
 """The compute kernels: each numba kernel equals its numpy twin (float32 and
 float64, odd sizes, stride, padding, dilation, non-contiguous inputs, a batch
-of one, a single channel), the twins match definitions written out as plain
-loops, the backend switch works, and numba stays out of ``import autograd_core``."""
-import os
-import subprocess
-import sys
-
+of one, a single channel), and the twins match definitions written out as
+plain loops. (The backend switch, threads and compilation: test_kernels_runtime.py.)"""
 import numpy as np
 import pytest
 
@@ -307,40 +303,3 @@ def test_matmul_kernel(dtype, sa, sb):
         got = f(a, b)
         assert got.dtype == dtype and got.shape == ref.shape
         np.testing.assert_allclose(got, ref, **_tol(dtype))
-
-
-# -- the switch -----------------------------------------------------------------------------------
-def test_set_backend():
-    old = kernels.set_backend("numpy")
-    try:
-        assert kernels.backend() == "numpy"
-        assert not kernels.use_numba(np.zeros(2))
-        kernels.set_backend("numba")
-        assert kernels.use_numba(np.zeros(2, np.float32)) and not kernels.use_numba(np.zeros(2, np.int64))
-        with pytest.raises(ValueError, match="'numpy' or 'numba'"):
-            kernels.set_backend("cuda")
-    finally:
-        kernels.set_backend(old)
-
-
-def _run(code, **env):
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={**os.environ, **env})
-
-
-def test_environment_switch_and_lazy_numba():
-    res = _run("import sys, autograd_core.kernels as k; print(k.backend(), 'numba' in sys.modules)",
-               AUTOGRAD_CORE_KERNELS="numpy")
-    assert res.stdout.split() == ["numpy", "False"], res.stderr
-    res = _run("import sys, autograd_core as ag; print(ag.kernels.backend(), 'numba' in sys.modules)",
-               AUTOGRAD_CORE_KERNELS="")
-    assert res.stdout.split() == ["numba", "False"], res.stderr
-    res = _run("import autograd_core", AUTOGRAD_CORE_KERNELS="gpu")
-    assert res.returncode != 0 and "AUTOGRAD_CORE_KERNELS must be 'numpy' or 'numba'" in res.stderr
-
-
-def test_kernels_are_cached_numba_functions():
-    IM.im2col_numba(np.zeros((1, 1, 2, 2)), 1, 1, 1, 1, 0, 0, 1, 1, 2, 2)
-    compiled = IM._im2col_loops.compiled
-    assert compiled._cache.__class__.__name__ == "FunctionCache"  # njit(cache=True)
-    assert IM._im2col_loops.py_func is IM._im2col_loops.__wrapped__

@@ -1,6 +1,6 @@
 """The command line's built-in models, shared by its subcommands.
 
-``mlp``: 784-128-64-10 with ReLU (flattening a 1×28×28 image);
+``mlp``: 784-512-256-10 with ReLU (flattening a 1×28×28 image);
 ``lenet``: LeNet-5 as in PyTorch's tutorials, for 1×28×28 images (conv 5×5
 with padding 2 → 6 maps, max-pool, conv 5×5 → 16 maps, max-pool, then
 120-84-10). Both are ``nn.Sequential`` with named layers, so module clusters
@@ -16,12 +16,12 @@ NUM_CLASSES = 10
 
 
 def mlp():
-    """784-128-64-10 multilayer perceptron with ReLU."""
+    """784-512-256-10 multilayer perceptron with ReLU."""
     return nn.Sequential(OrderedDict([
         ("flatten", nn.Flatten()),
-        ("fc1", nn.Linear(784, 128)), ("relu1", nn.ReLU()),
-        ("fc2", nn.Linear(128, 64)), ("relu2", nn.ReLU()),
-        ("fc3", nn.Linear(64, NUM_CLASSES)),
+        ("fc1", nn.Linear(784, 512)), ("relu1", nn.ReLU()),
+        ("fc2", nn.Linear(512, 256)), ("relu2", nn.ReLU()),
+        ("fc3", nn.Linear(256, NUM_CLASSES)),
     ]))
 
 

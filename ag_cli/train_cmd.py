@@ -9,7 +9,10 @@ training, minus ``--val-split`` for validation, and 2,000 for the test;
 no network needed), ``mnist:DIR`` (the IDX files in DIR; ``--download``
 fetches them), ``fashion`` or ``fashion:DIR`` (Fashion-MNIST). Images are
 scaled to [0, 1] and standardised with the training set's mean and standard
-deviation; ``--augment N`` shifts each training image by up to N pixels.
+deviation. Each training batch is augmented: every image is rotated by up to
+``--rotate`` degrees, scaled by up to ``--scale`` and shifted by up to
+``--shift`` pixels (random, about the centre; 0 0 0 turns it off). The loss
+is cross-entropy with ``--label-smoothing``.
 
 Writes to ``--out``: ``checkpoint.safetensors`` (model, optimizer, scheduler,
 history and random state after the last complete epoch, replaced atomically;
@@ -36,9 +39,9 @@ from nn import metrics as M
 from . import models
 from .train_data import load_data, loaders
 
-DEFAULTS = {  # model -> (optimizer, lr, batch size, augment); measured in docs/training.md
-    "mlp": ("adam", 2e-3, 16, 1),
-    "lenet": ("adam", 3e-3, 16, 2),
+DEFAULTS = {  # model -> (optimizer, lr, batch size); measured in docs/training.md
+    "mlp": ("adam", 2e-3, 16),
+    "lenet": ("adam", 2e-3, 8),
 }
 LR = {"sgd": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
 CKPT, WEIGHTS = "checkpoint.safetensors", "model.safetensors"
@@ -49,11 +52,11 @@ def add_parser(sub):
                        description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("--model", choices=sorted(models.MODELS), default="lenet", help="default lenet")
     p.add_argument("--epochs", type=int, default=5, help="total number of epochs (default 5)")
-    p.add_argument("--batch-size", type=int, help="default 16")
+    p.add_argument("--batch-size", type=int, help="default 16 (mlp) or 8 (lenet)")
     p.add_argument("--optimizer", choices=("sgd", "adam", "rmsprop"),
                    help="default adam; sgd has Nesterov momentum 0.9")
-    p.add_argument("--lr", type=float, help="(peak) learning rate; default 2e-3 (mlp) or 3e-3 (lenet) with "
-                                            "adam, 0.05 with sgd, 1e-3 with rmsprop")
+    p.add_argument("--lr", type=float, help="(peak) learning rate; default 2e-3 with adam, 0.05 with sgd, "
+                                            "1e-3 with rmsprop")
     p.add_argument("--schedule", choices=("onecycle", "constant"), default="onecycle",
                    help="learning-rate schedule, stepped per batch (default onecycle)")
     p.add_argument("--data", default="bundled", help="bundled (default), mnist:DIR, fashion or fashion:DIR")
@@ -61,8 +64,14 @@ def add_parser(sub):
     p.add_argument("--val-split", type=float, default=0.0625,
                    help="fraction of the training set held out for validation (default 0.0625: 500 of "
                         "the 8,000 bundled)")
-    p.add_argument("--augment", type=int, metavar="PIXELS",
-                   help="random shifts of training images by up to PIXELS (default: 1 mlp, 2 lenet)")
+    p.add_argument("--rotate", type=float, default=10.0, metavar="DEGREES",
+                   help="rotate training images by a random angle in [-DEGREES, DEGREES] (default 10)")
+    p.add_argument("--scale", type=float, default=0.1, metavar="S",
+                   help="scale training images by a random factor in [1 - S, 1 + S] (default 0.1)")
+    p.add_argument("--shift", type=int, default=2, metavar="PIXELS",
+                   help="shift training images by up to PIXELS along each axis (default 2)")
+    p.add_argument("--label-smoothing", type=float, default=0.2, metavar="EPS",
+                   help="cross-entropy against (1 - EPS) one-hot + EPS / classes (default 0.2)")
     p.add_argument("--out", default="runs/train", help="output folder (default runs/train)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.safetensors")
     p.add_argument("--limit-batches", type=int, metavar="K",
@@ -75,7 +84,7 @@ def add_parser(sub):
 
 def settings(args):
     """The run's hyper-parameters: the arguments with the model's defaults filled in."""
-    opt, lr, bs, aug = DEFAULTS[args.model]
+    opt, lr, bs = DEFAULTS[args.model]
     optimizer = args.optimizer or opt
     if args.lr is not None:
         lr = args.lr
@@ -83,7 +92,8 @@ def settings(args):
         lr = LR[optimizer]
     s = {"model": args.model, "optimizer": optimizer, "lr": lr,
          "batch_size": bs if args.batch_size is None else args.batch_size,
-         "augment": aug if args.augment is None else args.augment,
+         "rotate": args.rotate, "scale": args.scale, "shift": args.shift,
+         "label_smoothing": args.label_smoothing,
          "schedule": args.schedule, "data": args.data, "val_split": args.val_split, "seed": args.seed,
          "epochs": args.epochs, "limit_batches": args.limit_batches}
     for name in ("epochs", "batch_size"):
@@ -93,8 +103,12 @@ def settings(args):
         raise ValueError(f"--limit-batches must be at least 1, got {s['limit_batches']}")
     if not 0 < s["val_split"] < 1:
         raise ValueError(f"--val-split must be in (0, 1), got {s['val_split']}")
-    if s["lr"] <= 0 or s["augment"] < 0:
-        raise ValueError("--lr must be positive and --augment non-negative")
+    if s["lr"] <= 0:
+        raise ValueError(f"--lr must be positive, got {s['lr']}")
+    if s["rotate"] < 0 or not 0 <= s["scale"] < 1 or s["shift"] < 0:
+        raise ValueError("--rotate and --shift must be non-negative and --scale in [0, 1)")
+    if not 0 <= s["label_smoothing"] < 1:
+        raise ValueError(f"--label-smoothing must be in [0, 1), got {s['label_smoothing']}")
     return s
 
 
@@ -159,11 +173,13 @@ def run(args):
     meta.update(mean=split["mean"], std=split["std"])
     print(f"{s['model']} on {d['name']}: {split['train']} training, {split['val']} validation, "
           f"{split['test']} test images; {s['optimizer']} lr {s['lr']:g} ({s['schedule']}), batch size "
-          f"{s['batch_size']}, augment {s['augment']}, seed {s['seed']}", flush=True)
+          f"{s['batch_size']}, augment rotate {s['rotate']:g} scale {s['scale']:g} shift {s['shift']}, label "
+          f"smoothing {s['label_smoothing']:g}, seed {s['seed']}", flush=True)
     callbacks = [_Checkpoint(ckpt, meta)]
     if args.no_progress:
         callbacks.append(_PrintEpochs())
-    history = nn.fit(model, train_loader, nn.CrossEntropyLoss(), opt, s["epochs"], val_loader=val_loader,
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=s["label_smoothing"])
+    history = nn.fit(model, train_loader, loss_fn, opt, s["epochs"], val_loader=val_loader,
                      scheduler=sched, callbacks=callbacks, progress=not args.no_progress,
                      initial_epoch=initial_epoch, history=history)
     history.to_csv(os.path.join(args.out, "history.csv"))

@@ -5,16 +5,17 @@ The images are converted once into float32 tensors (N, 1, 28, 28),
 standardised with the training split's mean and standard deviation, and
 served by ``data.DataLoader`` over a ``TensorDataset`` (one fancy index per
 batch). The validation set is a stratified ``--val-split`` of the training
-set drawn with ``--seed``. Shifts (``--augment N``) move each training image
-by a random whole number of pixels in [-N, N] along each axis, filling with
-the background value; they draw from autograd_core's global generator, so a
+set drawn with ``--seed``. Augmentation (``--rotate D --scale S --shift N``)
+turns each training image by an angle uniform in [-D, D] degrees, scales it
+by a factor uniform in [1 - S, 1 + S] and moves it by a whole number of
+pixels in [-N, N] along each axis, all about the centre, filling with the
+background value; the draws come from autograd_core's global generator, so a
 seeded run (and a resumed one) repeats them exactly.
 """
 import itertools
 
 import numpy as np
 
-from autograd_core.creation import default_generator
 from autograd_core.tensor import Tensor
 
 
@@ -68,29 +69,28 @@ class Limited:
         return itertools.islice(iter(self.loader), self.k)
 
 
-class Shifted:
-    """Batches of ``loader`` with each image shifted by up to ``pixels``."""
+class Augmented:
+    """Batches of ``loader`` with each image rotated, scaled and shifted about its
+    centre by its own random amounts (``data.transforms.RandomAffine``'s
+    parameters, bilinear interpolation, background ``fill`` outside)."""
 
-    def __init__(self, loader, pixels, fill):
-        self.loader, self.pixels, self.fill = loader, pixels, np.float32(fill)
+    def __init__(self, loader, rotate, scale, shift, fill):
+        self.loader, self.fill = loader, np.float32(fill)
+        self.degrees, self.scale, self.shift = (-rotate, rotate), (1 - scale, 1 + scale), shift
 
     def __len__(self):
         return len(self.loader)
 
     def __iter__(self):
+        from data.affine import warp_affine
+        from data.transforms import RandomAffine
+
         for x, y in self.loader:
-            yield Tensor(shift_images(x.numpy(), self.pixels, self.fill, default_generator())), y
-
-
-def shift_images(x, m, fill, rng):
-    """Each image of x (N, C, H, W) moved by (dy, dx), uniform in [-m, m]², zero-filled with ``fill``."""
-    n, c, h, w = x.shape
-    padded = np.full((n, c, h + 2 * m, w + 2 * m), fill, x.dtype)
-    padded[:, :, m:m + h, m:m + w] = x
-    dy, dx = rng.integers(0, 2 * m + 1, size=(2, n))
-    rows = (dy[:, None] + np.arange(h))[:, None, :, None]
-    cols = (dx[:, None] + np.arange(w))[:, None, None, :]
-    return padded[np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols]
+            images = x.numpy()
+            h, w = images.shape[-2:]
+            angle, shift, scale = RandomAffine.get_params(self.degrees, (self.shift / w, self.shift / h),
+                                                          self.scale, (h, w), n=len(images))
+            yield Tensor(warp_affine(images, angle, scale, shift, self.fill, "bilinear")), y
 
 
 def loaders(d, s):
@@ -112,8 +112,8 @@ def loaders(d, s):
     test = data.TensorDataset(Tensor(prepare(xt)), Tensor(yt.astype(np.int64)))
     k = s["limit_batches"]
     train_loader = data.DataLoader(train, batch_size=s["batch_size"], shuffle=True)
-    if s["augment"]:
-        train_loader = Shifted(train_loader, s["augment"], -mean / std)
+    if s["rotate"] or s["scale"] or s["shift"]:
+        train_loader = Augmented(train_loader, s["rotate"], s["scale"], s["shift"], -mean / std)
     train_loader = Limited(train_loader, k)
     val_loader = Limited(data.DataLoader(val, batch_size=500), k)
     test_loader = data.DataLoader(test, batch_size=500)  # always the whole test set

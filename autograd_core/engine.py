@@ -14,6 +14,8 @@ place), casts it to the input's dtype, runs tensor hooks, keeps gradients of
 ``retain_grad()`` tensors, and frees the node's saved tensors unless
 ``retain_graph``.
 """
+import sys
+
 import numpy as np
 
 from .grad_mode import _state, set_grad_enabled
@@ -143,18 +145,22 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
                 deps[child] = d
                 if d == 0:
                     ready.append(child)
-    for key, (leaf, g) in leaves.items():
+        grads = results = g = None  # the last node's gradients: leaves may keep them (see _sole)
+    for key, entry in leaves.items():
+        leaf = entry[0]
         if leaf._hooks:
             for hook in list(leaf._hooks):
-                r = hook(g)
+                r = hook(entry[1])
                 if r is not None:
-                    g = r
+                    entry[1] = r
+            r = None
         if only is not None and key not in only:
             continue
         if capture:
-            found[key] = g
+            found[key] = entry[1]
         else:
-            _accumulate(leaf, g, create_graph)
+            owned = not create_graph and _sole(entry)  # before entry[1] is loaded (a reference)
+            _accumulate(leaf, entry[1], create_graph, owned)
     if not capture:  # backward(inputs=[non-leaf, ...]) accumulates into those too
         for key, g in found.items():
             _accumulate(only[key], g, create_graph)
@@ -245,13 +251,41 @@ def _fit(node, g, shape, dtype):
     return g
 
 
-def _accumulate(t, g, create_graph):
-    """``t.grad += g``; a fresh gradient is copied (in ``t``'s memory layout)
-    so that no two tensors' ``.grad`` share memory."""
+def _accumulate(t, g, create_graph, owned=False):
+    """``t.grad += g``. A fresh gradient becomes ``t.grad`` as it is when the
+    engine holds it alone (``owned``) and it has ``t``'s memory layout;
+    otherwise it is copied in ``t``'s layout (so optimizers see matching
+    arrays), so that no two tensors' ``.grad`` share memory."""
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:  # in the tensor's own layout, so optimizers see matching arrays
+    elif t.grad is None:
         order = "F" if t.data.flags.f_contiguous and not t.data.flags.c_contiguous else "C"
-        t.grad = Tensor(np.array(g.data, copy=True, order=order))
+        if owned and g.data.flags[order + "_CONTIGUOUS"]:
+            t.grad = g
+        else:
+            t.grad = Tensor(np.array(g.data, copy=True, order=order))
     else:
         np.add(t.grad.data, g.data, out=t.grad.data)
+
+
+def _refcounts(entry):
+    g = entry[1]
+    a = g.data
+    b = a.base
+    return sys.getrefcount(g), sys.getrefcount(a), 0 if b is None else sys.getrefcount(b)
+
+
+# The counts when entry[1] and its array (and the array's base) are held by nothing else,
+# measured here so that they hold for the running interpreter.
+_SOLE = {False: _refcounts([None, Tensor(np.empty(2))]), True: _refcounts([None, Tensor(np.empty((2, 2)).T)])}
+
+
+def _sole(entry):
+    """Whether the gradient ``entry[1]`` is referenced by ``entry`` alone, and
+    its array (and that array's base, for a view) by that tensor alone: then
+    nothing else can see it, and the leaf may keep it without a copy (as
+    PyTorch's AccumulateGrad steals a gradient nobody else holds). Any other
+    holder (a user's variable, a hook, a second leaf, a view) adds a
+    reference, and the gradient is copied."""
+    counts = _refcounts(entry)
+    return counts == _SOLE[counts[2] != 0]

@@ -10,6 +10,8 @@ tensors laid out (..., C, H, W) (after ``ToTensor``):
 * ``RandomHorizontalFlip(p)``: reverses the width axis with probability p;
 * ``RandomCrop(size, padding)``: pads (zeros, or edge/reflect/symmetric), then
   cuts a size-sized window at a uniformly drawn position;
+* ``RandomAffine(degrees, translate, scale, fill, interpolation)``: rotates,
+  shifts and scales about the centre by random amounts (``data.affine``);
 * ``GaussianNoise(std, mean)``: ``x + N(mean, std^2)``, the notes' augmentation
   ``X' = X + N(mu, sigma^2)``.
 
@@ -23,6 +25,8 @@ import numpy as np
 
 from autograd_core.creation import default_generator
 from autograd_core.tensor import Tensor
+
+from .affine import warp_affine
 
 
 def _arr(x):
@@ -239,3 +243,61 @@ class GaussianNoise:
 
     def __repr__(self):
         return f"GaussianNoise(std={self.std}, mean={self.mean})"
+
+
+def _range(value, name, centre):
+    """A number v as (centre - v, centre + v); a pair as itself."""
+    if isinstance(value, numbers.Number):
+        if value < 0:
+            raise ValueError(f"RandomAffine: {name} must be non-negative, got {value}")
+        return (centre - value, centre + value)
+    lo, hi = (float(v) for v in value)
+    if lo > hi:
+        raise ValueError(f"RandomAffine: {name} range must be (min, max), got {value!r}")
+    return (lo, hi)
+
+
+class RandomAffine:
+    """Rotate by an angle uniform in ``degrees`` (d: [-d, d]; or (min, max)),
+    translate by whole pixels uniform in [-a W, a W] x [-b H, b H] for
+    ``translate=(a, b)`` (fractions of the size, rounded as in torchvision),
+    scale by a factor uniform in ``scale=(lo, hi)``; ``fill`` outside.
+    ``interpolation``: ``"nearest"`` (torchvision's default) or ``"bilinear"``.
+    Works on one sample, (..., H, W) tensor or H x W array."""
+
+    def __init__(self, degrees, translate=None, scale=None, fill=0, interpolation="nearest"):
+        self.degrees = _range(degrees, "degrees", 0.0)
+        if translate is not None and not all(0 <= t <= 1 for t in translate):
+            raise ValueError(f"RandomAffine: translate must be two fractions in [0, 1], got {translate!r}")
+        if scale is not None and (len(scale) != 2 or not 0 < scale[0] <= scale[1]):
+            raise ValueError(f"RandomAffine: scale must be (lo, hi) with 0 < lo <= hi, got {scale!r}")
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"RandomAffine: interpolation must be 'nearest' or 'bilinear', "
+                             f"got {interpolation!r}")
+        self.translate, self.scale, self.fill, self.interpolation = translate, scale, fill, interpolation
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, img_size, n=1, generator=None):
+        """(angles (n,), translations (n, 2) in pixels, scales (n,)) for images of
+        ``img_size`` (H, W), drawn from ``generator`` (the global one by default)."""
+        rng = default_generator() if generator is None else generator
+        angle = rng.uniform(degrees[0], degrees[1], n)
+        shift = np.zeros((n, 2))
+        if translate is not None:
+            h, w = img_size
+            bound = np.array([translate[0] * w, translate[1] * h])
+            shift = np.rint(rng.uniform(-bound, bound, (n, 2)))
+        scale = np.ones(n) if scale_ranges is None else rng.uniform(scale_ranges[0], scale_ranges[1], n)
+        return angle, shift, scale
+
+    def __call__(self, x):
+        h_ax, w_ax = _hw_axes(x)
+        a = _arr(x)
+        hw = np.moveaxis(a, (h_ax, w_ax), (-2, -1))
+        angle, shift, scale = self.get_params(self.degrees, self.translate, self.scale, hw.shape[-2:])
+        out = warp_affine(hw[None], angle, scale, shift, self.fill, self.interpolation)[0]
+        return _like(x, np.ascontiguousarray(np.moveaxis(out, (-2, -1), (h_ax, w_ax))))
+
+    def __repr__(self):
+        return (f"RandomAffine(degrees={self.degrees}, translate={self.translate}, scale={self.scale}, "
+                f"interpolation={self.interpolation!r})")

@@ -8,10 +8,14 @@ column vector. With ``C = A B`` (per batch element),
 
     Ā = C̄ Bᵀ        B̄ = Aᵀ C̄
 
-The backward promotes a 1-D operand (and the matching dim of C̄) to a
-matrix, applies these rules, and drops the added dim again, so that the
-gradient of a vector is a vector; the engine then sums broadcast batch dims
-back to each operand's shape. ``outer(a, b) = a bᵀ`` has ā = C̄ b, b̄ = C̄ᵀ a.
+A matrix operand stored column-major (such as ``W.T`` in ``x @ W.T``) gets
+its gradient as the transpose of the transposed product, Ā = (B C̄ᵀ)ᵀ or
+B̄ = (C̄ᵀ A)ᵀ, so that the gradient has the operand's memory layout (and
+``W.grad`` is row-major like ``W``, with no copy). The backward promotes a
+1-D operand (and the matching dim of C̄) to a matrix, applies these rules,
+and drops the added dim again, so that the gradient of a vector is a
+vector; the engine then sums broadcast batch dims back to each operand's
+shape. ``outer(a, b) = a bᵀ`` has ā = C̄ b, b̄ = C̄ᵀ a.
 
 Forward mode (product rule): Ċ = Ȧ B + A Ḃ, with numpy's own 1-D and
 broadcasting rules (so no promotion is needed), and d(a bᵀ) = ȧ bᵀ + a ḃᵀ.
@@ -46,11 +50,17 @@ class MatMul(Op):
             g = _reshape(g, gshape)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = MatMul.apply(g, _mT(b))  # (..., r, n)
+            if _transposed(a, g):  # Ā = (B C̄ᵀ)ᵀ: the gradient in the layout of A
+                ga = _mT(MatMul.apply(b, _mT(g)))
+            else:
+                ga = MatMul.apply(g, _mT(b))  # (..., r, n)
             if a1:
                 ga = _reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if ctx.needs_input_grad[1]:
-            gb = MatMul.apply(_mT(a), g)  # (..., n, c)
+            if _transposed(b, g):  # B̄ = (C̄ᵀ A)ᵀ, e.g. for B = Wᵀ in x Wᵀ
+                gb = _mT(MatMul.apply(_mT(g), a))
+            else:
+                gb = MatMul.apply(_mT(a), g)  # (..., n, c)
             if b1:
                 gb = _reshape(gb, gb.shape[:-1])
         return ga, gb
@@ -135,6 +145,14 @@ def _reshape(x, shape):
 
 def _mT(x):
     return _SwapLast.apply(x)
+
+
+def _transposed(x, g):
+    """Whether x is a matrix stored transposed (column-major), with g a matrix:
+    its gradient is then computed as a transposed product, so that it has
+    x's layout and, for x = Wᵀ, W's own."""
+    f = x.data.flags
+    return x.ndim == 2 and g.ndim == 2 and f.f_contiguous and not f.c_contiguous
 
 
 def _operand(x, op):

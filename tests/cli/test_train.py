@@ -11,6 +11,8 @@ import autograd_core as ag
 import nn
 from ag_cli import models, train_data
 from ag_cli.main import main
+from data import transforms as T
+from data.affine import warp_affine
 
 
 def run(capsys, *argv):
@@ -53,7 +55,8 @@ def test_lenet_with_progress_bars(tmp_path, capsys):
     code, out, err = run(capsys, "train", "--model", "lenet", "--epochs", 1, "--limit-batches", 2,
                          "--batch-size", 8, "--out", tmp_path)
     assert code == 0, err
-    assert "adam lr 0.003 (onecycle), batch size 8, augment 2" in out
+    assert ("adam lr 0.002 (onecycle), batch size 8, augment rotate 10 scale 0.1 shift 2, "
+            "label smoothing 0.2, seed 0") in out
     assert "epoch 1/1: " in err and "batch" in err  # the tqdm bar
     assert "epoch 1/1: loss" in out and "samples/s)" in out and "wrote " in out
 
@@ -91,6 +94,10 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path, capsys):
     (["--batch-size", "0"], "--batch-size must be at least 1"),
     (["--val-split", "1.5"], "--val-split must be in (0, 1)"),
     (["--limit-batches", "0"], "--limit-batches must be at least 1"),
+    (["--lr", "0"], "--lr must be positive"),
+    (["--rotate", "-1"], "--rotate and --shift must be non-negative and --scale in [0, 1)"),
+    (["--scale", "1"], "--rotate and --shift must be non-negative and --scale in [0, 1)"),
+    (["--label-smoothing", "1"], "--label-smoothing must be in [0, 1)"),
     (["--resume"], "--resume: no checkpoint"),
 ])
 def test_errors(tmp_path, capsys, argv, message):
@@ -105,14 +112,25 @@ def test_onecycle_resume_needs_the_same_epochs(tmp_path, capsys):
     assert code == 1 and "planned for 1 epochs" in err
 
 
-def test_shift_images():
-    x = np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4)
+def test_augmented_batches_follow_the_global_generator():
+    x = ag.tensor(np.random.default_rng(0).random((4, 1, 6, 6)).astype(np.float32))
+    y = ag.tensor(np.arange(4))
+    aug = train_data.Augmented([(x, y)], rotate=10, scale=0.1, shift=2, fill=-1.0)
+    ag.manual_seed(5)
+    (xa, ya), = list(aug)
+    ag.manual_seed(5)
+    angle, shift, scale = T.RandomAffine.get_params((-10, 10), (2 / 6, 2 / 6), (0.9, 1.1), (6, 6), n=4)
+    assert ya is y and xa.dtype == np.float32 and xa.shape == x.shape
+    np.testing.assert_array_equal(xa.numpy(), warp_affine(x.numpy(), angle, scale, shift, -1.0, "bilinear"))
+    assert np.abs(angle).max() <= 10 and np.abs(shift).max() <= 2
+    assert not np.array_equal(xa.numpy(), x.numpy())
 
-    class Fixed:  # offsets into the padded images, in [0, 2m]: a row of dy, a row of dx
-        def integers(self, low, high, size):
-            return np.array([[0, 2], [1, 0]])  # image 0: down by 1; image 1: up by 1, right by 1
 
-    out = train_data.shift_images(x, 1, -1.0, Fixed())
-    assert np.array_equal(out[0, 0, 1:], x[0, 0, :3]) and (out[0, 0, 0] == -1).all()  # moved down by 1
-    assert np.array_equal(out[1, 0, :3, 1:], x[1, 0, 1:, :3])  # moved up by 1 and right by 1
-    assert (out[1, 0, 3] == -1).all() and (out[1, 0, :, 0] == -1).all()
+def test_no_augmentation_serves_the_standardised_images(tmp_path):
+    d = train_data.load_data("bundled")
+    s = {"val_split": 0.0625, "seed": 0, "batch_size": 4, "limit_batches": 1,
+         "rotate": 0, "scale": 0, "shift": 0}
+    train, _, _, split = train_data.loaders(d, s)
+    assert not isinstance(train.loader, train_data.Augmented) and split["train"] == 7499
+    s.update(rotate=10)
+    assert isinstance(train_data.loaders(d, s)[0].loader, train_data.Augmented)

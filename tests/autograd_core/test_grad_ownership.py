@@ -1,0 +1,85 @@
+"""A leaf keeps a fresh gradient without a copy only when nothing else holds
+it (engine._sole): every other holder makes the engine copy, so no two
+tensors' ``.grad`` ever share memory and in-place updates stay private."""
+import numpy as np
+
+import autograd_core as ag
+import nn
+
+
+def leaf(*shape, seed=0):
+    return ag.tensor(np.random.default_rng(seed).random(shape), requires_grad=True)
+
+
+def private(*grads):
+    """No two of the arrays share memory."""
+    arrays = [g.data if isinstance(g, ag.Tensor) else g for g in grads]
+    return not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
+
+
+def test_one_gradient_two_leaves():
+    a, b = leaf(3), leaf(3, seed=1)
+    (a + b).sum().backward()  # Add's backward hands the same tensor to both inputs
+    assert private(a.grad, b.grad)
+    a.grad.data += 1  # an in-place update of one leaves the other alone
+    np.testing.assert_array_equal(b.grad.data, np.ones(3))
+
+
+def test_a_gradient_the_user_holds_is_copied():
+    x = leaf(2, 3)
+    seed = ag.tensor(np.full((2, 3), 2.0))
+    (x + 0).backward(seed)  # the seed flows unchanged to x
+    assert private(x.grad, seed)
+    y = leaf(4)
+    raw = np.ones(4)
+    y.backward(raw)  # a leaf's own backward, with a numpy seed
+    assert private(y.grad, raw)
+    np.testing.assert_array_equal(y.grad.data, raw)
+
+
+def test_a_gradient_a_hook_keeps_is_copied():
+    x = leaf(3)
+    kept = []
+    x.register_hook(lambda g: kept.append(g))
+    (x * 2).sum().backward()
+    assert private(x.grad, kept[0])
+    np.testing.assert_array_equal(kept[0].data, [2, 2, 2])
+
+
+def test_retained_gradients_stay_private():
+    x = leaf(3)
+    y = x + 0
+    y.retain_grad()
+    z = y.T  # a view: its gradient flows on as it is
+    z.sum().backward()
+    assert private(x.grad, y.grad)
+
+
+def test_a_view_of_a_private_array_is_kept_and_accumulates():
+    w = leaf(4, 3)
+    x = ag.tensor(np.random.default_rng(2).random((5, 3)))
+    (x @ w.T).sum().backward()  # w.grad arrives as the transpose of a fresh product
+    assert w.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(w.grad.data, np.ones((5, 4)).T @ x.data)
+    first = w.grad.data.copy()
+    (x @ w.T).sum().backward()  # a second backward adds in place
+    np.testing.assert_allclose(w.grad.data, 2 * first)
+
+
+def test_kept_gradients_match_copied_ones():
+    """A model's gradients are the same whether the engine keeps or copies them."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+    x, y = ag.randn(7, 6), ag.tensor([0, 1, 2, 0, 1, 2, 0])
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    kept = {k: p.grad.data.copy() for k, p in model.named_parameters()}
+    model.zero_grad()
+    grads = ag.grad(nn.CrossEntropyLoss()(model(x), y), list(model.parameters()))  # the capture path
+    seen = []
+    for p in model.parameters():
+        p.register_hook(lambda g: seen.append(g))  # a holder: the engine copies
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    for (k, p), g in zip(model.named_parameters(), grads):
+        np.testing.assert_allclose(g.data, kept[k], rtol=1e-6)
+        np.testing.assert_allclose(p.grad.data, kept[k], rtol=1e-6)
+    assert private(*[p.grad for p in model.parameters()], *grads, *seen)

@@ -18,7 +18,9 @@ import sys
 import numpy as np
 import torch
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(pathlib.Path(__file__).resolve().parents[1]), str(pathlib.Path(__file__).parent)]
+from bench_train import lenet_torch  # noqa: E402
+
 from ag_cli import train_cmd  # noqa: E402
 from ag_cli.train_data import _stratified_split, load_data  # noqa: E402
 from data.affine import warp_affine  # noqa: E402
@@ -30,9 +32,7 @@ def model(name):
     if name == "mlp":
         return t.Sequential(t.Flatten(), t.Linear(784, 512), t.ReLU(), t.Linear(512, 256), t.ReLU(),
                             t.Linear(256, 10))
-    return t.Sequential(t.Conv2d(1, 6, 5, padding=2), t.ReLU(), t.MaxPool2d(2), t.Conv2d(6, 16, 5), t.ReLU(),
-                        t.MaxPool2d(2), t.Flatten(), t.Linear(400, 120), t.ReLU(), t.Linear(120, 84), t.ReLU(),
-                        t.Linear(84, 10))
+    return lenet_torch()
 
 
 def run(name, seed, epochs, d, rotate=10.0, scale=0.1, shift=2, smoothing=0.2, val_split=0.0625):

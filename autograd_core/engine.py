@@ -253,14 +253,15 @@ def _fit(node, g, shape, dtype):
 
 def _accumulate(t, g, create_graph, owned=False):
     """``t.grad += g``. A fresh gradient becomes ``t.grad`` as it is when the
-    engine holds it alone (``owned``) and it has ``t``'s memory layout;
-    otherwise it is copied in ``t``'s layout (so optimizers see matching
+    engine holds it alone (``owned``), it is writeable and it has ``t``'s
+    memory layout; otherwise it is copied in ``t``'s layout (so optimizers see matching
     arrays), so that no two tensors' ``.grad`` share memory."""
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
         order = "F" if t.data.flags.f_contiguous and not t.data.flags.c_contiguous else "C"
-        if owned and g.data.flags[order + "_CONTIGUOUS"]:
+        flags = g.data.flags
+        if owned and flags.writeable and flags[order + "_CONTIGUOUS"]:  # not a read-only broadcast
             t.grad = g
         else:
             t.grad = Tensor(np.array(g.data, copy=True, order=order))

@@ -66,6 +66,24 @@ def test_a_view_of_a_private_array_is_kept_and_accumulates():
     np.testing.assert_allclose(w.grad.data, 2 * first)
 
 
+def test_a_read_only_broadcast_is_copied():
+    x = ag.tensor([3.0], requires_grad=True)
+    (x.sum() * 2).backward()  # sum's backward broadcasts a 0-d gradient: a read-only (1,) view
+    assert x.grad.data.flags.writeable
+    (x.sum() * 2).backward()  # so the second backward can add in place
+    np.testing.assert_array_equal(x.grad.data, [4.0])
+
+
+def test_a_slice_of_a_private_gradient_is_kept_safely():
+    x, z = leaf(2, 3), ag.tensor(np.ones((4, 3)))
+    (ag.cat([x, z]) * 3).sum().backward()  # x.grad: rows 0-1 of cat's gradient, nobody else's
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 3.0))
+    y = leaf(2, 3, seed=5)
+    (ag.cat([x, y]) * 3).sum().backward()  # two slices of one array: the second leaf copies
+    assert private(x.grad, y.grad)
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 6.0))
+
+
 def test_kept_gradients_match_copied_ones():
     """A model's gradients are the same whether the engine keeps or copies them."""
     ag.manual_seed(0)

@@ -62,8 +62,8 @@ def add_parser(sub):
     p.add_argument("--data", default="bundled", help="bundled (default), mnist:DIR, fashion or fashion:DIR")
     p.add_argument("--download", action="store_true", help="mnist:DIR: download missing files into DIR")
     p.add_argument("--val-split", type=float, default=0.0625,
-                   help="fraction of the training set held out for validation (default 0.0625: 500 of "
-                        "the 8,000 bundled)")
+                   help="fraction of the training set held out for validation, rounded per class "
+                        "(default 0.0625: 501 of the 8,000 bundled)")
     p.add_argument("--rotate", type=float, default=10.0, metavar="DEGREES",
                    help="rotate training images by a random angle in [-DEGREES, DEGREES] (default 10)")
     p.add_argument("--scale", type=float, default=0.1, metavar="S",

@@ -63,7 +63,7 @@ def add_parser(sub):
     p.add_argument("--download", action="store_true", help="mnist:DIR: download missing files into DIR")
     p.add_argument("--val-split", type=float, default=0.0625,
                    help="fraction of the training set held out for validation, rounded per class "
-                        "(default 0.0625: 501 of the 8,000 bundled)")
+                        "(default 0.0625: 501 of the 8,000 bundled; 0: no validation)")
     p.add_argument("--rotate", type=float, default=10.0, metavar="DEGREES",
                    help="rotate training images by a random angle in [-DEGREES, DEGREES] (default 10)")
     p.add_argument("--scale", type=float, default=0.1, metavar="S",
@@ -101,8 +101,8 @@ def settings(args):
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {s[name]}")
     if s["limit_batches"] is not None and s["limit_batches"] < 1:
         raise ValueError(f"--limit-batches must be at least 1, got {s['limit_batches']}")
-    if not 0 < s["val_split"] < 1:
-        raise ValueError(f"--val-split must be in (0, 1), got {s['val_split']}")
+    if not 0 <= s["val_split"] < 1:
+        raise ValueError(f"--val-split must be in [0, 1), got {s['val_split']}")
     if s["lr"] <= 0:
         raise ValueError(f"--lr must be positive, got {s['lr']}")
     if s["rotate"] < 0 or not 0 <= s["scale"] < 1 or s["shift"] < 0:

@@ -5,7 +5,7 @@ The images are converted once into float32 tensors (N, 1, 28, 28),
 standardised with the training split's mean and standard deviation, and
 served by ``data.DataLoader`` over a ``TensorDataset`` (one fancy index per
 batch). The validation set is a stratified ``--val-split`` of the training
-set drawn with ``--seed``. Augmentation (``--rotate D --scale S --shift N``)
+set drawn with ``--seed`` (none for ``--val-split 0``). Augmentation (``--rotate D --scale S --shift N``)
 turns each training image by an angle uniform in [-D, D] degrees, scales it
 by a factor uniform in [1 - S, 1 + S] and moves it by a whole number of
 pixels in [-N, N] along each axis, all about the centre, filling with the
@@ -99,6 +99,9 @@ def loaders(d, s):
 
     images, labels = d["train"]
     tr, va = _stratified_split(labels, s["val_split"], s["seed"])
+    if s["val_split"] and not len(va):
+        raise ValueError(f"--val-split {s['val_split']:g} leaves no validation images out of {len(labels)}; "
+                         "use a larger fraction, or 0 for no validation")
     x = images.astype(np.float32) / np.float32(255)
     mean, std = float(x[tr].mean()), float(x[tr].std())
 
@@ -115,7 +118,7 @@ def loaders(d, s):
     if s["rotate"] or s["scale"] or s["shift"]:
         train_loader = Augmented(train_loader, s["rotate"], s["scale"], s["shift"], -mean / std)
     train_loader = Limited(train_loader, k)
-    val_loader = Limited(data.DataLoader(val, batch_size=500), k)
+    val_loader = Limited(data.DataLoader(val, batch_size=500), k) if len(va) else None
     test_loader = data.DataLoader(test, batch_size=500)  # always the whole test set
     split = {"train": len(tr), "val": len(va), "test": len(yt), "mean": mean, "std": std}
     return train_loader, val_loader, test_loader, split

@@ -92,7 +92,7 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path, capsys):
     (["--data", "cifar"], "expected bundled, mnist:DIR, fashion or fashion:DIR"),
     (["--data", "mnist:"], "needs the folder"),
     (["--batch-size", "0"], "--batch-size must be at least 1"),
-    (["--val-split", "1.5"], "--val-split must be in (0, 1)"),
+    (["--val-split", "1.5"], "--val-split must be in [0, 1)"),
     (["--limit-batches", "0"], "--limit-batches must be at least 1"),
     (["--lr", "0"], "--lr must be positive"),
     (["--rotate", "-1"], "--rotate and --shift must be non-negative and --scale in [0, 1)"),
@@ -134,3 +134,32 @@ def test_no_augmentation_serves_the_standardised_images(tmp_path):
     assert not isinstance(train.loader, train_data.Augmented) and split["train"] == 7499
     s.update(rotate=10)
     assert isinstance(train_data.loaders(d, s)[0].loader, train_data.Augmented)
+
+
+@pytest.fixture
+def idx_dir(tmp_path):
+    """A folder of small MNIST-like IDX files: 40 training and 10 test images."""
+    from data.datasets.idx import idx_bytes
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 40), ("t10k", 10)):
+        (tmp_path / f"{prefix}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (n, 28, 28))
+                                                                         .astype(np.uint8)))
+        (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(n, dtype=np.uint8) % 10))
+    return tmp_path
+
+
+def test_idx_files_without_validation(idx_dir, tmp_path, capsys):
+    code, out, err = run(capsys, "train", "--data", f"mnist:{idx_dir}", "--val-split", 0, "--epochs", 1,
+                         "--no-progress", "--out", tmp_path / "out")
+    assert code == 0, err
+    assert f"on MNIST ({idx_dir}): 40 training, 0 validation, 10 test images" in out
+    assert "epoch 1/1: loss " in out and "val_loss" not in out and "/10)" in out
+    hist = json.loads((tmp_path / "out" / "history.json").read_text())
+    assert set(hist) == {"epoch", "loss", "accuracy", "lr", "time"} and hist["epoch"] == [1]
+
+
+def test_a_validation_split_that_rounds_to_nothing_is_refused_before_training(idx_dir, tmp_path, capsys):
+    code, out, err = run(capsys, "train", "--data", f"mnist:{idx_dir}", "--out", tmp_path / "out")
+    assert code == 1 and "--val-split 0.0625 leaves no validation images out of 40" in err
+    assert "epoch" not in out

@@ -3,13 +3,12 @@
 For an image of height H and width W, centre c = ((W - 1) / 2, (H - 1) / 2),
 an output pixel p = (x, y) (x to the right, y down) takes the input value at
 
-    q = c + R(-θ) (p - c - t) / s
+    q = c + M (p - c - t) / s,    M (dx, dy) = (dx cos θ - dy sin θ, dx sin θ + dy cos θ)
 
-where θ is the angle in degrees (counter-clockwise as displayed, as in
-torchvision: θ = 90 equals ``np.rot90``), s the scale factor and t = (tx, ty)
-the translation in pixels (tx moves the content right, ty down); R(-θ) acting
-on (dx, dy) with y down gives (dx cos θ - dy sin θ, dx sin θ + dy cos θ).
-The value at q is read by ``interpolation="nearest"`` (the nearest pixel)
+where θ is the angle in degrees, s the scale factor and t = (tx, ty) the
+translation in pixels (tx moves the content right, ty down). Sampling
+through M turns the content counter-clockwise as displayed (as
+torchvision's ``rotate`` does): θ = 90 equals ``np.rot90``. The value at q is read by ``interpolation="nearest"`` (the nearest pixel)
 or ``"bilinear"`` (the four neighbours weighted by 1 - distance along each
 axis); points outside the image read ``fill``.
 """

@@ -1,4 +1,4 @@
-"""``save`` and ``load``: state dicts (name -> tensor) in the safetensors
+"""``save``, ``load`` and ``load_metadata``: state dicts (name -> tensor) in the safetensors
 format, written and read by hand; or ``.npz`` archives read with
 ``allow_pickle=False``. Loading never runs code from the file.
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "load_metadata"]
 
 _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
            "I8": "i1", "U8": "u1", "BOOL": "?"}
@@ -112,7 +112,9 @@ def _bad(where, why):
     return ValueError(f"load: {where} is not a valid safetensors file: {why}")
 
 
-def _load_safetensors(raw, where):
+def _header(raw, where):
+    """(the JSON header of a safetensors file, its length n), from ``raw``,
+    which holds at least the file's first 8 + n bytes."""
     if len(raw) < 8:
         raise _bad(where, f"it has {len(raw)} bytes, fewer than the 8-byte header length")
     (n,) = struct.unpack("<Q", raw[:8])
@@ -127,6 +129,24 @@ def _load_safetensors(raw, where):
         raise _bad(where, f"the header is not JSON ({e})") from None
     if not isinstance(header, dict):
         raise _bad(where, "the header is not a JSON object")
+    return header, n
+
+
+def load_metadata(path):
+    """The ``__metadata__`` dict (str -> str) of the safetensors file at
+    ``path`` (empty when it has none), reading only its header."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        if len(head) == 8:
+            head += fh.read(min(struct.unpack("<Q", head)[0], _MAX_HEADER + 1))
+    meta = _header(head, path)[0].get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise _bad(path, "__metadata__ is not a JSON object")
+    return dict(meta)
+
+
+def _load_safetensors(raw, where):
+    header, n = _header(raw, where)
     header.pop("__metadata__", None)
     buf = memoryview(raw)[8 + n:]
     entries = []

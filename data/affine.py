@@ -8,7 +8,9 @@ an output pixel p = (x, y) (x to the right, y down) takes the input value at
 where θ is the angle in degrees, s the scale factor and t = (tx, ty) the
 translation in pixels (tx moves the content right, ty down). Sampling
 through M turns the content counter-clockwise as displayed (as
-torchvision's ``rotate`` does): θ = 90 equals ``np.rot90``. The value at q is read by ``interpolation="nearest"`` (the nearest pixel)
+torchvision's ``rotate`` does): θ = 90 equals ``np.rot90``.
+
+The value at q is read by ``interpolation="nearest"`` (the nearest pixel)
 or ``"bilinear"`` (the four neighbours weighted by 1 - distance along each
 axis); points outside the image read ``fill``.
 """

@@ -26,12 +26,12 @@ file intact, never a truncated one.
 """
 import json
 import os
-import struct
 
 import numpy as np
 
 from autograd_core.creation import default_generator
 from autograd_core.serialization import load, save
+from autograd_core.serialization import load_metadata as read_metadata
 from autograd_core.tensor import Tensor
 
 from .history import History
@@ -67,22 +67,6 @@ def atomic_save(tensors, path, metadata=None):
             os.remove(tmp)
         raise
     return path
-
-
-def read_metadata(path):
-    """The ``__metadata__`` dict (str -> str) of a safetensors file."""
-    with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) < 8:
-            raise ValueError(f"read_metadata: {path} is not a safetensors file (too short)")
-        (n,) = struct.unpack("<Q", head)
-        if n > 100_000_000:
-            raise ValueError(f"read_metadata: {path} is not a safetensors file (header length {n})")
-        try:
-            header = json.loads(f.read(n).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ValueError(f"read_metadata: {path} is not a safetensors file (no JSON header)") from None
-    return dict(header.get("__metadata__") or {}) if isinstance(header, dict) else {}
 
 
 def _tensor(v):

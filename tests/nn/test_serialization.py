@@ -225,3 +225,27 @@ def test_load_accepts_pytorch_arguments(tmp_path):
     assert ag.load(tmp_path / "x.safetensors", map_location="cpu", weights_only=True)["w"].item() == 1.0
     with pytest.raises(RuntimeError, match="not available"):
         ag.load(tmp_path / "x.safetensors", map_location="cuda")
+
+
+def test_load_metadata_reads_only_the_header(tmp_path):
+    from autograd_core.serialization import load_metadata
+
+    path = tmp_path / "m.safetensors"
+    ag.save({"w": ag.ones(3)}, path, metadata={"epoch": "3", "model": "mlp"})
+    assert load_metadata(path) == {"epoch": "3", "model": "mlp"}
+    ag.save({"w": ag.ones(3)}, path)
+    assert load_metadata(path) == {}
+    raw = path.read_bytes()
+    (n,) = struct.unpack("<Q", raw[:8])
+    path.write_bytes(raw[:8 + n])  # the tensors cut off: the header alone still reads
+    assert load_metadata(path) == {}
+    for bad, message in ((raw[:5], "fewer than the 8-byte header length"), (raw[:12], "truncated"),
+                         (b"hello world, a text file", "implausible"),
+                         (struct.pack("<Q", 2) + b"[]", "not a JSON object")):
+        path.write_bytes(bad)
+        with pytest.raises(ValueError, match=message):
+            load_metadata(path)
+    head = json.dumps({"__metadata__": ["x"]}).encode()
+    path.write_bytes(struct.pack("<Q", len(head)) + head)
+    with pytest.raises(ValueError, match="__metadata__ is not a JSON object"):
+        load_metadata(path)

@@ -32,6 +32,11 @@ Arguments follow scikit-learn's order, ``(y_true, y_pred)`` or
 For a threshold t a sample is predicted positive when ``score >= t``; the
 curves have one point per distinct score (plus the start where nothing is
 positive), as in scikit-learn (without dropping intermediate points).
+
+The plotting helpers of ``nn.plots`` (``plot_confusion_matrix``,
+``plot_history``, ``plot_roc``, ``plot_pr``, ``make_grid``) can also be
+reached from here, ``nn.metrics.plot_roc``; they need matplotlib (except
+``make_grid``), imported when a plot is drawn.
 """
 from collections import namedtuple
 
@@ -241,3 +246,15 @@ def equal_error_rate(y_true, scores, pos_label=1):
     eer = fpr[i - 1] + w * (fpr[i] - fpr[i - 1])
     t0 = thr[i - 1] if np.isfinite(thr[i - 1]) else thr[i]
     return float(eer), float(t0 + w * (thr[i] - t0))
+
+
+_PLOTS = ("plot_confusion_matrix", "plot_history", "plot_roc", "plot_pr", "make_grid")
+
+
+def __getattr__(name):
+    """``nn.metrics.plot_*`` and ``make_grid``: the helpers of ``nn.plots``."""
+    if name in _PLOTS:
+        from . import plots
+
+        return getattr(plots, name)
+    raise AttributeError(f"module 'nn.metrics' has no attribute {name!r}")

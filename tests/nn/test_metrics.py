@@ -215,3 +215,10 @@ def test_plots_draw_or_explain(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_plot_helpers_are_reachable_from_metrics():
+    for name in ("plot_confusion_matrix", "plot_history", "plot_roc", "plot_pr", "make_grid"):
+        assert getattr(M, name) is getattr(plots, name)
+    with pytest.raises(AttributeError, match="no attribute 'plot_everything'"):
+        assert M.plot_everything is None  # raises first

@@ -5,11 +5,12 @@ The images are converted once into float32 tensors (N, 1, 28, 28),
 standardised with the training split's mean and standard deviation, and
 served by ``data.DataLoader`` over a ``TensorDataset`` (one fancy index per
 batch). The validation set is a stratified ``--val-split`` of the training
-set drawn with ``--seed`` (none for ``--val-split 0``). Augmentation (``--rotate D --scale S --shift N``)
-turns each training image by an angle uniform in [-D, D] degrees, scales it
-by a factor uniform in [1 - S, 1 + S] and moves it by a whole number of
-pixels in [-N, N] along each axis, all about the centre, filling with the
-background value; the draws come from autograd_core's global generator, so a
+set drawn with ``--seed`` (none for ``--val-split 0``). Augmentation
+(``--rotate D --scale S --shift N``) turns each training image by an angle
+uniform in [-D, D] degrees, scales it by a factor uniform in [1 - S, 1 + S]
+and moves it along each axis by a uniform draw from [-N, N] rounded to whole
+pixels (as torchvision's RandomAffine), all about the centre, filling with
+the background value; the draws come from autograd_core's global generator, so a
 seeded run (and a resumed one) repeats them exactly.
 """
 import itertools

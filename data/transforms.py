@@ -259,8 +259,9 @@ def _range(value, name, centre):
 
 class RandomAffine:
     """Rotate by an angle uniform in ``degrees`` (d: [-d, d]; or (min, max)),
-    translate by whole pixels uniform in [-a W, a W] x [-b H, b H] for
-    ``translate=(a, b)`` (fractions of the size, rounded as in torchvision),
+    translate by a uniform draw from [-a W, a W] x [-b H, b H] rounded to
+    whole pixels, for ``translate=(a, b)`` (fractions of the size, as in
+    torchvision),
     scale by a factor uniform in ``scale=(lo, hi)``; ``fill`` outside.
     ``interpolation``: ``"nearest"`` (torchvision's default) or ``"bilinear"``.
     Works on one sample, (..., H, W) tensor or H x W array."""

@@ -12,6 +12,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core.ops import einsum_op, index, join, linalg, reduce, reduce_prod, reduce_sort, shape_tile
+from tests.autograd_core.test_shape import SHAPE_CASES
 from tests.helpers import check_jvp, leaf
 
 DIMS = [None, 0, 1, 2, -1, -3, (0, 2), (-1, 0), (0, 1, 2), ()]
@@ -173,28 +174,6 @@ def test_multi_output_tangents_are_taken_at_the_indices(fn, axis, keepdim):
 
 
 # ---------------------------------------------------------------- shape, shape_tile
-SHAPE_CASES = [
-    lambda x: x.reshape(4, -1),
-    lambda x: x.view(-1, 2) if x.data.flags.c_contiguous else x.reshape(-1, 2),
-    lambda x: x.flatten(-2),
-    lambda x: x.unflatten(0, (1, 2)),
-    lambda x: x.unsqueeze(-2),
-    lambda x: x.unsqueeze(1).squeeze(),
-    lambda x: x.unsqueeze(1).squeeze(-3),
-    lambda x: x.transpose(-1, 0),
-    lambda x: x.T,
-    lambda x: x.mT,
-    lambda x: x[1].t(),
-    lambda x: x.permute(-1, 0, 1),
-    lambda x: x.movedim(-1, 0),
-    lambda x: x.repeat(2, 1, 3),
-    lambda x: x.repeat(2, 1, 2, 1),
-    lambda x: x.tile((3,)),
-    lambda x: x.flip(-1),
-    lambda x: x.flip(0, 2),
-]
-
-
 @pytest.mark.parametrize("i", range(len(SHAPE_CASES)))
 def test_shape_ops(i):
     check_jvp(SHAPE_CASES[i], leaf(2, 3, 4, seed=i))

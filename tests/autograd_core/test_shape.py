@@ -72,7 +72,7 @@ def test_flatten_0d_gives_1d():
 
 
 # -- gradients -------------------------------------------------------------------------------------
-GRAD_CASES = [
+SHAPE_CASES = [  # also the forward-mode cases of test_jvp_structural.py
     lambda x: x.reshape(4, -1),
     lambda x: x.contiguous().view(-1, 2),
     lambda x: x.flatten(-2),
@@ -94,15 +94,15 @@ GRAD_CASES = [
 ]
 
 
-@pytest.mark.parametrize("i", range(len(GRAD_CASES)))
+@pytest.mark.parametrize("i", range(len(SHAPE_CASES)))
 def test_gradcheck(i):
-    check(GRAD_CASES[i], leaf(2, 3, 4, seed=i))
+    check(SHAPE_CASES[i], leaf(2, 3, 4, seed=i))
 
 
-@pytest.mark.parametrize("i", range(len(GRAD_CASES)))
+@pytest.mark.parametrize("i", range(len(SHAPE_CASES)))
 def test_gradcheck_non_contiguous_input(i):
     # the op sees a transposed (non-contiguous) input of shape (2, 3, 4)
-    check(lambda x: GRAD_CASES[i](x.permute(2, 1, 0)), leaf(4, 3, 2, seed=i))
+    check(lambda x: SHAPE_CASES[i](x.permute(2, 1, 0)), leaf(4, 3, 2, seed=i))
 
 
 def test_reshape_of_non_contiguous_input_is_a_copy_with_the_right_gradient():

@@ -87,16 +87,26 @@ def ref_adadelta(x, g, st, t, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximiz
     return x - lr * delta
 
 
+def _decay(x, g, lr, weight_decay, decoupled, maximize):
+    """The Adam family's first lines: the sign for ``maximize``, then weight
+    decay on the parameter (decoupled, AdamW) or on the gradient (L2)."""
+    g = -g if maximize else g
+    if decoupled:
+        return x * (1 - lr * weight_decay), g
+    return x, g + weight_decay * x
+
+
+def _moments(st, g, b1, b2):
+    """m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g²."""
+    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
+    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+
+
 def ref_adam(x, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
              maximize=False, decoupled_weight_decay=False):
     b1, b2 = betas
-    g = -g if maximize else g
-    if decoupled_weight_decay:
-        x = x * (1 - lr * weight_decay)
-    else:
-        g = g + weight_decay * x
-    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
-    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    x, g = _decay(x, g, lr, weight_decay, decoupled_weight_decay, maximize)
+    _moments(st, g, b1, b2)
     m_hat = st["m"] / (1 - b1 ** t)
     if amsgrad:
         st["vmax"] = np.maximum(st.get("vmax", 0), st["v"])
@@ -113,17 +123,12 @@ def ref_adamw(x, g, st, t, weight_decay=1e-2, **kw):
 def ref_nadam(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
               decoupled_weight_decay=False, maximize=False):
     b1, b2 = betas
-    g = -g if maximize else g
-    if decoupled_weight_decay:
-        x = x * (1 - lr * weight_decay)
-    else:
-        g = g + weight_decay * x
+    x, g = _decay(x, g, lr, weight_decay, decoupled_weight_decay, maximize)
     mu = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
     mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
     st["prod"] = np.float32(st.get("prod", np.float32(1.0)) * np.float32(mu))  # float32 state, as PyTorch
     prod = float(st["prod"])
-    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
-    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    _moments(st, g, b1, b2)
     v_hat = st["v"] / (1 - b2 ** t)
     den = np.sqrt(v_hat) + eps
     return x - lr * (1 - mu) / (1 - prod) * g / den - lr * mu_next / (1 - prod * mu_next) * st["m"] / den
@@ -132,13 +137,8 @@ def ref_nadam(x, g, st, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0
 def ref_radam(x, g, st, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
               decoupled_weight_decay=False, maximize=False):
     b1, b2 = betas
-    g = -g if maximize else g
-    if decoupled_weight_decay:
-        x = x * (1 - lr * weight_decay)
-    else:
-        g = g + weight_decay * x
-    st["m"] = b1 * st.get("m", 0) + (1 - b1) * g
-    st["v"] = b2 * st.get("v", 0) + (1 - b2) * g * g
+    x, g = _decay(x, g, lr, weight_decay, decoupled_weight_decay, maximize)
+    _moments(st, g, b1, b2)
     m_hat = st["m"] / (1 - b1 ** t)
     rho_inf = 2 / (1 - b2) - 1
     rho_t = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)

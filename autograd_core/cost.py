@@ -60,7 +60,7 @@ def jacobian_forward(f, x):
             e[k] = 1
             y, tangent = unpack_dual(f(dual(Tensor(x), e)))
             passes += 1
-            cols.append(np.zeros(y.numel(), y.dtype) if tangent is None else tangent.data.reshape(-1))
+            cols.append(np.zeros(y.numel(), y.dtype) if tangent is None else tangent._data.reshape(-1))
     return np.stack(cols, axis=1), passes
 
 
@@ -74,7 +74,7 @@ def jacobian_reverse(f, x):
         e[i] = 1
         (g,) = grad(y, xt, Tensor(e.reshape(y.shape)), retain_graph=True, allow_unused=True)
         passes += 1
-        rows.append(np.zeros(xt.numel(), xt.dtype) if g is None else g.data.reshape(-1))
+        rows.append(np.zeros(xt.numel(), xt.dtype) if g is None else g._data.reshape(-1))
     return np.stack(rows, axis=0), passes
 
 

@@ -69,13 +69,13 @@ def _seeds(tensors, grads):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
         if g is None:
-            if t.data.size != 1:
+            if t._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
                                    f"got an output of shape {tuple(t.shape)}: pass `gradient`")
-            g = Tensor(np.ones(t.data.shape, t.data.dtype))
+            g = Tensor(np.ones(t._data.shape, t._data.dtype))
         elif not isinstance(g, Tensor):
-            g = Tensor(np.asarray(g, dtype=t.data.dtype))
-        if g.data.shape != t.data.shape:
+            g = Tensor(np.asarray(g, dtype=t._data.dtype))
+        if g._data.shape != t._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} "
                                f"and output[{i}] has a shape of {tuple(t.shape)}")
         seeds.append(g)
@@ -130,7 +130,7 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
                 child, nr, shape, dtype = edge
                 g = None if results is None else results[i]
                 if g is not None:
-                    if type(g) is not Tensor or g.data.shape != shape or g.data.dtype != dtype:
+                    if type(g) is not Tensor or g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(node, g, shape, dtype)
                     if nr < 0:
                         _add_leaf(leaves, child, g)
@@ -231,14 +231,14 @@ def _check_finite(node, results):
 
 
 def _data(g):
-    return g.data if isinstance(g, Tensor) else np.asarray(g)
+    return g._data if isinstance(g, Tensor) else np.asarray(g)
 
 
 def _fit(node, g, shape, dtype):
     """Sum a gradient back to its input's shape and cast it to its dtype."""
     if not isinstance(g, Tensor):
         g = Tensor(np.asarray(g))
-    if g.data.shape != shape:
+    if g._data.shape != shape:
         from .ops.broadcast import sum_to_shape
 
         try:
@@ -246,7 +246,7 @@ def _fit(node, g, shape, dtype):
         except ValueError:
             raise RuntimeError(f"function {node.name()} returned a gradient of shape "
                                f"{tuple(g.shape)} for an input of shape {tuple(shape)}") from None
-    if g.data.dtype != dtype:
+    if g._data.dtype != dtype:
         g = g.to(dtype)
     return g
 
@@ -259,19 +259,19 @@ def _accumulate(t, g, create_graph, owned=False):
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
-        order = "F" if t.data.flags.f_contiguous and not t.data.flags.c_contiguous else "C"
-        flags = g.data.flags
+        order = "F" if t._data.flags.f_contiguous and not t._data.flags.c_contiguous else "C"
+        flags = g._data.flags
         if owned and flags.writeable and flags[order + "_CONTIGUOUS"]:  # not a read-only broadcast
             t.grad = g
         else:
-            t.grad = Tensor(np.array(g.data, copy=True, order=order))
+            t.grad = Tensor(np.array(g._data, copy=True, order=order))
     else:
-        np.add(t.grad.data, g.data, out=t.grad.data)
+        np.add(t.grad._data, g._data, out=t.grad._data)
 
 
 def _refcounts(entry):
     g = entry[1]
-    a = g.data
+    a = g._data
     b = a.base
     return sys.getrefcount(g), sys.getrefcount(a), 0 if b is None else sys.getrefcount(b)
 

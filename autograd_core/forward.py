@@ -23,14 +23,14 @@ def dual(primal, tangent):
     cast to the primal's dtype). It shares data and graph with ``primal``."""
     if not isinstance(primal, Tensor):
         primal = Tensor(primal)
-    if primal.data.dtype.kind != "f":
+    if primal._data.dtype.kind != "f":
         raise TypeError(f"dual: the primal must be a floating point tensor, got {primal.dtype}")
-    tangent = tangent.data if isinstance(tangent, Tensor) else np.asarray(tangent)
-    if tangent.shape != primal.data.shape:
+    tangent = tangent._data if isinstance(tangent, Tensor) else np.asarray(tangent)
+    if tangent.shape != primal._data.shape:
         raise ValueError(f"dual: the tangent's shape {tangent.shape} differs from the primal's "
-                         f"shape {primal.data.shape}")
+                         f"shape {primal._data.shape}")
     out = _primal(primal)
-    out._tangent = Tensor(tangent.astype(primal.data.dtype, copy=False))
+    out._tangent = Tensor(tangent.astype(primal._data.dtype, copy=False))
     return out
 
 

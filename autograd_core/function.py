@@ -119,7 +119,7 @@ class Function:
         for ``x.mul_(y)`` the same way)."""
         for i, (kind, obj, _, _) in enumerate(self._saved or ()):
             if kind == 0 and obj is t:
-                old = Tensor(t.data.copy())
+                old = Tensor(t._data.copy())
                 old.requires_grad, old.grad_fn, old._out_nr = t.requires_grad, t.grad_fn, t._out_nr
                 self._saved[i] = (0, old, old._vc, 0)
 
@@ -177,7 +177,7 @@ class Function:
         dual = False
         for a in args:
             if isinstance(a, Tensor):
-                fargs.append(a.data)
+                fargs.append(a._data)
                 if a.requires_grad:
                     record = True
                 if a._tangent is not None:
@@ -238,7 +238,7 @@ class Function:
             elif a._tangent is not None:
                 tangents.append(a._tangent)
             else:
-                tangents.append(Tensor(np.broadcast_to(np.zeros((), a.data.dtype), a.data.shape)))
+                tangents.append(Tensor(np.broadcast_to(np.zeros((), a._data.dtype), a._data.shape)))
         self._in_jvp = True
         try:
             with no_grad():
@@ -250,14 +250,14 @@ class Function:
             raise RuntimeError(f"{self.name()}.jvp returned {len(outs_t)} tangents for "
                                f"{len(results)} outputs")
         for t, tan in zip(results, outs_t):
-            if tan is None or t.data.dtype.kind != "f":
+            if tan is None or t._data.dtype.kind != "f":
                 continue
             if not isinstance(tan, Tensor):
                 tan = Tensor(np.asarray(tan))
-            if tan.data.shape != t.data.shape:
-                tan = Tensor(np.broadcast_to(tan.data, t.data.shape))
-            if tan.data.dtype != t.data.dtype:
-                tan = Tensor(tan.data.astype(t.data.dtype))
+            if tan._data.shape != t._data.shape:
+                tan = Tensor(np.broadcast_to(tan._data, t._data.shape))
+            if tan._data.dtype != t._data.dtype:
+                tan = Tensor(tan._data.astype(t._data.dtype))
             t._tangent = tan
         # a saved output unpacked in backward must carry its tangent (forward-over-reverse)
         self._out_tangents = [t._tangent for t in results]
@@ -271,7 +271,7 @@ class Function:
         needs = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
-                d = a.data
+                d = a._data
                 g = a.grad_fn
                 edges.append((g, a._out_nr, d.shape, d.dtype) if g is not None else (a, -1, d.shape, d.dtype))
                 needs.append(True)
@@ -282,13 +282,13 @@ class Function:
         self.needs_input_grad = tuple(needs)
         non_diff = self._non_diff
         for nr, t in enumerate(results):
-            if t.data.dtype.kind != "f" or (non_diff and any(outs[nr] is n for n in non_diff)):
+            if t._data.dtype.kind != "f" or (non_diff and any(outs[nr] is n for n in non_diff)):
                 continue
             t.requires_grad = True
             t.grad_fn = self
             t._out_nr = nr
         if len(results) > 1:
-            self._out_meta = [(t.data.shape, t.data.dtype) for t in results]
+            self._out_meta = [(t._data.shape, t._data.dtype) for t in results]
         if self._to_save:
             self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
             self._to_save = ()
@@ -305,13 +305,13 @@ def _pack(x, args, fargs, outs, results):
     for nr, o in enumerate(outs):
         if x is o:
             t = results[nr]
-            return (1, (t.data, nr), t._vc, t._vc[0])
+            return (1, (t._data, nr), t._vc, t._vc[0])
     return (2, x, None, None)
 
 
 def _primal(t):
     """``t`` without its tangent: an alias sharing data, graph node and version."""
-    p = Tensor(t.data)
+    p = Tensor(t._data)
     p.requires_grad, p.grad_fn, p._out_nr, p._vc = t.requires_grad, t.grad_fn, t._out_nr, t._vc
     return p
 
@@ -324,7 +324,7 @@ class Op(Function):
 
 def _wrap_output(o):
     if isinstance(o, Tensor):
-        return Tensor(o.data)
+        return Tensor(o._data)
     if type(o) is not np.ndarray:
         o = np.asarray(o)
     return Tensor(o)

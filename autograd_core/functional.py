@@ -44,7 +44,7 @@ def _tuple(x):
 
 def _tensor(x, i, name):
     t = x if isinstance(x, Tensor) else Tensor(x)
-    if t.data.dtype.kind != "f":
+    if t._data.dtype.kind != "f":
         raise TypeError(f"{name}: argument {i} must be a floating point tensor, got {t.dtype}")
     return t
 
@@ -61,7 +61,7 @@ def _argnums(argnums, n, name):
 
 
 def _zeros(x):
-    return Tensor(np.zeros(x.data.shape, x.data.dtype))
+    return Tensor(np.zeros(x._data.shape, x._data.dtype))
 
 
 def _strip(t):
@@ -122,7 +122,7 @@ def _tangent(t):
 
 
 def _float(o, name):
-    if not isinstance(o, Tensor) or o.data.dtype.kind != "f":
+    if not isinstance(o, Tensor) or o._data.dtype.kind != "f":
         raise TypeError(f"{name}: the function must return floating point tensors, got "
                         f"{o.dtype if isinstance(o, Tensor) else type(o).__name__}")
     return o
@@ -183,7 +183,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
             args, wrt, nested = _differentiable(list(args), nums, "value_and_grad")
             res = f(*args)
             out, aux = res if has_aux else (res, None)
-            if not isinstance(out, Tensor) or out.data.size != 1 or out.data.dtype.kind != "f":
+            if not isinstance(out, Tensor) or out._data.size != 1 or out._data.dtype.kind != "f":
                 got = (f"shape {tuple(out.shape)} and dtype {out.dtype}" if isinstance(out, Tensor)
                        else type(out).__name__)
                 raise RuntimeError(f"grad(f)(*args): expected f(*args) to return a floating point "
@@ -221,12 +221,12 @@ def jacrev(f, argnums=0):
             outs = _float_outputs(out, "jacrev")
             jacs = []
             for o in outs:
-                m = o.data.size
+                m = o._data.size
                 rows = []
                 for r in range(m):  # seed e_r: row r of J
-                    seed = np.zeros(m, o.data.dtype)
+                    seed = np.zeros(m, o._data.dtype)
                     seed[r] = 1
-                    rows.append(_pullback(o, wrt, Tensor(seed.reshape(o.data.shape)), nested,
+                    rows.append(_pullback(o, wrt, Tensor(seed.reshape(o._data.shape)), nested,
                                           retain=r < m - 1))
                 jacs.append([reshape(stack([row[i] for row in rows]), o.shape + x.shape) if m
                              else Tensor(np.zeros(o.shape + x.shape, x.dtype))
@@ -261,13 +261,13 @@ def jacfwd(f, argnums=0):
         out, columns = None, []
         for i in nums:  # the columns of J for argument i
             x = args[i]
-            n = x.data.size
+            n = x._data.size
             cols = []
             for c in range(n):  # tangent e_c: column c of J
-                e = np.zeros(n, x.data.dtype)
+                e = np.zeros(n, x._data.dtype)
                 e[c] = 1
                 call = list(args)
-                call[i] = dual(x, e.reshape(x.data.shape))
+                call[i] = dual(x, e.reshape(x._data.shape))
                 out = f(*call)
                 cols.append([_tangent(o) for o in _float_outputs(out, "jacfwd")])
             columns.append(cols)
@@ -301,7 +301,7 @@ def jacobian(f, inputs, mode="auto"):
     if mode == "auto":
         with no_grad():
             outs = _float_outputs(f(*xs), "jacobian")
-        mode = jacobian_mode(sum(x.data.size for x in xs), sum(o.data.size for o in outs))
+        mode = jacobian_mode(sum(x._data.size for x in xs), sum(o._data.size for o in outs))
     transform = jacfwd if mode == "fwd" else jacrev
     return transform(f, 0 if single else tuple(range(len(xs))))(*xs)
 

@@ -30,15 +30,15 @@ def _outputs(fn, inputs):
 def _numerical(fn, inputs, x, eps, out_index):
     """Jacobian of output ``out_index`` w.r.t. ``x`` by central differences:
     (out.size, x.size). Grad mode stays on: gradgradcheck's ``fn`` differentiates."""
-    data = x.data  # perturbed in place, element by element (any memory layout)
-    size = _outputs(fn, inputs)[out_index].data.size
+    data = x._data  # perturbed in place, element by element (any memory layout)
+    size = _outputs(fn, inputs)[out_index]._data.size
     jac = np.zeros((size, data.size))
     for j, idx in enumerate(np.ndindex(data.shape)):
         old = data[idx]
         data[idx] = old + eps
-        plus = _outputs(fn, inputs)[out_index].data.astype(np.float64).reshape(-1)
+        plus = _outputs(fn, inputs)[out_index]._data.astype(np.float64).reshape(-1)
         data[idx] = old - eps
-        minus = _outputs(fn, inputs)[out_index].data.astype(np.float64).reshape(-1)
+        minus = _outputs(fn, inputs)[out_index]._data.astype(np.float64).reshape(-1)
         data[idx] = old
         jac[:, j] = (plus - minus) / (2 * eps)
     return jac
@@ -46,11 +46,11 @@ def _numerical(fn, inputs, x, eps, out_index):
 
 def _analytic(out, wrt):
     """Jacobians of ``out`` w.r.t. each tensor of ``wrt`` by reverse mode."""
-    jacs = [np.zeros((out.data.size, x.data.size)) for x in wrt]
+    jacs = [np.zeros((out._data.size, x._data.size)) for x in wrt]
     if not out.requires_grad:
         return jacs
-    for i in range(out.data.size):
-        seed = np.zeros(out.data.size, out.data.dtype)
+    for i in range(out._data.size):
+        seed = np.zeros(out._data.size, out._data.dtype)
         seed[i] = 1
         grads = grad(out, wrt, Tensor(seed.reshape(out.shape)), retain_graph=True, allow_unused=True)
         for k, (x, g) in enumerate(zip(wrt, grads)):
@@ -61,7 +61,7 @@ def _analytic(out, wrt):
                                      f"expected {tuple(x.shape)}")
             if g.dtype != x.dtype:
                 raise GradcheckError(f"gradient of input {k} has dtype {g.dtype}, expected {x.dtype}")
-            jacs[k][i] = g.data.reshape(-1)
+            jacs[k][i] = g._data.reshape(-1)
     return jacs
 
 
@@ -80,7 +80,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             raise TypeError(f"gradcheck: input {pos} is {x.dtype}; use float64 for finite differences")
     outs = _outputs(fn, inputs)
     for o_idx, out in enumerate(outs):
-        if out.data.dtype.kind != "f":
+        if out._data.dtype.kind != "f":
             continue
         analytic = _analytic(out, wrt)
         for x, pos, a_jac in zip(wrt, positions, analytic):

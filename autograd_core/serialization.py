@@ -35,7 +35,7 @@ _MAX_HEADER = 100_000_000
 
 def _array(name, value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray):
         return value
     raise TypeError(f"save: the value of {name!r} is a {type(value).__name__}; expected a Tensor or ndarray "

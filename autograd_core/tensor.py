@@ -20,7 +20,7 @@ def as_array(data, dtype=None):
     """Convert ``data`` to an ndarray with PyTorch's defaults: Python floats
     become float32, Python ints int64, bools bool."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         arr = np.array([as_array(d) for d in data])
     else:
@@ -58,14 +58,14 @@ class RemovableHandle:
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
                  "_retains", "name", "_tangent", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, name=None):
         if type(data) is not np.ndarray:
             data = as_array(data)
-        self.data = data
+        self._data = data
         self.requires_grad = requires_grad
         self.grad = None
         self.grad_fn = None
@@ -80,16 +80,39 @@ class Tensor:
 
     # -- properties ---------------------------------------------------------
     @property
+    def data(self):
+        """This tensor's values as a new tensor out of the graph, as in PyTorch:
+        it shares memory with ``self``, never requires grad, and has its own
+        version counter, so changes made through it (``p.data -= lr * g``) are
+        not seen by autograd. The numpy array itself is ``numpy()``."""
+        t = Tensor.__new__(Tensor)
+        t._data = self._data
+        t.requires_grad = False
+        t.grad = t.grad_fn = t._hooks = t.name = t._tangent = None
+        t._out_nr = 0
+        t._vc = [0]
+        t._retains = False
+        return t
+
+    @data.setter
+    def data(self, value):
+        """``p.data = t``: ``p`` takes ``t``'s values (and memory); the shape
+        and dtype may change, the graph and ``requires_grad`` stay."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data must be set to a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self):
@@ -104,49 +127,49 @@ class Tensor:
         return self._vc[0]
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     # -- conversion ---------------------------------------------------------
     def numpy(self):
         if _state[0] and self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
-            raise ValueError(f"a Tensor with {self.data.size} elements cannot be converted to Scalar")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ValueError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is ambiguous")
-        return bool(self.data)
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -155,9 +178,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data)
+        return int(self._data)
 
     __hash__ = object.__hash__
 
@@ -166,7 +189,7 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing data (and version counter) that is out of the graph."""
-        t = Tensor(self.data)
+        t = Tensor(self._data)
         t._vc = self._vc
         return t
 
@@ -176,7 +199,7 @@ class Tensor:
         return self
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else self.clone()
 
     def cpu(self):
         return self
@@ -196,7 +219,7 @@ class Tensor:
         device = kwargs.get("device")
         if device is not None and not str(device).startswith("cpu"):
             raise RuntimeError(f"device {device!r} is not available: this engine runs on 'cpu'")
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
         from .ops.convert import to_dtype
 
@@ -224,11 +247,11 @@ class Tensor:
         return self.to(other.dtype)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     # -- printing -----------------------------------------------------------
     def __repr__(self):
-        d = self.data
+        d = self._data
         if d.dtype.kind == "f" and d.size and np.all(np.isfinite(d)) and np.all(d == np.round(d)):
             body = np.array2string(d, separator=", ", prefix="tensor(", precision=0, floatmode="fixed")
         elif d.dtype.kind == "f":
@@ -248,8 +271,8 @@ class Tensor:
     def requires_grad_(self, requires_grad=True):
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables.")
-        if requires_grad and self.data.dtype.kind != "f":
-            raise RuntimeError(f"only floating point tensors can require gradients, got {self.data.dtype}")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, got {self._data.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -312,14 +335,14 @@ class Tensor:
 
             with no_grad():
                 res = fn(self, *args)
-        if res._tangent is not None and self.data.base is not None:
+        if res._tangent is not None and self._data.base is not None:
             raise RuntimeError("in-place operation with forward-mode tangents on a tensor that shares "
                                "memory with another (a view) is not supported: its base's tangent "
                                "would not follow; use an out-of-place op")
-        if res.data.shape != self.data.shape:
-            raise RuntimeError(f"output with shape {self.data.shape} doesn't match the broadcast "
-                               f"shape {res.data.shape} in an in-place operation")
-        np.copyto(self.data, res.data, casting="same_kind")
+        if res._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {self._data.shape} doesn't match the broadcast "
+                               f"shape {res._data.shape} in an in-place operation")
+        np.copyto(self._data, res._data, casting="same_kind")
         self._vc[0] += 1
         if tracked and res.requires_grad:
             self.requires_grad = True

@@ -106,7 +106,7 @@ class Trace:
         self.inputs = [Variable(i - n + 1, t.name) for i, t in enumerate(leaves)]
         kmap = {id(t): v for t, v in zip(leaves, self.inputs)}
         for t, v in zip(leaves, self.inputs):
-            v.value = np.array(t.data)
+            v.value = np.array(t._data)
         self.intermediates = self._steps(tape, kmap, reachable(outs))
         self.variables = self.inputs + self.intermediates
         self.outputs = []
@@ -219,9 +219,9 @@ class Trace:
         _backward(outs, [Tensor(s) for s in self.adjoint_seed], inputs=leaves)
         for v, a in zip(self.intermediates, aliases):
             g = a.grad
-            v.adjoint = np.zeros_like(v.value) if g is None else np.array(g.data)
+            v.adjoint = np.zeros_like(v.value) if g is None else np.array(g._data)
         for v, t in zip(self.inputs, leaves):
-            v.adjoint = np.zeros_like(v.value) if t.grad is None else np.array(t.grad.data)
+            v.adjoint = np.zeros_like(v.value) if t.grad is None else np.array(t.grad._data)
         self.steps = []
         acc = {}
 
@@ -245,7 +245,7 @@ class Trace:
             grads = _grad(out, list(wrt.values()), Tensor(np.asarray(g, dtype=out.dtype)), allow_unused=True)
             y, gname = R.vname(v.index), R.vname(v.index, R.BAR)
             for k, i, gk in zip(v._slots, v.operands, grads):
-                term = np.zeros_like(self[i].value) if gk is None else gk.data
+                term = np.zeros_like(self[i].value) if gk is None else gk._data
                 add(i, v.index, R.adjoint_term(v.op, v._names, k, y, gname, v._consts), term)
         self._swept = acc
 

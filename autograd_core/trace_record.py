@@ -43,7 +43,7 @@ def recording(tape):
         c = Call()
         c.cls, c.args = cls, args
         c.keys = [key(a) if isinstance(a, Tensor) else None for a in args]
-        c.arrays = [np.array(a.data, copy=True) if isinstance(a, Tensor) else None for a in args]
+        c.arrays = [np.array(a._data, copy=True) if isinstance(a, Tensor) else None for a in args]
         depth[0] += 1
         try:
             out = original.__get__(None, cls)(*args)
@@ -53,8 +53,8 @@ def recording(tape):
         # as they are now: an in-place op may later give an output another node and value
         c.out_keys = [key(o) for o in c.outputs]
         c.nodes = [(o.grad_fn, o._out_nr) for o in c.outputs]
-        c.values = [np.array(o.data, copy=True) for o in c.outputs]
-        c.tangents = [None if o._tangent is None else np.array(o._tangent.data) for o in c.outputs]
+        c.values = [np.array(o._data, copy=True) for o in c.outputs]
+        c.tangents = [None if o._tangent is None else np.array(o._tangent._data) for o in c.outputs]
         tape.append(c)
         return out
 
@@ -80,7 +80,7 @@ def as_leaf(x, k):
     if isinstance(x, Tensor):
         if x.dtype.kind != "f":
             raise TypeError(f"trace: input {k} must be a floating point tensor, got {x.dtype}")
-        data, name = x.data, x.name
+        data, name = x._data, x.name
     else:
         arr = np.asarray(x)
         if arr.dtype.kind not in "fiub":
@@ -106,7 +106,7 @@ def directions(spec, values, what, per):
         raise ValueError(f"trace: {what} needs one entry per {per} ({len(values)}), got {spec!r}")
     out = []
     for k, (s, v) in enumerate(zip(items, values)):
-        arr = np.asarray(s.data if isinstance(s, Tensor) else s, dtype=v.dtype)
+        arr = np.asarray(s._data if isinstance(s, Tensor) else s, dtype=v.dtype)
         try:
             out.append(np.array(np.broadcast_to(arr, v.shape)))
         except ValueError:

@@ -89,9 +89,9 @@ def draw_graph(*roots, params=None, show_shapes=True, show_values=False, show_gr
     ids = {}
     for leaf in leaves:
         if id(leaf) not in box_params:
-            g = leaf.grad.data if leaf.grad is not None else run.leaf_grads.get(id(leaf)) if run else None
+            g = leaf.grad._data if leaf.grad is not None else run.leaf_grads.get(id(leaf)) if run else None
             lines = [names.get(id(leaf)) or leaf.name or "leaf", _meta(leaf, show_shapes),
-                     val("= ", leaf.data, show_values, max_shown), val("grad ", g, show_grads, max_shown)]
+                     val("= ", leaf._data, show_values, max_shown), val("grad ", g, show_grads, max_shown)]
             ids[id(leaf)] = cv.node("leaf", lines, scope_of.get(id(leaf)), "t")
     boxes = {}
     calls = capture.calls if capture is not None else {}
@@ -111,7 +111,7 @@ def draw_graph(*roots, params=None, show_shapes=True, show_values=False, show_gr
     _forward_edges(cv, nodes, ids, set(boxes.values()), box_of, scope_of, names, opt)
     for k, r in enumerate(roots):
         lines = [r.name or ("output" if len(roots) == 1 else f"output {k + 1}"), _meta(r, show_shapes),
-                 val("= ", r.data, show_values, max_shown)]
+                 val("= ", r._data, show_values, max_shown)]
         out = cv.node("output", lines, None, "out")
         src = ids[id(r)] if r.grad_fn is None else ids[r.grad_fn]
         cv.edge(src, out, [f"[{r._out_nr}]"] if r.grad_fn is not None and multi(r.grad_fn) else [])
@@ -128,7 +128,7 @@ def _forward_edges(cv, nodes, ids, boxes, box_of, scope_of, names, opt):
         for o in others:
             if id(o) not in ids:
                 lines = [names.get(id(o)) or o.name or "constant", _meta(o, opt["shapes"]),
-                         val("= ", o.data, opt["values"], opt["max_shown"])]
+                         val("= ", o._data, opt["values"], opt["max_shown"])]
                 ids[id(o)] = cv.node("const", lines, scope_of.get(node), "c")
             if (ids[id(o)], dst) not in drawn:
                 drawn.add((ids[id(o)], dst))

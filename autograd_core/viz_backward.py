@@ -32,7 +32,7 @@ def draw_backward(root, gradient=None, params=None, show_grads=True, rankdir="TB
     if root.grad_fn is None:
         raise ValueError("draw_backward: the tensor is a leaf; there is no backward graph to draw")
     seed = np.ones(root.shape, root.dtype) if gradient is None else \
-        np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, root.dtype)
+        np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient, root.dtype)
     if seed.shape != root.shape:
         raise ValueError(f"draw_backward: gradient has shape {seed.shape}; the root has shape "
                          f"{tuple(root.shape)}")

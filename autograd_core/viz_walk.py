@@ -100,7 +100,7 @@ def known_values(nodes, captured=None):
                 vals.setdefault((id(node), item[1][1]), item[1][0])
             elif item[0] == 0 and item[1].grad_fn is not None:
                 t = item[1]
-                vals.setdefault((id(t.grad_fn), t._out_nr), t.data)
+                vals.setdefault((id(t.grad_fn), t._out_nr), t._data)
     return vals
 
 
@@ -201,7 +201,7 @@ def _observe(run, roots, seeds, nodes, leaves, real):
                     d[name] = old
     for leaf, g in zip(leaves, grads):
         if g is not None:
-            run.leaf_grads[id(leaf)] = g.data
+            run.leaf_grads[id(leaf)] = g._data
 
 
 def _watcher(run, node, real):
@@ -209,7 +209,7 @@ def _watcher(run, node, real):
 
     def backward(ctx, *grads):
         run.order.append(node)
-        run.incoming[node] = tuple(None if g is None else g.data for g in grads)
+        run.incoming[node] = tuple(None if g is None else g._data for g in grads)
         if real:
             res = rule(ctx, *grads)
             res = res if type(res) is tuple else (res,)
@@ -220,11 +220,11 @@ def _watcher(run, node, real):
             if e is None or g is None:
                 flows.append(None)
                 continue
-            arr = g.data if isinstance(g, Tensor) else np.asarray(g)
+            arr = g._data if isinstance(g, Tensor) else np.asarray(g)
             if arr.shape != e[2]:
                 from .ops.broadcast import sum_to_shape
 
-                arr = sum_to_shape(Tensor(arr), e[2]).data
+                arr = sum_to_shape(Tensor(arr), e[2])._data
             flows.append(arr)
         run.flows[node] = flows
         return res

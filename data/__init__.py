@@ -1,5 +1,5 @@
 """data: datasets, samplers, loaders and transforms on top of autograd_core,
-with the names of ``torch.utils.data`` and torchvision.
+with the names of ``torch.utils._data`` and torchvision.
 
     import data
     from data.datasets import MNIST

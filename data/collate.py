@@ -41,7 +41,7 @@ def default_collate(batch):
         if any(b.requires_grad for b in batch):  # keep the graph
             from autograd_core.ops.join import stack
             return stack(list(batch))
-        return _stack([b.data for b in batch], "tensor")
+        return _stack([b._data for b in batch], "tensor")
     if isinstance(elem, np.ndarray):
         return _stack(list(batch), "array")
     if isinstance(elem, np.generic):

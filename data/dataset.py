@@ -1,4 +1,4 @@
-"""Datasets, as in ``torch.utils.data``: the map-style ``Dataset`` (``len``
+"""Datasets, as in ``torch.utils._data``: the map-style ``Dataset`` (``len``
 and ``ds[i]``), the ``IterableDataset`` (a stream), and the combinators
 ``TensorDataset``, ``Subset``, ``ConcatDataset`` and ``ChainDataset``.
 
@@ -57,7 +57,7 @@ class TensorDataset(Dataset):
                              f"got shapes {[tuple(t.shape) for t in self.tensors]}")
 
     def __getitem__(self, index):
-        return tuple(t[index] if t.requires_grad else Tensor(np.asarray(t.data[index]))
+        return tuple(t[index] if t.requires_grad else Tensor(np.asarray(t._data[index]))
                      for t in self.tensors)
 
     def __len__(self):
@@ -130,4 +130,4 @@ def tensor_source(dataset):
         return None
     if any(t.requires_grad for t in dataset.tensors):
         return None
-    return tuple(t.data for t in dataset.tensors), index_map
+    return tuple(t._data for t in dataset.tensors), index_map

@@ -105,7 +105,7 @@ class SubsetRandomSampler(Sampler):
     """The given ``indices`` in a random order, new at each iteration."""
 
     def __init__(self, indices, generator=None):
-        self.indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices, dtype=np.int64)
+        self.indices = np.asarray(indices._data if isinstance(indices, Tensor) else indices, dtype=np.int64)
         self.generator = generator
 
     def _index_array(self):
@@ -120,7 +120,7 @@ class WeightedRandomSampler(Sampler):
     weights[i] / Σ weights (weights need not sum to 1)."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1-d sequence, got shape {w.shape}")
         if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:

@@ -46,7 +46,7 @@ def random_split(dataset, lengths, generator=None):
 
 
 def _labels(stratify, n):
-    y = np.asarray(stratify.data if isinstance(stratify, Tensor) else stratify)
+    y = np.asarray(stratify._data if isinstance(stratify, Tensor) else stratify)
     if y.shape != (n,):
         raise ValueError(f"stratify must hold one label per sample: expected shape ({n},), got {y.shape}")
     return y

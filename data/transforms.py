@@ -30,7 +30,7 @@ from .affine import warp_affine
 
 
 def _arr(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _like(x, arr):
@@ -108,7 +108,7 @@ class Normalize:
     def __call__(self, x):
         if not isinstance(x, Tensor):
             raise TypeError(f"Normalize: expected a tensor, got {type(x).__name__}")
-        a = x.data
+        a = x._data
         if a.dtype.kind != "f" or a.ndim < 3:
             raise TypeError(f"Normalize: expected a float tensor (..., C, H, W), got dtype {a.dtype} "
                             f"and shape {tuple(a.shape)}")

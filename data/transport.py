@@ -39,7 +39,7 @@ def _rebuild_tensor(data, requires_grad):
 
 
 def _reduce_tensor(t):
-    return _rebuild_tensor, (t.data, t.requires_grad)
+    return _rebuild_tensor, (t._data, t.requires_grad)
 
 
 class _Pickler(pickle.Pickler):

@@ -112,7 +112,7 @@ class EarlyStopping(Callback):
         if self._better(value, self.best):
             self.best, self.best_epoch, self.wait = value, state.epoch + 1, 0
             if self.restore_best:
-                self._snapshot = {k: v.data.copy() for k, v in state.model.state_dict().items()}
+                self._snapshot = {k: v._data.copy() for k, v in state.model.state_dict().items()}
             return
         self.wait += 1
         if self.wait >= self.patience:

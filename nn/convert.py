@@ -43,6 +43,6 @@ def cast_module(module, dtype):
                 if t is None:
                     continue
                 for holder in (t, t.grad):
-                    if holder is not None and holder.data.dtype.kind == "f" and holder.data.dtype != dtype:
-                        holder.data = holder.data.astype(dtype)
+                    if holder is not None and holder._data.dtype.kind == "f" and holder._data.dtype != dtype:
+                        holder._data = holder._data.astype(dtype)
     return module

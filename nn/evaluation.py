@@ -24,7 +24,7 @@ __all__ = ["evaluate", "predict", "parse_metrics"]
 
 def to_numpy(t):
     """The numpy array of a Tensor (or of anything array-like)."""
-    return t.data if isinstance(t, Tensor) else np.asarray(t)
+    return t._data if isinstance(t, Tensor) else np.asarray(t)
 
 
 def split_batch(batch):

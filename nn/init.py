@@ -72,7 +72,7 @@ def _fan(tensor, mode):
 
 def _fill(tensor, values):
     with no_grad():
-        tensor.data[...] = values
+        tensor._data[...] = values
         tensor._vc[0] += 1
     return tensor
 

@@ -17,7 +17,7 @@ def _array_of(data):
     if data is None:
         return np.empty(0, np.float32)
     if isinstance(data, Tensor):
-        return data.data
+        return data._data
     return as_array(data)
 
 
@@ -40,9 +40,9 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(self.data.copy(), self.requires_grad)
+        p = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor(self.grad.data.copy())
+            p.grad = Tensor(self.grad._data.copy())
         memo[id(self)] = p
         return p
 

@@ -54,7 +54,7 @@ def register_buffer(module, name, tensor, persistent):
         raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                         "(Tensor or None required)")
     if isinstance(tensor, Buffer):  # stored as a plain tensor sharing memory
-        persistent, plain = tensor.persistent, Tensor(tensor.data)
+        persistent, plain = tensor.persistent, Tensor(tensor._data)
         plain._vc = tensor._vc
         tensor = plain
     buffers[name] = tensor

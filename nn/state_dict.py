@@ -52,7 +52,7 @@ def state_dict(module, destination=None, prefix="", keep_vars=False):
 
 def _array(key, value):
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray):
         return value
     raise TypeError(f"While copying the parameter named \"{key}\", expected a Tensor or ndarray from "
@@ -71,9 +71,9 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
         if key not in state_dict:
             continue
         arr = _array(key, state_dict[key])
-        if arr.shape != t.data.shape:
+        if arr.shape != t._data.shape:
             errors.append(f"size mismatch for {key}: copying a param with shape {list(arr.shape)} from "
-                          f"checkpoint, the shape in current model is {list(t.data.shape)}.")
+                          f"checkpoint, the shape in current model is {list(t._data.shape)}.")
             continue
         todo.append((mod, name, t, is_param, arr))
     if strict:
@@ -92,6 +92,6 @@ def load_state_dict(module, state_dict, strict=True, assign=False):
             else:
                 mod._buffers[name] = Tensor(arr)
         else:
-            t.data[...] = arr
+            t._data[...] = arr
             t._vc[0] += 1
     return IncompatibleKeys(missing, unexpected)

@@ -29,9 +29,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     dtype = grads[0].dtype
     if math.isinf(norm_type):
-        total = max(float(np.abs(g.data).max()) if g.data.size else 0.0 for g in grads)
+        total = max(float(np.abs(g._data).max()) if g._data.size else 0.0 for g in grads)
     else:
-        per = [np.linalg.norm(g.data.reshape(-1).astype(np.float64), norm_type) for g in grads]
+        per = [np.linalg.norm(g._data.reshape(-1).astype(np.float64), norm_type) for g in grads]
         total = float(np.linalg.norm(np.array(per), norm_type))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1.0:
         with no_grad():
             for g in grads:
-                g.data *= np.asarray(coef, g.data.dtype)
+                g._data *= np.asarray(coef, g._data.dtype)
                 g._vc[0] += 1
     return ag.tensor(total, dtype=dtype)
 
@@ -51,7 +51,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     v = float(clip_value)
     for p in _params(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -v, v, out=p.grad.data)
+            np.clip(p.grad._data, -v, v, out=p.grad._data)
             p.grad._vc[0] += 1
 
 
@@ -73,6 +73,6 @@ def vector_to_parameters(vec, parameters):
     with no_grad():
         for p in params:
             n = p.numel()
-            p.data[...] = vec.data[pos:pos + n].reshape(p.shape)
+            p._data[...] = vec._data[pos:pos + n].reshape(p.shape)
             p._vc[0] += 1
             pos += n

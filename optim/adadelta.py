@@ -45,7 +45,7 @@ class Adadelta(Optimizer):
             state["square_avg"], state["acc_delta"] = self._zeros(p), self._zeros(p)
         self._count(state)
         d = self._direction(p, g, group["weight_decay"], group["maximize"])
-        v, u = state["square_avg"].data, state["acc_delta"].data
+        v, u = state["square_avg"]._data, state["acc_delta"]._data
         t, delta = self._buffer(p, 2), self._buffer(p, 3)
         v *= rho
         v += np.multiply(np.multiply(d, 1 - rho, out=t), d, out=t)

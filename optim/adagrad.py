@@ -37,7 +37,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init(p.data, self.state[p], group)
+                self._init(p._data, self.state[p], group)
 
     def _init(self, p, state, group):
         state["step"] = self._scalar()
@@ -49,7 +49,7 @@ class Adagrad(Optimizer):
         step = self._count(state)
         d = self._direction(p, g, group["weight_decay"], group["maximize"])
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        s, t = state["sum"].data, self._buffer(p, 2)
+        s, t = state["sum"]._data, self._buffer(p, 2)
         s += np.multiply(d, d, out=t)
         std = np.add(np.sqrt(s, out=t), group["eps"], out=t)
         p += np.multiply(np.divide(d, std, out=t), -clr, out=t)

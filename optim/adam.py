@@ -48,8 +48,8 @@ class Adam(Optimizer):
         if amsgrad and "max_exp_avg_sq" not in state:  # also when amsgrad is switched on later
             state["max_exp_avg_sq"] = self._zeros(p)
         step = self._count(state)
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-        vmax = state["max_exp_avg_sq"].data if amsgrad else None
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        vmax = state["max_exp_avg_sq"]._data if amsgrad else None
         decoupled = group["decoupled_weight_decay"]
         decay, l2 = (1 - lr * wd, 0) if decoupled else (1, wd)
         step_size = lr / (1 - beta1 ** step)

@@ -52,10 +52,10 @@ class NAdam(Optimizer):
         d = self._direction(p, g, 0 if decoupled else wd, group["maximize"])
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
-        mp = state["mu_product"].data
+        mp = state["mu_product"]._data
         mp *= mu
         mu_product = float(mp)
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         t, den = self._buffer(p, 2), self._buffer(p, 3)
         m += np.multiply(np.subtract(d, m, out=t), 1 - beta1, out=t)
         v *= beta2

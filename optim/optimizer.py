@@ -5,7 +5,7 @@ leaf tensors, plus that group's hyper-parameters, defaults filled in from
 ``defaults``) and ``state`` (a dict from parameter to its buffers: momentum,
 running averages, step count, each an ``autograd_core.Tensor``).
 
-``step()`` updates each parameter in place: the numpy array ``p.data`` is
+``step()`` updates each parameter in place: the numpy array ``p._data`` is
 overwritten under ``no_grad`` (no graph node is made), the parameter's version
 counter is bumped as by any in-place op, and a parameter whose ``grad`` is
 None is skipped. Subclasses implement ``_update(p, g, state, group)`` on the
@@ -86,9 +86,9 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, but parameter {i} is a "
                                 f"{type(p).__name__}")
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"optimizer can only optimize floating-point Tensors, but parameter {i} "
-                                f"has dtype {p.data.dtype}")
+                                f"has dtype {p._data.dtype}")
             if not p.is_leaf:
                 raise ValueError(f"can't optimize a non-leaf Tensor (parameter {i} has grad_fn "
                                  f"{p.grad_fn.name()})")
@@ -123,7 +123,7 @@ class Optimizer:
                 else:
                     g.grad_fn = None
                     g.requires_grad = False
-                    g.data[...] = 0
+                    g._data[...] = 0
                     g._vc[0] += 1
 
     def step(self, closure=None):
@@ -138,7 +138,7 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p.data, _grad_array(p), self.state[p], group)
+                        self._update(p._data, _grad_array(p), self.state[p], group)
                         p._vc[0] += 1
         return loss
 
@@ -177,7 +177,7 @@ class Optimizer:
     @staticmethod
     def _count(state):
         """Add one to ``state['step']`` (in place) and return it as a float."""
-        s = state["step"].data
+        s = state["step"]._data
         s += 1
         return float(s)
 
@@ -234,23 +234,23 @@ def _grad_array(p):
     """The gradient array of ``p``, checked: a dense tensor of ``p``'s shape and dtype."""
     g = p.grad
     if not isinstance(g, Tensor):
-        raise TypeError(f"the gradient of a parameter of shape {p.data.shape} is a {type(g).__name__}; "
+        raise TypeError(f"the gradient of a parameter of shape {p._data.shape} is a {type(g).__name__}; "
                         "optimizers take dense Tensor gradients (sparse gradients are not supported)")
-    a = g.data
-    if a.shape != p.data.shape or a.dtype != p.data.dtype:
+    a = g._data
+    if a.shape != p._data.shape or a.dtype != p._data.dtype:
         raise RuntimeError(f"gradient of shape {a.shape} and dtype {a.dtype} does not match its parameter "
-                           f"(shape {p.data.shape}, dtype {p.data.dtype})")
+                           f"(shape {p._data.shape}, dtype {p._data.dtype})")
     return a
 
 
 def _load_value(p, k, name, value):
     """A loaded state entry: arrays become Tensors (copies), cast like the parameter."""
     if isinstance(value, (Tensor, np.ndarray)):
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value._data if isinstance(value, Tensor) else value
         if name in _SCALAR_STATE or arr.ndim == 0:
-            return Tensor(np.array(arr, dtype=np.float32 if name in _SCALAR_STATE else p.data.dtype))
-        if arr.shape != p.data.shape:
+            return Tensor(np.array(arr, dtype=np.float32 if name in _SCALAR_STATE else p._data.dtype))
+        if arr.shape != p._data.shape:
             raise ValueError(f"state {name!r} of parameter {k} has shape {arr.shape}, but the parameter "
-                             f"has shape {p.data.shape}")
-        return Tensor(np.array(arr, dtype=p.data.dtype))
+                             f"has shape {p._data.shape}")
+        return Tensor(np.array(arr, dtype=p._data.dtype))
     return copy.deepcopy(value)

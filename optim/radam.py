@@ -47,7 +47,7 @@ class RAdam(Optimizer):
         if decoupled and wd != 0:
             p *= 1 - lr * wd
         d = self._direction(p, g, 0 if decoupled else wd, group["maximize"])
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         t, a = self._buffer(p, 2), self._buffer(p, 3)
         m += np.multiply(np.subtract(d, m, out=t), 1 - beta1, out=t)
         v *= beta2

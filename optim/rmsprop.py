@@ -49,11 +49,11 @@ class RMSprop(Optimizer):
             state["grad_avg"] = self._zeros(p)
         self._count(state)
         d = self._direction(p, g, group["weight_decay"], group["maximize"])
-        v, t = state["square_avg"].data, self._buffer(p, 2)
+        v, t = state["square_avg"]._data, self._buffer(p, 2)
         v *= alpha
         v += np.multiply(np.multiply(d, 1 - alpha, out=t), d, out=t)
         if centered:
-            ga = state["grad_avg"].data
+            ga = state["grad_avg"]._data
             ga += np.multiply(np.subtract(d, ga, out=t), 1 - alpha, out=t)
             avg = np.sqrt(np.subtract(v, np.multiply(ga, ga, out=t), out=t), out=t)
         else:
@@ -61,7 +61,7 @@ class RMSprop(Optimizer):
         avg += group["eps"]
         step = np.divide(d, avg, out=t)
         if momentum > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"]._data
             buf *= momentum
             buf += step
             step = buf

@@ -51,7 +51,7 @@ class SGD(Optimizer):
         first = momentum != 0 and "momentum_buffer" not in state
         if first:
             state["momentum_buffer"] = self._zeros(p)
-        buf = state["momentum_buffer"].data if momentum != 0 else None
+        buf = state["momentum_buffer"]._data if momentum != 0 else None
         from . import _kernels
 
         if _kernels.usable(p, g, p if buf is None else buf):  # p stands in for a missing buffer

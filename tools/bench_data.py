@@ -63,7 +63,7 @@ def epoch_loader(loader):
 def bench_tensor_dataset(row, best, repeats):
     try:
         import torch
-        import torch.utils.data as tud
+        import torch.utils._data as tud
     except ImportError:
         torch = None
     x, y = mnist_arrays()

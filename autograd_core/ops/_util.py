@@ -12,8 +12,8 @@ def as_tensor(x, like=None):
         return x
     if like is not None and not isinstance(x, np.ndarray):
         arr = np.asarray(x)
-        if arr.dtype.kind == "f" and like.data.dtype.kind == "f":
-            return Tensor(arr.astype(like.data.dtype))
+        if arr.dtype.kind == "f" and like._data.dtype.kind == "f":
+            return Tensor(arr.astype(like._data.dtype))
     return Tensor(x)
 
 

@@ -50,12 +50,12 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g * Tensor(y.data > 0)
+        return g * Tensor(y._data > 0)
 
     @staticmethod
     def jvp(ctx, t):
         (y,) = ctx.saved_tensors
-        return t * Tensor(y.data > 0)
+        return t * Tensor(y._data > 0)
 
 
 class LeakyReLU(Op):
@@ -71,7 +71,7 @@ class LeakyReLU(Op):
     def _slope(ctx):
         (x,) = ctx.saved_tensors
         s = ctx.slope
-        return Tensor((x.data > 0).astype(x.dtype) * (1 - s) + s)
+        return Tensor((x._data > 0).astype(x.dtype) * (1 - s) + s)
 
     @staticmethod
     def backward(ctx, g):
@@ -96,7 +96,7 @@ class ELU(Op):
     @staticmethod
     def _slope(ctx):
         (x,) = ctx.saved_tensors
-        pos = x.data > 0
+        pos = x._data > 0
         neg = np.logical_not(pos).astype(x.dtype) * ctx.alpha
         # dy/dx = [x > 0] + α·e^min(x, 0)·[x <= 0], finite for every x
         return exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)
@@ -134,7 +134,7 @@ class Softplus(Op):
     def _slope(ctx):
         (x,) = ctx.saved_tensors
         bx = x * ctx.beta if ctx.beta != 1 else x
-        above = bx.data > ctx.threshold
+        above = bx._data > ctx.threshold
         s = sigmoid(bx)
         if not above.any():
             return s

@@ -164,7 +164,7 @@ def _out_log_base(a, out):
 
 def _float(t):
     """A tangent, or None when it is absent or belongs to an integer/bool input."""
-    return t if t is not None and t.data.dtype.kind == "f" else None
+    return t if t is not None and t._data.dtype.kind == "f" else None
 
 
 def _sum_tangents(*tangents):

@@ -87,8 +87,8 @@ class BatchNorm(Op):
         if not plain:
             return _differentiable_backward(ctx, g, x, w, need)
         N, C = x.shape[:2]
-        wa = np.ones(C, x.dtype) if w is None else w.data
-        gx, gw, gb = K.batch_norm_backward(g.data.reshape(N, C, -1), x.data.reshape(N, C, -1), ctx.mean,
+        wa = np.ones(C, x.dtype) if w is None else w._data
+        gx, gw, gb = K.batch_norm_backward(g._data.reshape(N, C, -1), x._data.reshape(N, C, -1), ctx.mean,
                                            ctx.invstd, wa, need[0])
         return (Tensor(gx.reshape(x.shape)) if need[0] else None, Tensor(gw) if need[1] else None,
                 Tensor(gb) if need[2] else None, None, None, None, None, None)
@@ -180,8 +180,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"size {list(input.shape)}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
-    rm = None if running_mean is None else running_mean.data.reshape(C)  # views: updated in place
-    rv = None if running_var is None else running_var.data.reshape(C)
+    rm = None if running_mean is None else running_mean._data.reshape(C)  # views: updated in place
+    rv = None if running_var is None else running_var._data.reshape(C)
     w = weight if weight is None or weight.ndim == 1 else weight.reshape(C)
     b = bias if bias is None or bias.ndim == 1 else bias.reshape(C)
     out = BatchNorm.apply(input, w, b, rm, rv, bool(training), float(momentum), float(eps))

@@ -27,7 +27,7 @@ from ._util import normalize_dim
 
 def _data(x, op):
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, (builtins.bool, int, float, np.ndarray, np.generic, list, tuple)):
         return x
     raise TypeError(f"{op}: expected a Tensor, a number or an array, got {type(x).__name__}")
@@ -90,8 +90,8 @@ def logical_not(input):
 def _bitwise(ufunc, name):
     def fn(input, other):
         for x in (input, other):
-            if isinstance(x, Tensor) and x.data.dtype.kind not in "biu" or isinstance(x, float):
-                dtype = x.data.dtype if isinstance(x, Tensor) else "float"
+            if isinstance(x, Tensor) and x._data.dtype.kind not in "biu" or isinstance(x, float):
+                dtype = x._data.dtype if isinstance(x, Tensor) else "float"
                 raise TypeError(f"{name}: only bool and integer tensors are supported, got {dtype}")
         return _binary(ufunc, name)(input, other)
 
@@ -107,9 +107,9 @@ bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 def bitwise_not(input):
     """``~input``: NOT for bool tensors, bitwise NOT for integers."""
-    if input.data.dtype.kind not in "biu":
-        raise TypeError(f"bitwise_not: only bool and integer tensors are supported, got {input.data.dtype}")
-    return _wrap(np.invert(input.data))
+    if input._data.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: only bool and integer tensors are supported, got {input._data.dtype}")
+    return _wrap(np.invert(input._data))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -131,21 +131,21 @@ def equal(input, other):
 
 def isnan(input):
     """True where the element is NaN."""
-    return _wrap(np.isnan(input.data))
+    return _wrap(np.isnan(input._data))
 
 
 def isinf(input):
     """True where the element is +inf or -inf."""
-    return _wrap(np.isinf(input.data))
+    return _wrap(np.isinf(input._data))
 
 
 def isfinite(input):
     """True where the element is neither NaN nor infinite."""
-    return _wrap(np.isfinite(input.data))
+    return _wrap(np.isfinite(input._data))
 
 
 def _reduce_bool(ufunc, name, input, dim, keepdim):
-    x = input.data
+    x = input._data
     if dim is not None and x.ndim:
         dim = normalize_dim(dim, x.ndim, name)
     elif x.ndim == 0:
@@ -164,7 +164,7 @@ def all_(input, dim=None, keepdim=False):
 
 
 def _arg(fn, name, input, dim, keepdim):
-    x = input.data
+    x = input._data
     if x.size == 0:
         raise RuntimeError(f"{name}: cannot take the {name} of an empty tensor (shape {x.shape})")
     if dim is None:
@@ -190,7 +190,7 @@ def argmin(input, dim=None, keepdim=False):
 def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort ``input`` along ``dim``; equal elements keep their order
     (always stable). NaN counts as the largest value."""
-    x = input.data
+    x = input._data
     dim = normalize_dim(dim, x.ndim, "argsort")
     if x.ndim == 0:
         return _wrap(np.zeros((), np.int64))

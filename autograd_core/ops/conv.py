@@ -61,7 +61,7 @@ def _user(a4, lay):
 
 
 def _nonzero(t):
-    return t is not None and t.data.any()
+    return t is not None and t._data.any()
 
 
 def _sum(terms, dtype):

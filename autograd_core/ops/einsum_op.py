@@ -84,7 +84,7 @@ class Einsum(Op):
     def jvp(ctx, *tangents):
         ops = ctx.saved_tensors
         terms = [_apply(ctx.specs, ctx.out, ops[:k] + (t,) + ops[k + 1:])
-                 for k, t in enumerate(tangents[:-1]) if t is not None and t.data.any()]
+                 for k, t in enumerate(tangents[:-1]) if t is not None and t._data.any()]
         if not terms:
             k = next(k for k, t in enumerate(tangents[:-1]) if t is not None)
             return _apply(ctx.specs, ctx.out, ops[:k] + (tangents[k],) + ops[k + 1:])
@@ -185,11 +185,11 @@ def einsum(equation, *operands):
             o = Tensor(o)
         elif not isinstance(o, Tensor):
             raise TypeError(f"einsum: operand {i} must be a Tensor, got {type(o).__name__}")
-        if ops and o.data.dtype != ops[0].data.dtype:
+        if ops and o._data.dtype != ops[0]._data.dtype:
             raise RuntimeError(f"einsum: expected all operands to have the same dtype, got "
-                               f"{ops[0].data.dtype} (operand 0) and {o.data.dtype} (operand {i})")
+                               f"{ops[0]._data.dtype} (operand 0) and {o._data.dtype} (operand {i})")
         ops.append(o)
-    specs, out = _parse(equation, tuple(o.data.shape for o in ops))
+    specs, out = _parse(equation, tuple(o._data.shape for o in ops))
     return _apply(specs, out, ops)
 
 

@@ -33,7 +33,7 @@ _BASIC, _MASK, _INTS = 0, 1, 2  # index kinds: a view; a copy; a copy that may r
 
 def _array_index(i, pos):
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     elif isinstance(i, (list, tuple)):
         i = np.empty(0, np.intp) if len(i) == 0 else as_array(i)
     if i.dtype.kind not in "iub":
@@ -262,7 +262,7 @@ class MaskedFill(Op):
 
 
 def _mask(mask, op, shape):
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"{op}: the mask must be a bool tensor, got dtype {m.dtype}")
     if m.shape == shape:

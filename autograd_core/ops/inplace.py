@@ -40,16 +40,16 @@ class IndexPut(Op):
 
     @staticmethod
     def jvp(ctx, tx, tv, _):
-        if tv is None or tv.data.dtype.kind != "f":
+        if tv is None or tv._data.dtype.kind != "f":
             tv = 0.0
         return index_put(tx, ctx.index, tv)
 
 
 def _unwrap_index(index):
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     return index
 
 
@@ -62,7 +62,7 @@ def setitem(self, index, value):
     tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     dual = self._tangent is not None or (isinstance(value, Tensor) and value._tangent is not None)
     if not tracked and not dual:  # the fast path: numpy assignment
-        self.data[_unwrap_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._data[_unwrap_index(index)] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
         return
     self._inplace(lambda s, v: index_put(s, index, v), value)

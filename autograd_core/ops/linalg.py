@@ -94,9 +94,9 @@ def product_rule(op, a, b, ta, tb):
     """op(ȧ, b) + op(a, ḃ) for a bilinear ``op``, leaving out zero tangents
     (the tangent of an input that has none is zeros)."""
     out = None
-    if ta.data.any():
+    if ta._data.any():
         out = op.apply(ta, b)
-    if tb.data.any():
+    if tb._data.any():
         term = op.apply(a, tb)
         out = term if out is None else out + term
     return op.apply(ta, b) if out is None else out
@@ -151,7 +151,7 @@ def _transposed(x, g):
     """Whether x is a matrix stored transposed (column-major), with g a matrix:
     its gradient is then computed as a transposed product, so that it has
     x's layout and, for x = Wᵀ, W's own."""
-    f = x.data.flags
+    f = x._data.flags
     return x.ndim == 2 and g.ndim == 2 and f.f_contiguous and not f.c_contiguous
 
 
@@ -165,9 +165,9 @@ def _operand(x, op):
 
 
 def _check_dtypes(op, a, b):
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"{op}: expected both operands to have the same dtype, "
-                           f"got {a.data.dtype} and {b.data.dtype}")
+                           f"got {a._data.dtype} and {b._data.dtype}")
 
 
 def _mismatch(op, a, b, k1, k2):
@@ -178,7 +178,7 @@ def _mismatch(op, a, b, k1, k2):
 def matmul(input, other):
     """Matrix product with numpy's rules for 1-D operands and broadcast batch dims."""
     a, b = _operand(input, "matmul"), _operand(other, "matmul")
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
         raise RuntimeError(f"matmul: both arguments need to be at least 1D, but they are "
                            f"{len(sa)}D and {len(sb)}D")

@@ -42,12 +42,12 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, g, _):
         (idx,) = ctx.saved_tensors
-        return MaxUnpoolAdd.apply(g, idx.data, ctx.x_shape), None
+        return MaxUnpoolAdd.apply(g, idx._data, ctx.x_shape), None
 
     @staticmethod
     def jvp(ctx, t, _):
         (idx,) = ctx.saved_tensors
-        return PoolGather.apply(t, idx.data, ctx.x_shape), None
+        return PoolGather.apply(t, idx._data, ctx.x_shape), None
 
 
 class MaxUnpoolAdd(Op):

@@ -41,7 +41,7 @@ def check_tensor(input, op):
 
 
 def check_float(input, op):
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(f"{op}(): input dtype must be a floating point dtype, got {input.dtype}")
 
 

@@ -47,14 +47,14 @@ class Prod(Op):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         k = (ctx.shape, ctx.axes, ctx.keepdim)
-        if np.all(x.data):  # no zero: Π_{j≠i} x_j = y / x_i
+        if np.all(x._data):  # no zero: Π_{j≠i} x_j = y / x_i
             return keep_grad(g, *k) * keep_grad(out, *k) / x, None, None
         return keep_grad(g, *k) * prod_others(x, ctx.axes), None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
         x, out = ctx.saved_tensors
-        if np.all(x.data):  # as in backward: Π_{j≠i} x_j = y / x_i
+        if np.all(x._data):  # as in backward: Π_{j≠i} x_j = y / x_i
             others = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim) / x
         else:
             others = prod_others(x, ctx.axes)
@@ -146,14 +146,14 @@ class Norm(Op):
     def jvp(ctx, t, *_):
         x, out = ctx.saved_tensors
         if ctx.p == 0:
-            return Tensor(np.zeros_like(out.data))
-        ones = Tensor(np.ones(keep_shape(ctx.shape, ctx.axes), x.data.dtype))
+            return Tensor(np.zeros_like(out._data))
+        ones = Tensor(np.ones(keep_shape(ctx.shape, ctx.axes), x._data.dtype))
         return Sum.apply(_norm_grad(ctx, x, out, ones) * t, ctx.axes, ctx.keepdim)
 
 
 def _norm_grad(ctx, x, out, gk):
     """x̄ of ``Norm`` for the output gradient ``gk`` in keepdim shape."""
-    p, xd, dt = ctx.p, x.data, x.data.dtype
+    p, xd, dt = ctx.p, x._data, x._data.dtype
     if p == 0:
         return Tensor(np.zeros_like(xd))
     sign = np.sign(xd)
@@ -161,11 +161,11 @@ def _norm_grad(ctx, x, out, gk):
         return gk * Tensor(sign)
     ok = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)
     if p in (math.inf, -math.inf):
-        m = (np.abs(xd) == ok.data).astype(dt)
+        m = (np.abs(xd) == ok._data).astype(dt)
         with np.errstate(invalid="ignore"):
             m /= np.sum(m, axis=ctx.axes, keepdims=True)
         return gk * Tensor(sign * m)
-    zero = ok.data == 0
+    zero = ok._data == 0
     if zero.any():  # ȳ / yᵖ⁻¹ taken as 0 where y = 0
         gk = gk * Tensor((~zero).astype(dt))
         ok = ok + Tensor(zero.astype(dt))

@@ -92,7 +92,7 @@ class Amax(Op):
 def _share(ctx):
     """m / Σ m with m = [x = y]: each extreme element's share of its group's output."""
     x, out = ctx.saved_tensors
-    m = (x.data == out.data.reshape(keep_shape(ctx.shape, ctx.axes))).astype(x.data.dtype)
+    m = (x._data == out._data.reshape(keep_shape(ctx.shape, ctx.axes))).astype(x._data.dtype)
     with np.errstate(invalid="ignore"):
         m /= np.sum(m, axis=ctx.axes, keepdims=True)
     return Tensor(m)
@@ -101,10 +101,10 @@ def _share(ctx):
 def _gather_values(ctx, t, idx):
     """The tangent of the values taken at ``idx`` along ``ctx.axis`` from a tensor of tangent ``t``."""
     if not ctx.reduced:
-        return GatherAlong.apply(t, idx.data, ctx.axis), None
+        return GatherAlong.apply(t, idx._data, ctx.axis), None
     from .shape import reshape
 
-    v = GatherAlong.apply(t, idx.data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
+    v = GatherAlong.apply(t, idx._data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
     return reshape(v, idx.shape), None
 
 
@@ -112,7 +112,7 @@ def _scatter_back(ctx, g, idx):
     """The gradient ``g`` of values taken at ``idx`` along ``ctx.axis``, put back in place."""
     shape = keep_shape(ctx.shape, (ctx.axis,)) if ctx.reduced else idx.shape
     g = keep_grad(g, ctx.shape, (ctx.axis,), not ctx.reduced)
-    return ScatterAlong.apply(g, idx.data.reshape(shape), ctx.axis, ctx.shape)
+    return ScatterAlong.apply(g, idx._data.reshape(shape), ctx.axis, ctx.shape)
 
 
 class ExtremumDim(Op):
@@ -240,7 +240,7 @@ def _extremum(input, dim, keepdim, largest, op, result):
 
         return (maximum if largest else minimum)(input, dim)
     if dim is None:
-        if not input.data.size:
+        if not input._data.size:
             raise RuntimeError(f"{op}(): cannot reduce the empty input of shape {tuple(input.shape)} "
                                f"without a dim; pass dim")
         return Amax.apply(input, tuple(range(input.ndim)), False, largest)

@@ -36,7 +36,7 @@ def _shape(a):
 
 def _float(t):
     """A tangent, or None when it is absent or belongs to an integer/bool input."""
-    return t if t is not None and t.data.dtype.kind == "f" else None
+    return t if t is not None and t._data.dtype.kind == "f" else None
 
 
 class Where(Op):
@@ -71,9 +71,9 @@ def where(condition, input, other):
     (``condition`` a bool tensor or array; ``input``/``other`` tensors or numbers)."""
     if not isinstance(condition, Tensor):
         condition = Tensor(np.asarray(condition))
-    if condition.data.dtype != np.bool_:
+    if condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {condition.data.dtype}")
+                           f"with dtype {condition._data.dtype}")
     return Where.apply(condition, input, other)
 
 
@@ -97,9 +97,9 @@ class Clamp(Op):
     def _mask(ctx, i):
         """Where the output is input ``i`` (0: x, 1: min, 2: max), as a bool Tensor."""
         x, lo, hi = ctx.saved_tensors
-        x = x.data
-        lo = lo.data if isinstance(lo, Tensor) else lo
-        hi = hi.data if isinstance(hi, Tensor) else hi
+        x = x._data
+        lo = lo._data if isinstance(lo, Tensor) else lo
+        hi = hi._data if isinstance(hi, Tensor) else hi
         if i == 0:
             if lo is None:
                 mask = x <= hi
@@ -180,7 +180,7 @@ class _Extremum(Op):
     def backward(ctx, g):
         lose = type(ctx)._lose
         a, b = ctx.saved_tensors
-        a, b = a.data, b.data
+        a, b = a._data, b._data
         dt = g.dtype
         ga = gb = None
         if ctx.needs_input_grad[0]:
@@ -193,7 +193,7 @@ class _Extremum(Op):
     def jvp(ctx, ta, tb):
         lose = type(ctx)._lose
         a, b = ctx.saved_tensors
-        a, b = a.data, b.data
+        a, b = a._data, b._data
         out = None
         for t, m in ((_float(ta), (a, b)), (_float(tb), (b, a))):
             if t is not None:

@@ -178,12 +178,12 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * Tensor(np.sign(x.data))
+        return g * Tensor(np.sign(x._data))
 
     @staticmethod
     def jvp(ctx, t):
         (x,) = ctx.saved_tensors
-        return t * Tensor(np.sign(x.data))
+        return t * Tensor(np.sign(x._data))
 
 
 class Square(Op):

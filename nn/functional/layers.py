@@ -81,7 +81,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """Rows of ``weight`` picked by the integer tensor ``input``."""
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected an integer index tensor (Long or Int), got {idx.dtype}")
     n = weight.shape[0]
@@ -103,7 +103,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 def _renorm_rows(weight, rows, max_norm, norm_type):
     """Rescale in place the rows whose ``norm_type``-norm exceeds ``max_norm``."""
     with no_grad():
-        w = weight.data
+        w = weight._data
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
         big = norms > max_norm
         w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None]
@@ -112,7 +112,7 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
 
 def one_hot(tensor, num_classes=-1):
     """(*) integer classes -> (*, num_classes) int64 tensor of 0/1."""
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot is only applicable to index tensor, got dtype {idx.dtype}")
     if idx.size and idx.min() < 0:

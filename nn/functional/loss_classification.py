@@ -37,7 +37,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({list(target.shape)}) that is different to the input size "
                          f"({list(input.shape)}) is deprecated. Please ensure they have the same size.")
-    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+    if input._data.size and (input._data.min() < 0 or input._data.max() > 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
     log_x = ag.log(ag.clamp(input, min=_LOG_FLOOR))
     log_1mx = ag.log(ag.clamp(1 - input, min=_LOG_FLOOR))
@@ -70,7 +70,7 @@ def _class_view(name, input, target):
     (input, target array, unbatched)."""
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dim (classes), got a scalar")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     unbatched = input.ndim == 1
     if unbatched:
         input, t = ag.unsqueeze(input, 0), t.reshape((1,) + t.shape)
@@ -97,7 +97,7 @@ def _check_indices(name, input, t, ignore_index):
 def _class_weight(name, weight, c):
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if w.shape != (c,):
         raise RuntimeError(f"{name}: weight tensor should be defined either for all {c} classes or no "
                            f"classes but got weight tensor of shape: {list(w.shape)}")
@@ -177,7 +177,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = ag.exp(target) * (target - input)
     else:
-        tpos = target.data > 0 if isinstance(target, Tensor) else np.asarray(target) > 0
+        tpos = target._data > 0 if isinstance(target, Tensor) else np.asarray(target) > 0
         loss = target * (ag.log(ag.where(Tensor(tpos), target, 1.0)) - input)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)

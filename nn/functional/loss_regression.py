@@ -85,11 +85,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         elif not (ishape[:-1] == vshape[:-1] and vshape[-1:] == (1,)):
             raise ValueError(f"gaussian_nll_loss: var is of incorrect size {list(vshape)} for an input "
                              f"of size {list(ishape)}")
-    if np.any(var.data < 0):
+    if np.any(var._data < 0):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    low = var.data < eps
+    low = var._data < eps
     if low.any():  # clamp the value, let the gradient pass (PyTorch clamps in place under no_grad)
-        var = var + Tensor(np.where(low, eps - var.data, 0).astype(var.dtype))
+        var = var + Tensor(np.where(low, eps - var._data, 0).astype(var.dtype))
     d = input - target
     loss = 0.5 * (ag.log(var) + d * d / var)
     if full:

@@ -65,20 +65,20 @@ def test_values_float64(name, fn, ref):
     x = _away(4, 5, seed=3, low=0.0, high=6.0)
     y = fn(x)
     assert y.dtype == np.float64
-    np.testing.assert_allclose(y.data, ref(x.data), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(y._data, ref(x._data), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("name,fn,ref", ACTS, ids=IDS)
 def test_float32_kept_in_output_and_grad(name, fn, ref):
     x64 = _away(3, 4, seed=5)
-    x = ag.tensor(x64.data.astype(np.float32), requires_grad=True)
+    x = ag.tensor(x64._data.astype(np.float32), requires_grad=True)
     y = fn(x)
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, ref(x64.data), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(y._data, ref(x64._data), rtol=2e-6, atol=1e-6)
     (g,) = ag.grad(y, x, ag.ones_like(y))
     assert g.dtype == np.float32
     (g64,) = ag.grad(fn(x64), x64, ag.ones(3, 4, dtype=np.float64))
-    np.testing.assert_allclose(g.data, g64.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g._data, g64._data, rtol=1e-5, atol=1e-6)
     fn(x).backward(ag.ones_like(y))
     assert x.grad.dtype == np.float32
 
@@ -87,7 +87,7 @@ def test_float32_kept_in_output_and_grad(name, fn, ref):
 def test_integer_input_gives_float32(name, fn, ref):
     y = fn(ag.tensor([-2, 0, 3]))
     assert y.dtype == np.float32 and not y.requires_grad
-    np.testing.assert_allclose(y.data, ref(np.array([-2.0, 0.0, 3.0])), rtol=1e-6)
+    np.testing.assert_allclose(y._data, ref(np.array([-2.0, 0.0, 3.0])), rtol=1e-6)
 
 
 def test_relu_keeps_integers():
@@ -98,7 +98,7 @@ def test_relu_keeps_integers():
 def _grad(fn, values, dtype=np.float64):
     x = ag.tensor(values, dtype=dtype, requires_grad=True)
     y = fn(x)
-    return ag.grad(y, x, ag.ones_like(y))[0].data
+    return ag.grad(y, x, ag.ones_like(y))[0]._data
 
 
 def test_derivatives_at_zero_follow_pytorch():
@@ -119,12 +119,12 @@ def test_gelu_derivative_against_closed_form():
     x = ag.tensor(pts, dtype=np.float64, requires_grad=True)
     (d1,) = ag.grad(ag.gelu(x), x, ag.ones_like(x), create_graph=True)
     (d2,) = ag.grad(d1, x, ag.ones_like(x))
-    np.testing.assert_allclose(d2.data, (2 - pts ** 2) * phi, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d2._data, (2 - pts ** 2) * phi, rtol=1e-12, atol=1e-15)
 
 
 def test_gelu_tanh_is_close_to_exact():
     x = ag.tensor(np.linspace(-5, 5, 101), dtype=np.float64)
-    diff = ag.gelu(x, approximate="tanh").data - ag.gelu(x).data
+    diff = ag.gelu(x, approximate="tanh")._data - ag.gelu(x)._data
     assert np.max(np.abs(diff)) < 1e-3
 
 
@@ -139,10 +139,10 @@ def test_large_inputs_do_not_overflow(dtype):
             y = fn(x)
             (g,) = ag.grad(y, x, ag.ones_like(y))
             assert y.dtype == dtype and g.dtype == dtype
-            assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(g.data)), fn
-            np.testing.assert_allclose(y.data[2:], vals[2:], rtol=1e-6)  # ≈ x for large x
-            np.testing.assert_allclose(g.data[2:], [1.0, 1.0], rtol=1e-6)
-    sp = ag.softplus(ag.tensor([-30.0, 25.0], dtype=np.float64)).data
+            assert np.all(np.isfinite(y._data)) and np.all(np.isfinite(g._data)), fn
+            np.testing.assert_allclose(y._data[2:], vals[2:], rtol=1e-6)  # ≈ x for large x
+            np.testing.assert_allclose(g._data[2:], [1.0, 1.0], rtol=1e-6)
+    sp = ag.softplus(ag.tensor([-30.0, 25.0], dtype=np.float64))._data
     np.testing.assert_allclose(sp, [math.exp(-30.0), 25.0], rtol=1e-12)  # no cancellation
 
 
@@ -164,31 +164,31 @@ def test_infinite_inputs_give_the_limits():
 def test_softplus_is_linear_above_threshold():
     x = ag.tensor([4.0, 6.0], dtype=np.float64, requires_grad=True)
     y = ag.softplus(x, beta=1, threshold=5)
-    assert y.data[1] == 6.0 and y.data[0] == pytest.approx(math.log1p(math.exp(4.0)), rel=1e-15)
+    assert y._data[1] == 6.0 and y._data[0] == pytest.approx(math.log1p(math.exp(4.0)), rel=1e-15)
     (g,) = ag.grad(y, x, ag.ones_like(y))
-    assert g.data[1] == 1.0 and g.data[0] == pytest.approx(1 / (1 + math.exp(-4.0)), rel=1e-15)
+    assert g._data[1] == 1.0 and g._data[0] == pytest.approx(1 / (1 + math.exp(-4.0)), rel=1e-15)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(-50, 50, allow_nan=False))
 def test_identities(v):
     x = ag.tensor([v, -v], dtype=np.float64)
-    g = ag.gelu(x).data
+    g = ag.gelu(x)._data
     assert abs((g[0] - g[1]) - v) <= 1e-12 * max(1.0, abs(v))  # Φ(x) + Φ(-x) = 1
-    s = ag.softplus(x, threshold=1e9).data
+    s = ag.softplus(x, threshold=1e9)._data
     assert abs((s[0] - s[1]) - v) <= 1e-12 * max(1.0, abs(v))  # softplus(x) - softplus(-x) = x
-    assert s[0] >= ag.relu(x).data[0]
-    si = ag.silu(x).data
-    assert abs(si[0] - v * ag.sigmoid(x).data[0]) <= 1e-15 * max(1.0, abs(v))
+    assert s[0] >= ag.relu(x)._data[0]
+    si = ag.silu(x)._data
+    assert abs(si[0] - v * ag.sigmoid(x)._data[0]) <= 1e-15 * max(1.0, abs(v))
 
 
 def test_exposed_on_ag_and_as_methods():
     x = _away(5, seed=1)
     for name in ["relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "sigmoid", "tanh"]:
         assert getattr(ag, name)(x).shape == (5,)
-    np.testing.assert_array_equal(x.relu().data, ag.relu(x).data)
-    np.testing.assert_array_equal(x.sigmoid().data, ag.sigmoid(x).data)
-    np.testing.assert_array_equal(x.tanh().data, ag.tanh(x).data)
+    np.testing.assert_array_equal(x.relu()._data, ag.relu(x)._data)
+    np.testing.assert_array_equal(x.sigmoid()._data, ag.sigmoid(x)._data)
+    np.testing.assert_array_equal(x.tanh()._data, ag.tanh(x)._data)
 
 
 def test_errors():

@@ -25,13 +25,13 @@ def test_training_values_and_running_statistics(shape):
     rm, rv = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64), ag.tensor([1.0, 2.0, 0.5], dtype=ag.float64)
     v0 = rm._version
     y = ag.batch_norm(x, rm, rv, w, b, training=True, momentum=0.2, eps=1e-3)
-    d = x.data
+    d = x._data
     mu, var = d.mean(axis=_axes(d)), d.var(axis=_axes(d))  # the biased variance normalises
     xhat = (d - _per_channel(mu, d)) / np.sqrt(_per_channel(var, d) + 1e-3)
-    np.testing.assert_allclose(y.data, xhat * _per_channel(w.data, d) + _per_channel(b.data, d), atol=1e-12)
+    np.testing.assert_allclose(y._data, xhat * _per_channel(w._data, d) + _per_channel(b._data, d), atol=1e-12)
     m = d.size // 3
-    np.testing.assert_allclose(rm.data, 0.8 * np.array([0.5, -1.0, 2.0]) + 0.2 * mu, atol=1e-12)
-    np.testing.assert_allclose(rv.data, 0.8 * np.array([1.0, 2.0, 0.5]) + 0.2 * var * m / (m - 1), atol=1e-12)
+    np.testing.assert_allclose(rm._data, 0.8 * np.array([0.5, -1.0, 2.0]) + 0.2 * mu, atol=1e-12)
+    np.testing.assert_allclose(rv._data, 0.8 * np.array([1.0, 2.0, 0.5]) + 0.2 * var * m / (m - 1), atol=1e-12)
     assert rm._version > v0  # updated in place
 
 
@@ -40,10 +40,10 @@ def test_evaluation_uses_the_running_statistics(shape):
     x, w, b = leaf(*shape, seed=1), leaf(3, seed=2), leaf(3, seed=3)
     rm, rv = ag.tensor([0.5, -1.0, 2.0], dtype=ag.float64), ag.tensor([1.0, 2.0, 0.5], dtype=ag.float64)
     y = ag.batch_norm(x, rm, rv, w, b, training=False)
-    d = x.data
-    want = (d - _per_channel(rm.data, d)) / np.sqrt(_per_channel(rv.data, d) + 1e-5)
-    np.testing.assert_allclose(y.data, want * _per_channel(w.data, d) + _per_channel(b.data, d), atol=1e-12)
-    np.testing.assert_array_equal(rm.data, [0.5, -1.0, 2.0])  # untouched
+    d = x._data
+    want = (d - _per_channel(rm._data, d)) / np.sqrt(_per_channel(rv._data, d) + 1e-5)
+    np.testing.assert_allclose(y._data, want * _per_channel(w._data, d) + _per_channel(b._data, d), atol=1e-12)
+    np.testing.assert_array_equal(rm._data, [0.5, -1.0, 2.0])  # untouched
     assert ag.batch_norm(x, rm, rv).shape == x.shape  # no affine parameters
 
 
@@ -54,13 +54,13 @@ def test_backward_is_the_closed_form_of_the_annex():
     g = np.random.default_rng(4).standard_normal((8, 3))
     y = ag.batch_norm(x, None, None, w, b, training=True)
     y.backward(ag.tensor(g))
-    d = x.data
+    d = x._data
     r = 1 / np.sqrt(d.var(axis=0) + 1e-5)
     xhat = (d - d.mean(axis=0)) * r
     gb, gw = g.sum(axis=0), (g * xhat).sum(axis=0)
-    np.testing.assert_allclose(b.grad.data, gb, atol=1e-12)
-    np.testing.assert_allclose(w.grad.data, gw, atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, w.data * r * (g - gb / 8 - xhat * gw / 8), atol=1e-12)
+    np.testing.assert_allclose(b.grad._data, gb, atol=1e-12)
+    np.testing.assert_allclose(w.grad._data, gw, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, w._data * r * (g - gb / 8 - xhat * gw / 8), atol=1e-12)
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -87,7 +87,7 @@ def test_fused_kernel_equals_the_differentiable_backward(shape):
     ops = ag.grad(y, [x, w, b], g, create_graph=True)  # Tensor ops, differentiable again
     assert ops[0].grad_fn is not None and fused[0].grad_fn is None
     for a, c in zip(fused, ops):
-        np.testing.assert_allclose(a.data, c.data, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(a._data, c._data, rtol=1e-10, atol=1e-12)
 
 
 def test_forward_over_reverse():
@@ -127,7 +127,7 @@ def test_numpy_kernels_give_the_same_batch_norm():
             y = ag.batch_norm(x, rm, rv, w, b, training=True)
             e = ag.batch_norm(x, rm, rv, w, b)
             grads = ag.grad(y.sum() + (y * e).sum(), [x, w, b])
-            results.append([y.data, e.data, rm.data, rv.data] + [g.data for g in grads])
+            results.append([y._data, e._data, rm._data, rv._data] + [g._data for g in grads])
     finally:
         kernels.set_backend(old)
     for a, c in zip(*results):

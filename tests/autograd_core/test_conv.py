@@ -85,7 +85,7 @@ CASES = [  # x shape, w shape, kwargs, the reference's (stride, pads, dilation, 
 def test_conv2d_values(xs, ws, kw, ref):
     x, w, b = leaf(*xs, seed=1), leaf(*ws, seed=2), leaf(ws[0], seed=3)
     y = ag.conv2d(x, w, b, **kw)
-    np.testing.assert_allclose(y.data, conv_reference(x.data, w.data, b.data, *ref), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._data, conv_reference(x._data, w._data, b._data, *ref), rtol=1e-12, atol=1e-12)
     assert y.grad_fn.name() == "ConvolutionBackward0"
 
 
@@ -119,8 +119,8 @@ def test_padding_modes(mode):
     x, w, b = leaf(2, 2, 5, 6, seed=1), leaf(3, 2, 3, 3, seed=2), leaf(3, seed=3)
     y = ag.conv2d(x, w, b, padding=(1, 2), padding_mode=mode)
     np_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
-    padded = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (2, 2)), mode=np_mode)
-    np.testing.assert_allclose(y.data, conv_reference(padded, w.data, b.data), rtol=1e-12, atol=1e-12)
+    padded = np.pad(x._data, ((0, 0), (0, 0), (1, 1), (2, 2)), mode=np_mode)
+    np.testing.assert_allclose(y._data, conv_reference(padded, w._data, b._data), rtol=1e-12, atol=1e-12)
     check(lambda x, w: ag.conv2d(x, w, padding="same", padding_mode=mode), x, w)
     check_jvp(lambda x, w: ag.conv2d(x, w, padding=1, padding_mode=mode), x, w)
 
@@ -128,24 +128,24 @@ def test_padding_modes(mode):
 def test_conv1d():
     x, w, b = leaf(2, 3, 9, seed=1), leaf(4, 3, 3, seed=2), leaf(4, seed=3)
     y = ag.conv1d(x, w, b, stride=2, padding=1, dilation=2)
-    ref = conv_reference(x.data[:, :, None], w.data[:, :, None], b.data, (1, 2), (0, 0, 1, 1), (1, 2))
+    ref = conv_reference(x._data[:, :, None], w._data[:, :, None], b._data, (1, 2), (0, 0, 1, 1), (1, 2))
     ref = ref[:, :, 0]
     assert y.shape == ref.shape == (2, 4, 4)
-    np.testing.assert_allclose(y.data, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._data, ref, rtol=1e-12, atol=1e-12)
     assert ag.conv1d(x, w, padding="same").shape == (2, 4, 9)
     assert ag.conv1d(x, leaf(4, 3, 2), padding="same").shape == (2, 4, 9)  # asymmetric: 0 left, 1 right
     check(lambda x, w, b: ag.conv1d(x, w, b, stride=2, padding=1), x, w, b)
     check(lambda x, w: ag.conv1d(x, w, padding="same", padding_mode="reflect", groups=1), x, w)
     check_jvp(lambda x, w, b: ag.conv1d(x, w, b, padding=1), x, w, b)
     xu = leaf(3, 7, seed=4)  # unbatched
-    np.testing.assert_allclose(ag.conv1d(xu, w).data, ag.conv1d(xu[None], w).data[0])
+    np.testing.assert_allclose(ag.conv1d(xu, w)._data, ag.conv1d(xu[None], w)._data[0])
 
 
 def test_unbatched_conv2d():
     x, w = leaf(2, 5, 5, seed=1), leaf(3, 2, 3, 3, seed=2)
     y = ag.conv2d(x, w, padding=1)
     assert y.shape == (3, 5, 5)
-    np.testing.assert_allclose(y.data, conv_reference(x.data[None], w.data, pad=(1, 1, 1, 1))[0], atol=1e-12)
+    np.testing.assert_allclose(y._data, conv_reference(x._data[None], w._data, pad=(1, 1, 1, 1))[0], atol=1e-12)
     check(lambda x, w: ag.conv2d(x, w, padding=1), x, w)
     check_jvp(lambda x, w: ag.conv2d(x, w, stride=2), x, w)
 
@@ -158,8 +158,8 @@ def test_float32_is_kept():
     assert y.dtype == np.float32
     (y * y).sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
-    ref = conv_reference(x.data.astype(np.float64), w.data.astype(np.float64), b.data, pad=(1, 1, 1, 1))
-    np.testing.assert_allclose(y.data, ref, rtol=1e-4, atol=1e-4)
+    ref = conv_reference(x._data.astype(np.float64), w._data.astype(np.float64), b._data, pad=(1, 1, 1, 1))
+    np.testing.assert_allclose(y._data, ref, rtol=1e-4, atol=1e-4)
 
 
 def test_numpy_kernels_give_the_same_conv():
@@ -172,7 +172,7 @@ def test_numpy_kernels_give_the_same_conv():
         for name in ("numba", "numpy"):
             kernels.set_backend(name)
             y = ag.conv2d(x, w, b, stride=2, padding=1, dilation=(1, 2))
-            results.append([y.data] + [g.data for g in ag.grad(y.sum(), [x, w, b])])
+            results.append([y._data] + [g._data for g in ag.grad(y.sum(), [x, w, b])])
     finally:
         kernels.set_backend(old)
     for a, c in zip(*results):

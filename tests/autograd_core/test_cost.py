@@ -30,7 +30,7 @@ def test_jacobians_match_the_closed_form(model):
     jr, pr = jacobian_reverse(f, x)
     assert (jf.shape, jr.shape, pf, pr) == ((3, 4), (3, 4), 4, 3)
     eps = 1e-6  # central differences, column by column
-    fd = np.stack([(f(_t(x + eps * e)).data - f(_t(x - eps * e)).data) / (2 * eps) for e in np.eye(4)], 1)
+    fd = np.stack([(f(_t(x + eps * e))._data - f(_t(x - eps * e))._data) / (2 * eps) for e in np.eye(4)], 1)
     np.testing.assert_allclose(jf, fd, atol=1e-8)
     np.testing.assert_allclose(jr, jf, atol=1e-12)
 

@@ -36,9 +36,9 @@ class SplitSign(ag.Function):
 
     @staticmethod
     def forward(ctx, x):
-        pos = ag.tensor(np.maximum(x.data, 0))
-        neg = ag.tensor(np.minimum(x.data, 0))
-        idx = ag.tensor((x.data > 0).astype(np.float64))
+        pos = ag.tensor(np.maximum(x._data, 0))
+        neg = ag.tensor(np.minimum(x._data, 0))
+        idx = ag.tensor((x._data > 0).astype(np.float64))
         ctx.mark_non_differentiable(idx)
         ctx.save_for_backward(x)
         return pos, neg, idx
@@ -46,7 +46,7 @@ class SplitSign(ag.Function):
     @staticmethod
     def backward(ctx, gpos, gneg, gidx):
         (x,) = ctx.saved_tensors
-        mask = ag.tensor((x.data > 0).astype(x.data.dtype))
+        mask = ag.tensor((x._data > 0).astype(x._data.dtype))
         return gpos * mask + gneg * (1 - mask)
 
 
@@ -54,7 +54,7 @@ def test_custom_function_forward_backward_and_gradcheck():
     x = leaf(4, seed=1)
     y = Cube.apply(x)
     assert y.grad_fn.name() == "CubeBackward0"
-    np.testing.assert_allclose(y.data, x.data ** 3)
+    np.testing.assert_allclose(y._data, x._data ** 3)
     assert ag.gradcheck(Cube.apply, (x,))
     assert ag.gradgradcheck(Cube.apply, (x,))  # backward made of tensor ops
 
@@ -102,7 +102,7 @@ def test_multiple_outputs_missing_gradients_are_zeros():
     pos, neg, idx = SplitSign.apply(x)
     assert not idx.requires_grad and pos.requires_grad
     (pos * 3).backward(ag.ones(5, dtype=ag.float64))  # neg and idx get no gradient
-    np.testing.assert_allclose(x.grad.data, 3 * (x.data > 0))
+    np.testing.assert_allclose(x.grad._data, 3 * (x._data > 0))
     assert ag.gradcheck(lambda t: SplitSign.apply(t)[:2], (leaf(5, seed=2),))
 
 
@@ -140,13 +140,13 @@ def test_once_differentiable_refuses_create_graph():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return ag.tensor(np.sin(x.data))
+            return ag.tensor(np.sin(x._data))
 
         @staticmethod
         @ag.once_differentiable
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return ag.tensor(np.cos(x.data) * g.data)
+            return ag.tensor(np.cos(x._data) * g._data)
 
     x = leaf(3)
     assert ag.gradcheck(Opaque.apply, (x,))

@@ -44,7 +44,7 @@ def test_getitem_values_match_numpy(i):
     out = ag.tensor(A)[index]
     expected = A[np_index]
     assert out.shape == np.shape(expected)
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out._data, expected)
 
 
 @pytest.mark.parametrize("i", range(len(INDEXES)))
@@ -62,9 +62,9 @@ def test_getitem_of_a_non_contiguous_input():
 def test_repeated_indices_accumulate():
     x = leaf(4)
     y = x[[0, 2, 0, 0, 3]]
-    np.testing.assert_array_equal(ones_grad(y, x).data, [3.0, 0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(ones_grad(y, x)._data, [3.0, 0.0, 1.0, 1.0])
     (g,) = ag.grad(y, x, ag.tensor([1.0, 2.0, 4.0, 8.0, 16.0], dtype=ag.float64))
-    np.testing.assert_array_equal(g.data, [13.0, 0.0, 2.0, 16.0])
+    np.testing.assert_array_equal(g._data, [13.0, 0.0, 2.0, 16.0])
 
 
 @pytest.mark.parametrize("idx", [[[3, -1, 0], [0, 0, 2]], [1], [2, 2, 2, -2], []])
@@ -76,38 +76,38 @@ def test_repeated_rows_of_long_rows_accumulate(idx):  # the sort-and-sum path of
     (g,) = ag.grad(y, x, ag.tensor(w))
     expected = np.zeros((4, 3, 5))
     np.add.at(expected, idx, w)
-    np.testing.assert_allclose(g.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g._data, expected, rtol=1e-12, atol=1e-12)
     check(lambda x: x[idx], x)
 
 
 def test_getitem_of_0d_result_is_a_tensor():
     x = leaf(2, 3)
     y = x[1, 2]
-    assert isinstance(y, ag.Tensor) and y.shape == () and y.item() == x.data[1, 2]
+    assert isinstance(y, ag.Tensor) and y.shape == () and y.item() == x._data[1, 2]
     expected = np.zeros((2, 3))
     expected[1, 2] = 1
-    np.testing.assert_array_equal(ones_grad(y, x).data, expected)
+    np.testing.assert_array_equal(ones_grad(y, x)._data, expected)
 
 
 @pytest.mark.parametrize("index", [1, (slice(1, None), None), (Ellipsis, 0), (0, 1), ag.tensor(1)])
 def test_basic_indexing_is_a_view_sharing_the_version_counter(index):
     x = leaf(2, 3)
-    before = x.data.copy()
+    before = x._data.copy()
     y = x[index]
-    assert np.shares_memory(y.data, x.data)
+    assert np.shares_memory(y._data, x._data)
     with ag.no_grad():
         y.add_(1.0)
     assert x._version == 1
     changed = before.copy()
-    changed[index.data if isinstance(index, ag.Tensor) else index] += 1
-    np.testing.assert_array_equal(x.data, changed)
+    changed[index._data if isinstance(index, ag.Tensor) else index] += 1
+    np.testing.assert_array_equal(x._data, changed)
 
 
 @pytest.mark.parametrize("index", [[0, 1], ag.tensor([True, False]), (slice(None), [2])])
 def test_advanced_indexing_is_a_copy(index):
     x = leaf(2, 3)
     y = x[index]
-    assert not np.shares_memory(y.data, x.data) and y._vc is not x._vc
+    assert not np.shares_memory(y._data, x._data) and y._vc is not x._vc
 
 
 def test_getitem_keeps_float32():
@@ -139,14 +139,14 @@ def test_gradient_of_repeated_indices_equals_add_at_counts(n, data):
     idx = np.array(data.draw(st.lists(st.integers(-n, n - 1), min_size=0, max_size=12)), dtype=np.int64)
     x = ag.tensor(np.random.default_rng(0).standard_normal((n, 2)), requires_grad=True)
     y = x[ag.tensor(idx)]
-    np.testing.assert_array_equal(y.data, x.data[idx])
+    np.testing.assert_array_equal(y._data, x._data[idx])
     w = np.random.default_rng(1).standard_normal(y.shape)
     (g,) = ag.grad(y, x, ag.tensor(w))
     expected = np.zeros((n, 2))
     np.add.at(expected, idx, w)
-    np.testing.assert_allclose(g.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g._data, expected, rtol=1e-12, atol=1e-12)
     counts = np.bincount(idx % n, minlength=n)
-    np.testing.assert_array_equal(ones_grad(y, x).data[:, 0], counts)
+    np.testing.assert_array_equal(ones_grad(y, x)._data[:, 0], counts)
 
 
 @settings(max_examples=30, deadline=None)
@@ -159,7 +159,7 @@ def test_gradient_of_repeated_mixed_indices(data):
     assert y.shape == (len(rows), 1)
     expected = np.zeros((3, 4))
     np.add.at(expected, (rows, cols), 1.0)
-    np.testing.assert_array_equal(ones_grad(y, x).data, expected)
+    np.testing.assert_array_equal(ones_grad(y, x)._data, expected)
 
 
 # -- setitem goes through index_put, whose backward uses getitem ----------------------------------
@@ -180,14 +180,14 @@ def test_setitem_gradients_are_consistent_with_getitem(index, v_shape):
 # -- narrow ----------------------------------------------------------------------------------------
 def test_narrow():
     x = leaf(2, 3, 4)
-    np.testing.assert_array_equal(x.narrow(-1, 1, 2).data, x.data[..., 1:3])
-    np.testing.assert_array_equal(ag.narrow(x, 1, -2, 2).data, x.data[:, 1:3])
+    np.testing.assert_array_equal(x.narrow(-1, 1, 2)._data, x._data[..., 1:3])
+    np.testing.assert_array_equal(ag.narrow(x, 1, -2, 2)._data, x._data[:, 1:3])
     check(lambda x: x.narrow(2, 1, 3), x)
     check(lambda x: x.t().narrow(0, 0, 2), leaf(3, 4))
     y = x.narrow(0, 1, 1)
     with ag.no_grad():
         y.mul_(0.0)
-    assert x._version == 1 and np.all(x.data[1] == 0)
+    assert x._version == 1 and np.all(x._data[1] == 0)
 
 
 @pytest.mark.parametrize("args, exc, match", [
@@ -205,10 +205,10 @@ def test_narrow_errors(args, exc, match):
 def test_index_select(dim):
     x = leaf(2, 3, 4)
     idx = ag.tensor([1, 0, 1])
-    np.testing.assert_array_equal(x.index_select(dim, idx).data, np.take(x.data, [1, 0, 1], dim))
+    np.testing.assert_array_equal(x.index_select(dim, idx)._data, np.take(x._data, [1, 0, 1], dim))
     check(lambda x: ag.index_select(x, dim, idx), x)
     counts = np.array([1.0, 2.0]).reshape([-1 if d == dim % 3 else 1 for d in range(3)])
-    np.testing.assert_array_equal(ones_grad(x.index_select(dim, idx), x).data[
+    np.testing.assert_array_equal(ones_grad(x.index_select(dim, idx), x)._data[
         tuple(slice(0, 2) if d == dim % 3 else slice(None) for d in range(3))],
         np.broadcast_to(counts, [2 if d == dim % 3 else A.shape[d] for d in range(3)]))
     assert x.index_select(dim, ag.tensor(1)).shape[dim] == 1
@@ -229,17 +229,17 @@ def test_gather(dim):
     rng = np.random.default_rng(dim + 10)
     idx = rng.integers(0, A.shape[dim], (2, 2, 3))  # smaller than the input in the other dims
     out = x.gather(dim, ag.tensor(idx))
-    np.testing.assert_array_equal(out.data, gather_ref(x.data, dim % 3, idx))
+    np.testing.assert_array_equal(out._data, gather_ref(x._data, dim % 3, idx))
     check(lambda x: ag.gather(x, dim, ag.tensor(idx)), x)
     check(lambda x: ag.gather(x.permute(2, 1, 0), dim, idx), leaf(4, 3, 2))  # non-contiguous
     full = rng.integers(0, A.shape[dim], A.shape)
-    np.testing.assert_array_equal(x.gather(dim, full).data, np.take_along_axis(x.data, full, dim))
+    np.testing.assert_array_equal(x.gather(dim, full)._data, np.take_along_axis(x._data, full, dim))
 
 
 def test_gather_repeated_indices_accumulate():
     x = leaf(2, 3)
     y = x.gather(1, ag.tensor([[0, 0, 0, 2], [1, 1, 2, 2]]))
-    np.testing.assert_array_equal(ones_grad(y, x).data, [[3.0, 0.0, 1.0], [0.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(ones_grad(y, x)._data, [[3.0, 0.0, 1.0], [0.0, 2.0, 2.0]])
 
 
 def scatter_add_ref(a, dim, idx, src):
@@ -257,7 +257,7 @@ def test_scatter_add(dim, src_shape):
     x, src = leaf(2, 3, 4), leaf(*src_shape, seed=1)
     idx = np.random.default_rng(0).integers(0, A.shape[dim], (2, 2, 3))
     out = x.scatter_add(dim, ag.tensor(idx), src)
-    np.testing.assert_allclose(out.data, scatter_add_ref(x.data, dim % 3, idx, src.data), rtol=1e-12)
+    np.testing.assert_allclose(out._data, scatter_add_ref(x._data, dim % 3, idx, src._data), rtol=1e-12)
     check(lambda x, s: ag.scatter_add(x, dim, ag.tensor(idx), s), x, src)
 
 
@@ -282,7 +282,7 @@ def test_index_op_errors(fn, exc, match):
 def test_masked_fill(mask):
     x, v = leaf(2, 3, 4), leaf(seed=1)
     out = x.masked_fill(ag.tensor(mask), -1.5)
-    np.testing.assert_array_equal(out.data, np.where(mask, -1.5, x.data))
+    np.testing.assert_array_equal(out._data, np.where(mask, -1.5, x._data))
     check(lambda x: ag.masked_fill(x, ag.tensor(mask), 2.0), x)
     check(lambda x, v: x.masked_fill(mask, v), x, v)
     (gv,) = ag.grad(x.masked_fill(ag.tensor(mask), v), v, ag.ones_like(x))
@@ -311,10 +311,10 @@ def test_masked_fill_errors(mask, value, match):
 
 def test_masked_select():
     x = leaf(2, 3, 4)
-    np.testing.assert_array_equal(x.masked_select(ag.tensor(MASK)).data, x.data[MASK])
+    np.testing.assert_array_equal(x.masked_select(ag.tensor(MASK))._data, x._data[MASK])
     row = MASK[0, 0]
     y = ag.masked_select(x[0, 0], ag.tensor(np.stack([row, ~row])))  # the input is broadcast
-    np.testing.assert_array_equal(y.data, np.broadcast_to(x.data[0, 0], (2, 4))[np.stack([row, ~row])])
+    np.testing.assert_array_equal(y._data, np.broadcast_to(x._data[0, 0], (2, 4))[np.stack([row, ~row])])
     check(lambda x: x.masked_select(ag.tensor(MASK)), x)
     check(lambda x: x[0].masked_select(ag.tensor(MASK)), x)
     with pytest.raises(RuntimeError, match=r"\[3\].*\[2, 3, 4\]"):

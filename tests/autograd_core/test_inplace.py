@@ -12,9 +12,9 @@ from tests.helpers import leaf
 ])
 def test_inplace_values_and_version(name, arg, expected):
     x = ag.tensor([1.0, 2.0])
-    data = x.data
+    data = x._data
     out = getattr(x, name)(arg)
-    assert out is x and x.data is data  # same memory
+    assert out is x and x._data is data  # same memory
     assert x.tolist() == expected and x._version == 1 and x.dtype == ag.float32
 
 
@@ -86,7 +86,7 @@ def test_setitem_without_grad_is_numpy_assignment():
     x = ag.zeros(2, 3)
     x[0] = ag.tensor([1.0, 2.0, 3.0])
     x[1, 2] = 5
-    x[x.data > 2] = -1.0
+    x[x._data > 2] = -1.0
     assert x.tolist() == [[1.0, 2.0, -1.0], [0.0, 0.0, -1.0]] and x._version == 3
 
 

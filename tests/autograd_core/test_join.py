@@ -20,7 +20,7 @@ A = np.arange(24.0).reshape(2, 3, 4)
 def test_cat_values_and_gradients(dim):
     a, b, c = leaf(2, 3, 4, seed=1), leaf(2, 3, 4, seed=2), leaf(2, 3, 4, seed=3)
     out = ag.cat([a, b, c], dim)
-    np.testing.assert_array_equal(out.data, np.concatenate([a.data, b.data, c.data], dim))
+    np.testing.assert_array_equal(out._data, np.concatenate([a._data, b._data, c._data], dim))
     check(lambda a, b, c: ag.cat((a, b, c), dim=dim), a, b, c)
 
 
@@ -34,7 +34,7 @@ def test_cat_with_a_constant_gives_gradient_to_the_tensor_only():
     a = leaf(2, 2)
     out = ag.cat([a, np.zeros((1, 2)), ag.ones(1, 2, dtype=ag.float64)])
     assert out.shape == (4, 2)
-    np.testing.assert_array_equal(ones_grad(out, a).data, np.ones((2, 2)))
+    np.testing.assert_array_equal(ones_grad(out, a)._data, np.ones((2, 2)))
 
 
 def test_cat_dtypes():
@@ -51,7 +51,7 @@ def test_cat_dtypes():
 @pytest.mark.parametrize("dim", [0, 2, -1, -4])
 def test_stack_values_and_gradients(dim):
     a, b = leaf(2, 3, 4, seed=1), leaf(2, 3, 4, seed=2)
-    np.testing.assert_array_equal(ag.stack([a, b], dim).data, np.stack([a.data, b.data], dim))
+    np.testing.assert_array_equal(ag.stack([a, b], dim)._data, np.stack([a._data, b._data], dim))
     check(lambda a, b: ag.stack([a, b.permute(0, 1, 2)], dim), a, b)
 
 
@@ -82,20 +82,20 @@ def test_cat_needs_a_sequence():
 def test_split_sizes_and_values(size, dim, expected):
     pieces = ag.tensor(A).split(size, dim)
     assert isinstance(pieces, tuple) and [p.shape[dim] for p in pieces] == expected
-    np.testing.assert_array_equal(ag.cat(list(pieces), dim).data, A)
+    np.testing.assert_array_equal(ag.cat(list(pieces), dim)._data, A)
     assert ag.split(ag.tensor(A), size, dim)[0].shape == pieces[0].shape
 
 
 def test_split_pieces_are_views():
     x = ag.tensor(A)
-    assert all(np.shares_memory(p.data, x.data) for p in x.split(2, -1))
+    assert all(np.shares_memory(p._data, x._data) for p in x.split(2, -1))
 
 
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_split_gradient_with_only_one_piece_used(k):
     x = leaf(2, 7)
     check(lambda x: x.split(3, 1)[k], x)
-    g = ones_grad(x.split(3, 1)[k], x).data
+    g = ones_grad(x.split(3, 1)[k], x)._data
     expected = np.zeros((2, 7))
     expected[:, 3 * k:3 * k + 3] = 1
     np.testing.assert_array_equal(g, expected)
@@ -114,7 +114,7 @@ def test_chunk_sizes_as_pytorch(n, chunks, expected):
     x = ag.arange(n * 2, dtype=ag.float64).reshape(2, n)
     pieces = x.chunk(chunks, -1)
     assert [p.shape[1] for p in pieces] == expected
-    np.testing.assert_array_equal(ag.cat(list(pieces), 1).data, x.data)
+    np.testing.assert_array_equal(ag.cat(list(pieces), 1)._data, x._data)
     assert len(ag.chunk(x, chunks, 1)) == len(expected)
 
 
@@ -128,7 +128,7 @@ def test_unbind(dim):
     pieces = x.unbind(dim)
     assert len(pieces) == A.shape[dim]
     for i, p in enumerate(pieces):
-        np.testing.assert_array_equal(p.data, np.take(x.data, i, dim))
+        np.testing.assert_array_equal(p._data, np.take(x._data, i, dim))
     check(lambda x: ag.unbind(x, dim)[1], x)
     check(lambda x: ag.stack(x.unbind(dim)[::-1], dim), x)
 
@@ -153,7 +153,7 @@ def test_pad_values_match_numpy(pad, mode):
     widths = [(0, 0)] * (3 - len(pad) // 2) + [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)][::-1]
     out = ag.pad(ag.tensor(A), pad, mode=mode)
     expected = np.pad(A, widths, mode=NUMPY_MODE.get(mode, "constant"))
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out._data, expected)
 
 
 @pytest.mark.parametrize("pad", [(1, 2), (2, 0, 1, 2), (1, 1, 0, 2, 1, 0)])
@@ -168,7 +168,7 @@ def test_constant_pad_value_and_negative_pads_crop():
     out = ag.pad(x, (1, -2, -1, 0), value=-5.0)
     expected = np.full((2, 2, 3), -5.0)
     expected[:, :, 1:] = A[:, 1:, :2]
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out._data, expected)
     check(lambda x: ag.pad(x, (1, -2, -1, 0), value=3.0), leaf(2, 3, 4))
     check(lambda x: ag.pad(x, (-1, -1)), leaf(2, 3))
 
@@ -177,10 +177,10 @@ def test_reflect_pad_folds_the_gradient_back():
     x = ag.tensor([0.0, 1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
     y = ag.pad(x[None], (2, 1), mode="reflect")  # [2, 1, 0, 1, 2, 3, 2]
     assert y.tolist() == [[2.0, 1.0, 0.0, 1.0, 2.0, 3.0, 2.0]]
-    np.testing.assert_array_equal(ones_grad(y, x).data, [1.0, 2.0, 3.0, 1.0])
+    np.testing.assert_array_equal(ones_grad(y, x)._data, [1.0, 2.0, 3.0, 1.0])
     w = ag.tensor([[1.0, 10.0, 100.0, 1000.0, 1e4, 1e5, 1e6]], dtype=ag.float64)
     (g,) = ag.grad(y, x, w)
-    np.testing.assert_array_equal(g.data, [100.0, 1010.0, 1e4 + 1 + 1e6, 1e5])
+    np.testing.assert_array_equal(g._data, [100.0, 1010.0, 1e4 + 1 + 1e6, 1e5])
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])

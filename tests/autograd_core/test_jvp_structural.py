@@ -268,7 +268,7 @@ def test_getitem_with_repeated_integer_indices(idx):
 
 
 def test_getitem_with_boolean_masks():
-    check_jvp(lambda x: x[x.data > 0], _x(seed=3))
+    check_jvp(lambda x: x[x._data > 0], _x(seed=3))
     check_jvp(lambda x: x[ag.tensor(MASK)] * 2.0 + x[MASK][::-1], _x(seed=4))
     check_jvp(lambda x: x[True], _x(seed=5))
 

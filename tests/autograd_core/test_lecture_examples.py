@@ -43,6 +43,6 @@ def test_notes_002_cost_a_transpose_a():
     a = W @ x + b
     cost = a @ a
     cost.backward()
-    a_np = W.data @ x.data + b.data
-    np.testing.assert_allclose(W.grad.numpy(), 2 * np.outer(a_np, x.data), rtol=1e-12)
+    a_np = W._data @ x._data + b._data
+    np.testing.assert_allclose(W.grad.numpy(), 2 * np.outer(a_np, x._data), rtol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), 2 * a_np, rtol=1e-12)

@@ -29,7 +29,7 @@ def _seed(y):
 def test_matmul_values_and_grad_shapes(sa, sb):
     a, b = leaf(*sa, seed=1), leaf(*sb, seed=2)
     y = ag.matmul(a, b)
-    np.testing.assert_allclose(y.data, np.matmul(a.data, b.data))
+    np.testing.assert_allclose(y._data, np.matmul(a._data, b._data))
     y.backward(_seed(y))
     assert a.grad.shape == sa and b.grad.shape == sb  # vectors get vector gradients
 
@@ -39,18 +39,18 @@ def test_matmul_broadcast_grad_values():
     a, b = leaf(2, 1, 3, 4, seed=1), leaf(5, 4, 2, seed=2)
     g = np.random.default_rng(3).standard_normal((2, 5, 3, 2))
     (a @ b).backward(ag.tensor(g))
-    ga = sum(g[:, j] @ b.data[j].T for j in range(5))[:, None]
-    gb = sum(a.data[i, 0].T @ g[i] for i in range(2))
-    np.testing.assert_allclose(a.grad.data, ga)
-    np.testing.assert_allclose(b.grad.data, gb)
+    ga = sum(g[:, j] @ b._data[j].T for j in range(5))[:, None]
+    gb = sum(a._data[i, 0].T @ g[i] for i in range(2))
+    np.testing.assert_allclose(a.grad._data, ga)
+    np.testing.assert_allclose(b.grad._data, gb)
 
 
 def test_matmul_vector_grad_values():
     v, m = leaf(3, seed=1), leaf(2, 3, 4, seed=2)
     g = np.random.default_rng(3).standard_normal((2, 4))
     (v @ m).backward(ag.tensor(g))  # y[b, j] = sum_i v[i] m[b, i, j]
-    np.testing.assert_allclose(v.grad.data, np.einsum("bj,bij->i", g, m.data))
-    np.testing.assert_allclose(m.grad.data, np.einsum("i,bj->bij", v.data, g))
+    np.testing.assert_allclose(v.grad._data, np.einsum("bj,bij->i", g, m._data))
+    np.testing.assert_allclose(m.grad._data, np.einsum("i,bj->bij", v._data, g))
 
 
 @pytest.mark.parametrize("sa,sb", MATMUL_CASES)
@@ -61,26 +61,26 @@ def test_matmul_gradcheck(sa, sb):
 def test_matmul_grad_of_one_operand_only():
     c = ag.tensor(np.random.default_rng(2).standard_normal((3, 4)))
     check(ag.matmul, leaf(2, 3, seed=1), c)
-    check(ag.matmul, leaf(4, seed=3), ag.tensor(c.data.T.copy()))
+    check(ag.matmul, leaf(4, seed=3), ag.tensor(c._data.T.copy()))
     a = leaf(2, 3, seed=4)
     y = a @ c
     assert y.requires_grad
     y.backward(_seed(y))
-    np.testing.assert_allclose(a.grad.data, np.ones((2, 4)) @ c.data.T)
+    np.testing.assert_allclose(a.grad._data, np.ones((2, 4)) @ c._data.T)
 
 
 def test_operators_and_methods():
     a, b = leaf(2, 3, seed=1), leaf(3, 4, seed=2)
-    np.testing.assert_allclose((a @ b).data, a.data @ b.data)
-    np.testing.assert_allclose(a.matmul(b).data, a.data @ b.data)
-    np.testing.assert_allclose(a.mm(b).data, a.data @ b.data)
-    np.testing.assert_allclose((a @ b.data).data, a.data @ b.data)  # Tensor @ ndarray
+    np.testing.assert_allclose((a @ b)._data, a._data @ b._data)
+    np.testing.assert_allclose(a.matmul(b)._data, a._data @ b._data)
+    np.testing.assert_allclose(a.mm(b)._data, a._data @ b._data)
+    np.testing.assert_allclose((a @ b._data)._data, a._data @ b._data)  # Tensor @ ndarray
     m = np.random.default_rng(0).standard_normal((4, 2))
     y = m @ a  # ndarray @ Tensor -> Tensor.__rmatmul__
     assert isinstance(y, ag.Tensor) and y.requires_grad
-    np.testing.assert_allclose(y.data, m @ a.data)
+    np.testing.assert_allclose(y._data, m @ a._data)
     y.backward(_seed(y))
-    np.testing.assert_allclose(a.grad.data, m.T @ np.ones((4, 3)))
+    np.testing.assert_allclose(a.grad._data, m.T @ np.ones((4, 3)))
 
 
 def test_float32_is_kept():
@@ -100,7 +100,7 @@ def test_integer_matmul_has_no_grad():
     a = ag.tensor([[1, 2], [3, 4]])
     y = a @ a
     assert y.dtype == np.int64 and not y.requires_grad
-    np.testing.assert_array_equal(y.data, [[7, 10], [15, 22]])
+    np.testing.assert_array_equal(y._data, [[7, 10], [15, 22]])
 
 
 def test_no_graph_under_no_grad():
@@ -140,23 +140,23 @@ def test_mm_bmm_mv_dot_outer_values_and_grads():
     a, b = leaf(2, 3, seed=1), leaf(3, 4, seed=2)
     check(ag.mm, a, b)
     x, y = leaf(2, 3, 4, seed=3), leaf(2, 4, 5, seed=4)
-    np.testing.assert_allclose(ag.bmm(x, y).data, x.data @ y.data)
+    np.testing.assert_allclose(ag.bmm(x, y)._data, x._data @ y._data)
     check(ag.bmm, x, y)
     v = leaf(3, seed=5)
-    np.testing.assert_allclose(ag.mv(a, v).data, a.data @ v.data)
+    np.testing.assert_allclose(ag.mv(a, v)._data, a._data @ v._data)
     check(ag.mv, a, v)
     w = leaf(3, seed=6)
     out = ag.dot(v, w)
-    assert out.shape == () and np.isclose(out.item(), v.data @ w.data)
+    assert out.shape == () and np.isclose(out.item(), v._data @ w._data)
     check(ag.dot, v, w)
     u = leaf(2, seed=7)
-    np.testing.assert_allclose(ag.outer(u, v).data, np.outer(u.data, v.data))
-    np.testing.assert_allclose(u.outer(v).data, np.outer(u.data, v.data))
+    np.testing.assert_allclose(ag.outer(u, v)._data, np.outer(u._data, v._data))
+    np.testing.assert_allclose(u.outer(v)._data, np.outer(u._data, v._data))
     check(ag.outer, u, v)
     o = ag.outer(u, v)
     o.backward(_seed(o))
-    np.testing.assert_allclose(u.grad.data, np.full(2, v.data.sum()))
-    np.testing.assert_allclose(v.grad.data, np.full(3, u.data.sum()))
+    np.testing.assert_allclose(u.grad._data, np.full(2, v._data.sum()))
+    np.testing.assert_allclose(v.grad._data, np.full(3, u._data.sum()))
 
 
 @pytest.mark.parametrize("fn,sa,sb,msg", [
@@ -201,29 +201,29 @@ EINSUM_CASES = [
 def test_einsum_values_and_grads(eq, shapes):
     ops = [leaf(*s, seed=i) for i, s in enumerate(shapes)]
     y = ag.einsum(eq, *ops)
-    np.testing.assert_allclose(y.data, np.einsum(eq.replace(" ", ""), *[o.data for o in ops]))
+    np.testing.assert_allclose(y._data, np.einsum(eq.replace(" ", ""), *[o._data for o in ops]))
     check(lambda *o: ag.einsum(eq, *o), *ops)
 
 
 def test_einsum_operands_as_list_and_known_grads():
     x = leaf(3, 3, seed=1)
     t = ag.einsum("ii", [x])
-    assert t.shape == () and np.isclose(t.item(), np.trace(x.data))
+    assert t.shape == () and np.isclose(t.item(), np.trace(x._data))
     t.backward()
-    np.testing.assert_array_equal(x.grad.data, np.eye(3))  # d tr(X)/dX = I
+    np.testing.assert_array_equal(x.grad._data, np.eye(3))  # d tr(X)/dX = I
     s = leaf(2, 3, seed=2)
     y = ag.einsum("ij->", s)
     y.backward()
-    np.testing.assert_array_equal(s.grad.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(s.grad._data, np.ones((2, 3)))
 
 
 def test_einsum_second_derivative_of_quadratic_form():
     a = ag.tensor(np.arange(9.0).reshape(3, 3))
     x = leaf(3, seed=1)
     (g,) = ag.grad(ag.einsum("i,ij,j->", x, a, x), x, create_graph=True)
-    np.testing.assert_allclose(g.data, (a.data + a.data.T) @ x.data)
-    rows = [ag.grad(g, x, ag.tensor(np.eye(3)[i]), retain_graph=True)[0].data for i in range(3)]
-    np.testing.assert_allclose(np.stack(rows), a.data + a.data.T)  # the Hessian
+    np.testing.assert_allclose(g._data, (a._data + a._data.T) @ x._data)
+    rows = [ag.grad(g, x, ag.tensor(np.eye(3)[i]), retain_graph=True)[0]._data for i in range(3)]
+    np.testing.assert_allclose(np.stack(rows), a._data + a._data.T)  # the Hessian
 
 
 @pytest.mark.parametrize("eq,shapes,msg", [
@@ -264,7 +264,7 @@ def test_matmul_matches_numpy_on_random_shapes(data):
     sb = data.draw(st.sampled_from([(k,), batch_b + (k, m)]))
     a, b = leaf(*sa, seed=1), leaf(*sb, seed=2)
     y = a @ b
-    np.testing.assert_allclose(y.data, np.matmul(a.data, b.data))
+    np.testing.assert_allclose(y._data, np.matmul(a._data, b._data))
     y.backward(_seed(y))
     assert a.grad.shape == sa and b.grad.shape == sb
     e = ag.einsum("...ij,...jk->...ik", leaf(*batch_a, n, k), leaf(*batch_b, k, m))

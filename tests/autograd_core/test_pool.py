@@ -56,9 +56,9 @@ MAX_CASES = [  # shape, kwargs, reference (k, s, p, d, ceil)
 def test_max_pool2d_values_and_indices(shape, kw, ref):
     x = leaf(*shape, seed=1)
     y, i = ag.max_pool2d(x, **kw, return_indices=True)
-    want, want_i = pool_reference(x.data, *ref)
-    np.testing.assert_array_equal(y.data, want)
-    np.testing.assert_array_equal(i.data, want_i)
+    want, want_i = pool_reference(x._data, *ref)
+    np.testing.assert_array_equal(y._data, want)
+    np.testing.assert_array_equal(i._data, want_i)
     assert i.dtype == np.int64 and not i.requires_grad
     assert y.grad_fn.name() == "MaxPool2dBackward0"
 
@@ -74,7 +74,7 @@ def test_max_pool2d_ties_go_to_the_first_and_nan_propagates():
     x = ag.tensor([[[[1.0, 1.0], [1.0, 0.0]], [[2.0, np.nan], [5.0, 7.0]]]], requires_grad=True)
     y, i = ag.max_pool2d(x, 2, return_indices=True)
     assert i.tolist() == [[[[0]], [[1]]]]
-    assert y.data[0, 0, 0, 0] == 1 and np.isnan(y.data[0, 1, 0, 0])
+    assert y._data[0, 0, 0, 0] == 1 and np.isnan(y._data[0, 1, 0, 0])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[[[1, 0], [0, 0]], [[0, 1], [0, 0]]]])
 
@@ -103,8 +103,8 @@ AVG_CASES = [  # shape, kwargs, reference args
 def test_avg_pool2d(shape, kw, ref):
     x = leaf(*shape, seed=1)
     (k, s, p), opts = ref
-    want, _ = pool_reference(x.data, k, s, p, kind="avg", **opts)
-    np.testing.assert_allclose(ag.avg_pool2d(x, **kw).data, want, rtol=1e-12, atol=1e-12)
+    want, _ = pool_reference(x._data, k, s, p, kind="avg", **opts)
+    np.testing.assert_allclose(ag.avg_pool2d(x, **kw)._data, want, rtol=1e-12, atol=1e-12)
     check(lambda x: ag.avg_pool2d(x, **kw), x)
     check_jvp(lambda x: ag.avg_pool2d(x, **kw), x)
 
@@ -126,7 +126,7 @@ def test_adaptive_avg_pool2d(size, want):
     x = leaf(2, 3, 7, 6, seed=1)
     y = ag.adaptive_avg_pool2d(x, size)
     assert y.shape == (2, 3) + want
-    np.testing.assert_allclose(y.data, adaptive_reference(x.data, *want), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y._data, adaptive_reference(x._data, *want), rtol=1e-12, atol=1e-12)
     check(lambda x: ag.adaptive_avg_pool2d(x, size), x)
     check_jvp(lambda x: ag.adaptive_avg_pool2d(x, size), x)
 
@@ -136,10 +136,10 @@ def test_unbatched_inputs():
     y, i = ag.max_pool2d(x, 2, return_indices=True)
     y4, i4 = ag.max_pool2d(x[None], 2, return_indices=True)
     assert y.shape == i.shape == (3, 3, 2)
-    np.testing.assert_array_equal(y.data, y4.data[0])
-    np.testing.assert_array_equal(i.data, i4.data[0])
-    np.testing.assert_allclose(ag.avg_pool2d(x, 3, 1, 1).data, ag.avg_pool2d(x[None], 3, 1, 1).data[0])
-    np.testing.assert_allclose(ag.adaptive_avg_pool2d(x, 2).data, adaptive_reference(x.data, 2, 2))
+    np.testing.assert_array_equal(y._data, y4._data[0])
+    np.testing.assert_array_equal(i._data, i4._data[0])
+    np.testing.assert_allclose(ag.avg_pool2d(x, 3, 1, 1)._data, ag.avg_pool2d(x[None], 3, 1, 1)._data[0])
+    np.testing.assert_allclose(ag.adaptive_avg_pool2d(x, 2)._data, adaptive_reference(x._data, 2, 2))
     for f in (lambda x: ag.max_pool2d(x, 2), lambda x: ag.avg_pool2d(x, 2, 1),
               lambda x: ag.adaptive_avg_pool2d(x, (4, 3))):
         check(f, x)
@@ -167,7 +167,7 @@ def test_numpy_kernels_give_the_same_pooling():
             kernels.set_backend(name)
             m, i = ag.max_pool2d(x, 3, 2, 1, return_indices=True)
             a = ag.avg_pool2d(x, 3, 2, 1, ceil_mode=True)
-            results.append([m.data, i.data, a.data] + [g.data for g in ag.grad((m.sum() + a.sum()), [x])])
+            results.append([m._data, i._data, a._data] + [g._data for g in ag.grad((m.sum() + a.sum()), [x])])
     finally:
         kernels.set_backend(old)
     for a, c in zip(*results):

@@ -31,7 +31,7 @@ def _x(seed=0):
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_values_against_numpy(dim, keepdim):
     x = _x()
-    a, ax = x.data, _axis(dim)
+    a, ax = x._data, _axis(dim)
     expected = {
         "sum": np.sum(a, axis=ax, keepdims=keepdim),
         "mean": np.mean(a, axis=ax, keepdims=keepdim),
@@ -43,9 +43,9 @@ def test_values_against_numpy(dim, keepdim):
     for name, want in expected.items():
         got = getattr(ag, name)(x, dim=dim, keepdim=keepdim)
         assert got.shape == np.shape(want), name
-        np.testing.assert_allclose(got.data, want, rtol=1e-12, err_msg=name)
+        np.testing.assert_allclose(got._data, want, rtol=1e-12, err_msg=name)
         method = getattr(x, name)(dim=dim, keepdim=keepdim)
-        np.testing.assert_array_equal(method.data, got.data)
+        np.testing.assert_array_equal(method._data, got._data)
 
 
 def test_positional_arguments_as_pytorch():
@@ -53,7 +53,7 @@ def test_positional_arguments_as_pytorch():
     assert x.sum(1, True).shape == (2, 1, 4)
     assert ag.mean(x, (0, 2)).shape == (3,)
     assert x.var(1, True, True).shape == (2, 1, 4)  # var(dim, unbiased, keepdim)
-    np.testing.assert_allclose(x.var(False).data, np.var(x.data))  # var(unbiased)
+    np.testing.assert_allclose(x.var(False)._data, np.var(x._data))  # var(unbiased)
     assert x.prod(2).shape == (2, 3)
     assert x.norm(2, 1).shape == (2, 4)
 
@@ -77,39 +77,39 @@ def test_var_std_correction_gradients(correction, dim):
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -2])
 def test_cumsum_values_and_gradients(dim):
     x = _x(seed=3)
-    np.testing.assert_allclose(ag.cumsum(x, dim).data, np.cumsum(x.data, axis=dim))
-    np.testing.assert_array_equal(x.cumsum(dim).data, ag.cumsum(x, dim).data)
+    np.testing.assert_allclose(ag.cumsum(x, dim)._data, np.cumsum(x._data, axis=dim))
+    np.testing.assert_array_equal(x.cumsum(dim)._data, ag.cumsum(x, dim)._data)
     check(lambda a: ag.cumsum(a, dim), x)
 
 
 def test_cumsum_gradient_is_reversed_cumsum():
     x = leaf(4)
     ag.cumsum(x, 0).backward(ag.tensor([1.0, 2.0, 3.0, 4.0], dtype=ag.float64))
-    np.testing.assert_array_equal(x.grad.data, [10.0, 9.0, 7.0, 4.0])
+    np.testing.assert_array_equal(x.grad._data, [10.0, 9.0, 7.0, 4.0])
 
 
 def test_gradients_of_sum_and_mean_values():
     x = _x()
     x.sum((0, 2)).backward(ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64))
-    np.testing.assert_array_equal(x.grad.data, np.broadcast_to([[1.0], [2.0], [3.0]], (2, 3, 4)))
+    np.testing.assert_array_equal(x.grad._data, np.broadcast_to([[1.0], [2.0], [3.0]], (2, 3, 4)))
     y = _x()
     y.mean(1, keepdim=True).sum().backward()
-    np.testing.assert_allclose(y.grad.data, np.full((2, 3, 4), 1 / 3))
+    np.testing.assert_allclose(y.grad._data, np.full((2, 3, 4), 1 / 3))
 
 
 def test_var_gradient_value():
     x = ag.tensor([1.0, 2.0, 6.0], dtype=ag.float64, requires_grad=True)
     x.var().backward()  # mean 3, 2 (x - 3) / (3 - 1)
-    np.testing.assert_allclose(x.grad.data, [-2.0, -1.0, 3.0])
+    np.testing.assert_allclose(x.grad._data, [-2.0, -1.0, 3.0])
 
 
 def test_var_mean_and_std_mean():
     x = _x(seed=4)
     v, m = ag.var_mean(x, 1, correction=0, keepdim=True)
-    np.testing.assert_allclose(v.data, np.var(x.data, axis=1, keepdims=True))
-    np.testing.assert_allclose(m.data, np.mean(x.data, axis=1, keepdims=True))
+    np.testing.assert_allclose(v._data, np.var(x._data, axis=1, keepdims=True))
+    np.testing.assert_allclose(m._data, np.mean(x._data, axis=1, keepdims=True))
     s, m = ag.std_mean(x, (0, 2))
-    np.testing.assert_allclose(s.data, np.std(x.data, axis=(0, 2), ddof=1))
+    np.testing.assert_allclose(s._data, np.std(x._data, axis=(0, 2), ddof=1))
     check(lambda a: ag.std_mean(a, 1), x)
 
 
@@ -120,10 +120,10 @@ def test_var_std_correction_against_numpy_ddof(name, ref, dim):
     x = _x(seed=5)
     fn = getattr(ag, name)
     for correction in (0, 1):
-        want = ref(x.data, axis=_axis(dim), ddof=correction)
-        np.testing.assert_allclose(fn(x, dim, correction=correction).data, want, rtol=1e-12)
-        np.testing.assert_allclose(fn(x, dim, unbiased=bool(correction)).data, want, rtol=1e-12)
-    np.testing.assert_allclose(fn(x, dim).data, ref(x.data, axis=_axis(dim), ddof=1), rtol=1e-12)
+        want = ref(x._data, axis=_axis(dim), ddof=correction)
+        np.testing.assert_allclose(fn(x, dim, correction=correction)._data, want, rtol=1e-12)
+        np.testing.assert_allclose(fn(x, dim, unbiased=bool(correction))._data, want, rtol=1e-12)
+    np.testing.assert_allclose(fn(x, dim)._data, ref(x._data, axis=_axis(dim), ddof=1), rtol=1e-12)
 
 
 def test_var_of_single_element_with_correction_is_nan():
@@ -136,22 +136,22 @@ def test_var_of_single_element_with_correction_is_nan():
 def test_prod_gradient_with_one_zero():
     x = ag.tensor([2.0, 0.0, 3.0, 4.0], dtype=ag.float64, requires_grad=True)
     x.prod().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 24.0, 0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 24.0, 0.0, 0.0])
 
 
 def test_prod_gradient_with_several_zeros():
     x = ag.tensor([[2.0, 0.0, 0.0], [0.0, 5.0, 3.0]], dtype=ag.float64, requires_grad=True)
     x.prod(1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0.0, 0.0, 0.0], [15.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._data, [[0.0, 0.0, 0.0], [15.0, 0.0, 0.0]])
 
 
 def test_prod_second_derivative_at_two_zeros():
     # d²/dx0 dx1 of x0 x1 x2 at (0, 0, 3) is x2 = 3, although the gradient is 0 there
     x = ag.tensor([0.0, 0.0, 3.0], dtype=ag.float64, requires_grad=True)
     (g,) = ag.grad(x.prod(), x, create_graph=True)
-    np.testing.assert_array_equal(g.data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(g._data, [0.0, 0.0, 0.0])
     (h0,) = ag.grad(g[0], x)
-    np.testing.assert_array_equal(h0.data, [0.0, 3.0, 0.0])
+    np.testing.assert_array_equal(h0._data, [0.0, 3.0, 0.0])
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1, -1, (0, 1)])
@@ -169,7 +169,7 @@ def test_prod_third_derivative_at_zeros():
     (g,) = ag.grad(x.prod(), x, create_graph=True)
     (h,) = ag.grad(g[0], x, create_graph=True)
     (t,) = ag.grad(h[1], x)
-    np.testing.assert_array_equal(t.data, [0.0, 0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(t._data, [0.0, 0.0, 2.0, 0.0])
 
 
 # ---------------------------------------------------------------- norm
@@ -177,7 +177,7 @@ def test_prod_third_derivative_at_zeros():
 @pytest.mark.parametrize("dim", [None, 1, -1, (0, 2)])
 def test_norm_values_and_gradients(p, dim):
     x = _x(seed=6)
-    a = np.abs(x.data)
+    a = np.abs(x._data)
     q = 2 if p == "fro" else p
     ax = _axis(dim)
     if q == math.inf:
@@ -188,7 +188,7 @@ def test_norm_values_and_gradients(p, dim):
         want = (a != 0).sum(axis=ax).astype(float)
     else:
         want = (a ** q).sum(axis=ax) ** (1 / q)
-    np.testing.assert_allclose(ag.norm(x, p, dim).data, want, rtol=1e-12)
+    np.testing.assert_allclose(ag.norm(x, p, dim)._data, want, rtol=1e-12)
     check(lambda t: ag.norm(t, p, dim, keepdim=True), x)
     check(lambda t: t.norm(p, dim), x)
 
@@ -197,28 +197,28 @@ def test_norm_values_and_gradients(p, dim):
 def test_norm_gradient_at_zero_is_zero(p):
     x = ag.zeros(2, 3, dtype=ag.float64, requires_grad=True)
     ag.norm(x, p, dim=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+    np.testing.assert_array_equal(x.grad._data, np.zeros((2, 3)))
     y = ag.tensor([[0.0, 0.0], [3.0, 4.0]], dtype=ag.float64, requires_grad=True)
     y.norm(dim=1).sum().backward()  # a zero row next to a non-zero one
-    np.testing.assert_allclose(y.grad.data, [[0.0, 0.0], [0.6, 0.8]])
+    np.testing.assert_allclose(y.grad._data, [[0.0, 0.0], [0.6, 0.8]])
 
 
 def test_norm_small_p_with_zero_entries_is_finite():
     x = ag.tensor([0.0, 1.0, 4.0], dtype=ag.float64, requires_grad=True)
     x.norm(0.5).backward()
-    assert np.all(np.isfinite(x.grad.data)) and x.grad.data[0] == 0.0
+    assert np.all(np.isfinite(x.grad._data)) and x.grad._data[0] == 0.0
 
 
 def test_norm_inf_splits_ties_evenly():
     x = ag.tensor([3.0, -3.0, 1.0], dtype=ag.float64, requires_grad=True)
     x.norm(math.inf).backward()
-    np.testing.assert_array_equal(x.grad.data, [0.5, -0.5, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.5, -0.5, 0.0])
 
 
 def test_norm_2_gradient_value():
     x = ag.tensor([3.0, -4.0], dtype=ag.float64, requires_grad=True)
     x.norm().backward()
-    np.testing.assert_allclose(x.grad.data, [0.6, -0.8])
+    np.testing.assert_allclose(x.grad._data, [0.6, -0.8])
 
 
 # ---------------------------------------------------------------- hypothesis
@@ -254,13 +254,13 @@ def test_property_reductions_match_numpy(case):
     values, dim, keepdim = case
     ax = _np_axes(values.ndim, dim)
     x = ag.tensor(values, requires_grad=True)
-    np.testing.assert_allclose(ag.sum(x, dim, keepdim).data, np.sum(values, ax, keepdims=keepdim),
+    np.testing.assert_allclose(ag.sum(x, dim, keepdim)._data, np.sum(values, ax, keepdims=keepdim),
                                atol=1e-9)
-    np.testing.assert_allclose(ag.mean(x, dim, keepdim).data,
+    np.testing.assert_allclose(ag.mean(x, dim, keepdim)._data,
                                np.mean(values, ax, keepdims=keepdim), atol=1e-9)
-    np.testing.assert_allclose(ag.prod(x, dim, keepdim).data,
+    np.testing.assert_allclose(ag.prod(x, dim, keepdim)._data,
                                np.prod(values, ax, keepdims=keepdim), rtol=1e-9)
-    np.testing.assert_allclose(ag.var(x, dim, keepdim=keepdim, correction=0).data,
+    np.testing.assert_allclose(ag.var(x, dim, keepdim=keepdim, correction=0)._data,
                                np.var(values, ax, keepdims=keepdim), atol=1e-9)
 
 
@@ -271,11 +271,11 @@ def test_property_gradient_of_sum_is_ones_and_of_mean_is_one_over_n(case):
     n = math.prod(values.shape[a] for a in _np_axes(values.ndim, dim))
     x = ag.tensor(values, requires_grad=True)
     ag.sum(x, dim, keepdim).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones_like(values))
+    np.testing.assert_array_equal(x.grad._data, np.ones_like(values))
     assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
     y = ag.tensor(values, requires_grad=True)
     ag.mean(y, dim, keepdim).sum().backward()
-    np.testing.assert_allclose(y.grad.data, np.full(values.shape, 1 / n))
+    np.testing.assert_allclose(y.grad._data, np.full(values.shape, 1 / n))
 
 
 # ---------------------------------------------------------------- dtypes and edge cases
@@ -306,7 +306,7 @@ def test_integer_and_bool_inputs():
     assert ag.tensor([True, True, False]).sum().item() == 2
     assert i.prod(1).tolist() == [2, 12] and i.prod().dtype == np.int64
     assert i.cumsum(0).dtype == np.int64
-    np.testing.assert_allclose(i.mean(dtype=ag.float32).data, 2.5)
+    np.testing.assert_allclose(i.mean(dtype=ag.float32)._data, 2.5)
     assert i.sum(dtype=ag.float64).dtype == np.float64
 
 
@@ -316,7 +316,7 @@ def test_sum_dtype_argument_is_differentiable():
     assert y.dtype == np.float64
     y.backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, np.ones(3))
+    np.testing.assert_array_equal(x.grad._data, np.ones(3))
 
 
 def test_zero_dim_inputs():
@@ -330,9 +330,9 @@ def test_zero_dim_inputs():
 
 def test_empty_inputs():
     e = ag.zeros(0, 3, dtype=ag.float64, requires_grad=True)
-    np.testing.assert_array_equal(e.sum(0).data, np.zeros(3))
-    np.testing.assert_array_equal(e.prod(0).data, np.ones(3))
-    assert np.all(np.isnan(e.mean(0).data)) and e.mean(1).shape == (0,)
+    np.testing.assert_array_equal(e.sum(0)._data, np.zeros(3))
+    np.testing.assert_array_equal(e.prod(0)._data, np.ones(3))
+    assert np.all(np.isnan(e.mean(0)._data)) and e.mean(1).shape == (0,)
     e.sum(0).sum().backward()
     assert e.grad.shape == (0, 3)
 

@@ -60,7 +60,7 @@ def test_chain_of_100k_float32_ops_keeps_float32():
         y = y - 0.0
     y.backward(ag.ones(3))
     assert y.dtype == np.float32 and x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, np.ones(3, np.float32))
+    np.testing.assert_array_equal(x.grad._data, np.ones(3, np.float32))
 
 
 def test_deep_graph_is_freed_without_backward_or_gc():
@@ -89,7 +89,7 @@ def test_graph_nodes_and_intermediates_die_right_after_backward():
         assert len(nodes) >= 4  # mul, sub, pow, sum
         refs = [weakref.ref(n) for n in nodes] + [weakref.ref(t) for t in (d, sq, loss)]
         loss.backward()
-        np.testing.assert_allclose(w.grad.data, (2 * (w.data * x.data - y.data) * x.data).sum(0),
+        np.testing.assert_allclose(w.grad._data, (2 * (w._data * x._data - y._data) * x._data).sum(0),
                                    rtol=1e-6)
         del nodes, d, sq, loss
         assert [r() for r in refs] == [None] * len(refs)
@@ -100,7 +100,7 @@ def test_training_loop_does_not_grow_memory():
     rng = np.random.default_rng(0)
     x = ag.tensor(rng.standard_normal((8, 4)).astype(np.float32))
     w_true = np.array([1.0, -2.0, 0.5, 3.0], np.float32)
-    y = ag.tensor(x.data * w_true)
+    y = ag.tensor(x._data * w_true)
     w = ag.zeros(4, requires_grad=True)
     marks = {}
     tracemalloc.start()
@@ -122,4 +122,4 @@ def test_training_loop_does_not_grow_memory():
     # bytes: allocator free lists and caches settle at ~50 kB; a leak of 25 B per step would show
     assert abs(marks[10_000] - marks[1_000]) < 200_000, marks
     assert w.dtype == np.float32
-    np.testing.assert_allclose(w.data, w_true, rtol=1e-4)  # and the loop did train
+    np.testing.assert_allclose(w._data, w_true, rtol=1e-4)  # and the loop did train

@@ -34,7 +34,7 @@ def test_where_with_scalars_and_method():
     check(lambda t: ag.where(c, t, 0.5), a)
     check(lambda t: ag.where(c, -1.0, t), a)
     check(lambda t: t.where(c, 2.0), a)
-    np.testing.assert_array_equal(a.where(c, 2.0).data, np.where(c.data, a.data, 2.0))
+    np.testing.assert_array_equal(a.where(c, 2.0)._data, np.where(c._data, a._data, 2.0))
 
 
 def test_where_values_and_gradients():
@@ -82,11 +82,11 @@ def test_where_property_broadcast_shapes_and_gradient(shapes, seed):
     y = ag.where(c, a, b)
     assert y.shape == shapes.result_shape
     y.backward(ag.ones(*y.shape, dtype=np.float64))
-    cb = np.broadcast_to(c.data, y.shape)
+    cb = np.broadcast_to(c._data, y.shape)
     assert a.grad.shape == ashape and b.grad.shape == bshape
     # each output element sends its gradient to exactly one of a, b
-    assert a.grad.data.sum() + b.grad.data.sum() == pytest.approx(float(np.prod(y.shape)))
-    assert a.grad.data.sum() == pytest.approx(float(cb.sum()))
+    assert a.grad._data.sum() + b.grad._data.sum() == pytest.approx(float(np.prod(y.shape)))
+    assert a.grad._data.sum() == pytest.approx(float(cb.sum()))
 
 
 # ---------------------------------------------------------------- clamp
@@ -155,11 +155,11 @@ def test_clamp_tensor_bound_gradients():
 
 def test_clamp_aliases_methods_and_dtypes():
     x = ag.tensor(np.linspace(-2, 2, 9), dtype=np.float32, requires_grad=True)
-    ref = np.clip(x.data, -1.0, 0.5)
+    ref = np.clip(x._data, -1.0, 0.5)
     for y in [ag.clamp(x, -1.0, 0.5), ag.clip(x, -1.0, 0.5), x.clamp(-1.0, 0.5), x.clip(min=-1.0, max=0.5),
               ag.clamp_max(ag.clamp_min(x, -1.0), 0.5), x.clamp_min(-1.0).clamp_max(0.5)]:
         assert y.dtype == np.float32
-        np.testing.assert_array_equal(y.data, ref)
+        np.testing.assert_array_equal(y._data, ref)
     y = x.clamp(-1.0, 0.5)
     y.backward(ag.ones(9))
     assert x.grad.dtype == np.float32
@@ -188,10 +188,10 @@ def test_extremum_gradcheck_broadcasting(op, ashape, bshape):
 def test_extremum_values():
     a = leaf(3, 4, seed=3)
     b = leaf(4, seed=4)
-    np.testing.assert_array_equal(ag.maximum(a, b).data, np.maximum(a.data, b.data))
-    np.testing.assert_array_equal(ag.minimum(a, b).data, np.minimum(a.data, b.data))
-    np.testing.assert_array_equal(a.maximum(b).data, np.maximum(a.data, b.data))
-    np.testing.assert_array_equal(a.minimum(0.0).data, np.minimum(a.data, 0.0))
+    np.testing.assert_array_equal(ag.maximum(a, b)._data, np.maximum(a._data, b._data))
+    np.testing.assert_array_equal(ag.minimum(a, b)._data, np.minimum(a._data, b._data))
+    np.testing.assert_array_equal(a.maximum(b)._data, np.maximum(a._data, b._data))
+    np.testing.assert_array_equal(a.minimum(0.0)._data, np.minimum(a._data, 0.0))
 
 
 @pytest.mark.parametrize("op,win_a", [(ag.maximum, [1.0, 0.5, 0.0]), (ag.minimum, [0.0, 0.5, 1.0])])
@@ -207,7 +207,7 @@ def test_extremum_nan_propagates_with_full_gradient():
     a = ag.tensor([np.nan, 1.0], requires_grad=True)
     b = ag.tensor([1.0, 2.0], requires_grad=True)
     y = ag.maximum(a, b)
-    assert np.isnan(y.data[0]) and y.data[1] == 2.0
+    assert np.isnan(y._data[0]) and y._data[1] == 2.0
     y.backward(ag.ones(2))
     assert a.grad.tolist() == [1.0, 0.0] and b.grad.tolist() == [1.0, 1.0]
 
@@ -235,6 +235,6 @@ def test_maximum_second_order():
     x = ag.tensor([-1.5, -0.3, 0.4, 2.0], dtype=np.float64, requires_grad=True)
     m = ag.maximum(x, 0.0)
     (g,) = ag.grad(m * m, x, ag.ones(4, dtype=np.float64), create_graph=True)
-    np.testing.assert_allclose(g.data, 2 * np.maximum(x.data, 0))
+    np.testing.assert_allclose(g._data, 2 * np.maximum(x._data, 0))
     (h,) = ag.grad(g, x, ag.ones(4, dtype=np.float64))
-    np.testing.assert_allclose(h.data, [0.0, 0.0, 2.0, 2.0])
+    np.testing.assert_allclose(h._data, [0.0, 0.0, 2.0, 2.0])

@@ -58,7 +58,7 @@ def test_values_match_numpy(i):
     out = fn(ag.tensor(A))
     expected = ref(A)
     assert out.shape == expected.shape
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out._data, expected)
 
 
 def test_t_and_T_on_small_tensors():
@@ -108,16 +108,16 @@ def test_gradcheck_non_contiguous_input(i):
 def test_reshape_of_non_contiguous_input_is_a_copy_with_the_right_gradient():
     x = leaf(3, 4)
     y = x.t().reshape(-1)
-    np.testing.assert_array_equal(y.data, x.data.T.reshape(-1))
-    assert not np.shares_memory(y.data, x.data) and y._vc is not x._vc
+    np.testing.assert_array_equal(y._data, x._data.T.reshape(-1))
+    assert not np.shares_memory(y._data, x._data) and y._vc is not x._vc
     w = np.arange(12.0)
     (g,) = ag.grad(y, x, ag.tensor(w))
-    np.testing.assert_array_equal(g.data, w.reshape(4, 3).T)
+    np.testing.assert_array_equal(g._data, w.reshape(4, 3).T)
 
 
 def test_repeat_gradient_counts_tiles():
     x = leaf(2, 3)
-    np.testing.assert_array_equal(ones_grad(x.repeat(4, 2, 3), x).data, np.full((2, 3), 24.0))
+    np.testing.assert_array_equal(ones_grad(x.repeat(4, 2, 3), x)._data, np.full((2, 3), 24.0))
 
 
 # -- views and version counters --------------------------------------------------------------------
@@ -140,13 +140,13 @@ VIEW_CASES = [
 @pytest.mark.parametrize("i", range(len(VIEW_CASES)))
 def test_views_share_memory_and_version_counter(i):
     x = leaf(3, 4)
-    before = x.data.copy()
+    before = x._data.copy()
     y = VIEW_CASES[i](x)
-    assert np.shares_memory(y.data, x.data)
+    assert np.shares_memory(y._data, x._data)
     with ag.no_grad():
         y.add_(1.0)
     assert x._version == 1 and y._version == 1
-    np.testing.assert_array_equal(x.data, before + 1)
+    np.testing.assert_array_equal(x._data, before + 1)
 
 
 def test_view_of_non_contiguous_tensor_raises():
@@ -220,10 +220,10 @@ def test_reshape_round_trip(shape, data):
     y = x.reshape(first, -1)
     assert y.shape == (first, n // first)
     back = y.reshape(shape)
-    np.testing.assert_array_equal(back.data, x.data)
+    np.testing.assert_array_equal(back._data, x._data)
     w = np.random.default_rng(1).standard_normal(shape)
     (g,) = ag.grad(back, x, ag.tensor(w))
-    np.testing.assert_array_equal(g.data, w)
+    np.testing.assert_array_equal(g._data, w)
 
 
 @settings(max_examples=40, deadline=None)
@@ -232,9 +232,9 @@ def test_permute_round_trip(shape, data):
     x = ag.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
     perm = data.draw(st.permutations(range(len(shape))))
     y = x.permute(*perm)
-    np.testing.assert_array_equal(y.data, np.transpose(x.data, perm))
+    np.testing.assert_array_equal(y._data, np.transpose(x._data, perm))
     back = y.permute(*np.argsort(perm).tolist())
-    np.testing.assert_array_equal(back.data, x.data)
+    np.testing.assert_array_equal(back._data, x._data)
     w = np.random.default_rng(1).standard_normal(y.shape)
     (g,) = ag.grad(y, x, ag.tensor(w))
-    np.testing.assert_array_equal(g.data, np.transpose(w, np.argsort(perm)))
+    np.testing.assert_array_equal(g._data, np.transpose(w, np.argsort(perm)))

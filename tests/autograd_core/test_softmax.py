@@ -20,10 +20,10 @@ def _softmax(a, axis):
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -2])
 def test_softmax_and_log_softmax_values_and_gradients(dim):
     x = leaf(2, 3, 4, seed=1)
-    want = _softmax(x.data, dim)
-    np.testing.assert_allclose(ag.softmax(x, dim).data, want, rtol=1e-12)
-    np.testing.assert_allclose(x.log_softmax(dim).data, np.log(want), rtol=1e-12)
-    np.testing.assert_array_equal(x.softmax(dim).data, ag.softmax(x, dim).data)
+    want = _softmax(x._data, dim)
+    np.testing.assert_allclose(ag.softmax(x, dim)._data, want, rtol=1e-12)
+    np.testing.assert_allclose(x.log_softmax(dim)._data, np.log(want), rtol=1e-12)
+    np.testing.assert_array_equal(x.softmax(dim)._data, ag.softmax(x, dim)._data)
     check(lambda a: ag.softmax(a, dim), x)
     check(lambda a: ag.log_softmax(a, dim), x)
 
@@ -33,11 +33,11 @@ def test_softmax_and_log_softmax_values_and_gradients(dim):
 def test_logsumexp_values_and_gradients(dim, keepdim):
     x = leaf(2, 3, 4, seed=2)
     ax = dim if dim is not None else tuple(range(3))
-    want = np.log(np.sum(np.exp(x.data), axis=ax, keepdims=keepdim))
+    want = np.log(np.sum(np.exp(x._data), axis=ax, keepdims=keepdim))
     got = ag.logsumexp(x, dim, keepdim)
     assert got.shape == want.shape
-    np.testing.assert_allclose(got.data, want, rtol=1e-12)
-    np.testing.assert_array_equal(x.logsumexp(dim, keepdim).data, got.data)
+    np.testing.assert_allclose(got._data, want, rtol=1e-12)
+    np.testing.assert_array_equal(x.logsumexp(dim, keepdim)._data, got._data)
     check(lambda a: ag.logsumexp(a, dim, keepdim=keepdim), x)
 
 
@@ -49,40 +49,40 @@ def test_softmax_with_broadcast_input_gradients():
 def test_huge_logits_do_not_overflow():
     x = ag.tensor([[1000.0, 1000.0, 0.0], [-1000.0, 0.0, 1000.0]], requires_grad=True)
     s = ag.softmax(x, 1)
-    np.testing.assert_allclose(s.data, [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(s._data, [[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
     ls = ag.log_softmax(x, 1)
-    np.testing.assert_allclose(ls.data, [[-np.log(2), -np.log(2), -1000 - np.log(2)],
+    np.testing.assert_allclose(ls._data, [[-np.log(2), -np.log(2), -1000 - np.log(2)],
                                          [-2000.0, -1000.0, 0.0]], rtol=1e-6)
     lse = ag.logsumexp(x, 1)
-    np.testing.assert_allclose(lse.data, [1000 + np.log(2), 1000.0], rtol=1e-6)
+    np.testing.assert_allclose(lse._data, [1000 + np.log(2), 1000.0], rtol=1e-6)
     (s.sum() + ls.sum() + lse.sum()).backward()
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad._data))
 
 
 def test_tiny_logits_do_not_underflow():
     x = ag.tensor([-1000.0, -1001.0], dtype=ag.float64)
     np.testing.assert_allclose(ag.logsumexp(x, 0).item(), -1000 + np.log1p(np.exp(-1.0)))
-    assert np.all(np.isfinite(ag.log_softmax(x, 0).data))
+    assert np.all(np.isfinite(ag.log_softmax(x, 0)._data))
 
 
 def test_logsumexp_of_infinite_groups():
     x = ag.tensor([[-np.inf, -np.inf], [np.inf, 1.0], [0.0, -np.inf]], dtype=ag.float64)
-    np.testing.assert_array_equal(ag.logsumexp(x, 1).data, [-np.inf, np.inf, 0.0])
+    np.testing.assert_array_equal(ag.logsumexp(x, 1)._data, [-np.inf, np.inf, 0.0])
     e = ag.zeros(3, 0)
-    np.testing.assert_array_equal(ag.logsumexp(e, 1).data, np.full(3, -np.inf))
+    np.testing.assert_array_equal(ag.logsumexp(e, 1)._data, np.full(3, -np.inf))
 
 
 def test_gradient_values():
     x = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
-    s = _softmax(x.data, 0)
+    s = _softmax(x._data, 0)
     ag.logsumexp(x, 0).backward()
-    np.testing.assert_allclose(x.grad.data, s)
+    np.testing.assert_allclose(x.grad._data, s)
     x.grad = None
     ag.log_softmax(x, 0)[0].backward()
-    np.testing.assert_allclose(x.grad.data, np.array([1.0, 0.0, 0.0]) - s)
+    np.testing.assert_allclose(x.grad._data, np.array([1.0, 0.0, 0.0]) - s)
     x.grad = None
     ag.softmax(x, 0)[2].backward()
-    np.testing.assert_allclose(x.grad.data, s[2] * (np.array([0.0, 0.0, 1.0]) - s))
+    np.testing.assert_allclose(x.grad._data, s[2] * (np.array([0.0, 0.0, 1.0]) - s))
 
 
 @settings(max_examples=50, deadline=None)
@@ -92,13 +92,13 @@ def test_property_softmax_sums_to_one_and_matches_log_softmax(values, data):
     dim = data.draw(st.integers(-values.ndim, values.ndim - 1))
     x = ag.tensor(values, requires_grad=True)
     s = ag.softmax(x, dim)
-    np.testing.assert_allclose(s.data.sum(axis=dim), 1.0, rtol=1e-12)
-    assert np.all(s.data >= 0)
-    np.testing.assert_allclose(np.exp(ag.log_softmax(x, dim).data), s.data, rtol=1e-9, atol=1e-300)
-    np.testing.assert_allclose(ag.logsumexp(x, dim).data,
+    np.testing.assert_allclose(s._data.sum(axis=dim), 1.0, rtol=1e-12)
+    assert np.all(s._data >= 0)
+    np.testing.assert_allclose(np.exp(ag.log_softmax(x, dim)._data), s._data, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(ag.logsumexp(x, dim)._data,
                                np.log(np.sum(np.exp(values), axis=dim)), rtol=1e-9, atol=1e-12)
     s.sum().backward()  # softmax sums to 1 along dim: its gradient vanishes
-    np.testing.assert_allclose(x.grad.data, 0.0, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, 0.0, atol=1e-12)
 
 
 @pytest.mark.parametrize("fn", [

@@ -25,20 +25,20 @@ def test_amax_amin_values_and_gradients(dim, keepdim):
     ax = None if dim is None or dim == () else dim
     for fn, ref in ((ag.amax, np.max), (ag.amin, np.min)):
         got = fn(x, dim, keepdim)
-        want = ref(x.data, axis=ax, keepdims=keepdim)
+        want = ref(x._data, axis=ax, keepdims=keepdim)
         assert got.shape == want.shape
-        np.testing.assert_array_equal(got.data, want)
+        np.testing.assert_array_equal(got._data, want)
         check(lambda a, fn=fn: fn(a, dim, keepdim), x)
-    np.testing.assert_array_equal(x.amax(dim, keepdim).data, ag.amax(x, dim, keepdim).data)
+    np.testing.assert_array_equal(x.amax(dim, keepdim)._data, ag.amax(x, dim, keepdim)._data)
 
 
 def test_amax_splits_gradient_evenly_among_ties():
     x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], dtype=ag.float64, requires_grad=True)
     x.amax(1).backward(ag.tensor([1.0, 3.0], dtype=ag.float64))
-    np.testing.assert_allclose(x.grad.data, [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(x.grad._data, [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0]])
     y = ag.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=ag.float64, requires_grad=True)
     y.amin((0, 1)).backward()
-    np.testing.assert_allclose(y.grad.data, [[0.0, 0.5], [0.5, 0.0]])
+    np.testing.assert_allclose(y.grad._data, [[0.0, 0.5], [0.5, 0.0]])
 
 
 def test_global_max_min_return_0d_and_split_ties():
@@ -46,10 +46,10 @@ def test_global_max_min_return_0d_and_split_ties():
     m = x.max()
     assert m.shape == () and m.item() == 3.0
     m.backward()
-    np.testing.assert_allclose(x.grad.data, [[1 / 3, 0.0], [1 / 3, 1 / 3]])
+    np.testing.assert_allclose(x.grad._data, [[1 / 3, 0.0], [1 / 3, 1 / 3]])
     y = ag.tensor([2.0, -1.0, -1.0], dtype=ag.float64, requires_grad=True)
     ag.min(y).backward()
-    np.testing.assert_allclose(y.grad.data, [0.0, 0.5, 0.5])
+    np.testing.assert_allclose(y.grad._data, [0.0, 0.5, 0.5])
     check(lambda a: a.max() * a.min(), _x(seed=2))
 
 
@@ -62,10 +62,10 @@ def test_max_min_along_dim(dim, keepdim):
         res = fn(x, dim, keepdim=keepdim)
         values, indices = res
         assert res.values is values and res.indices is indices
-        want_i = arg(x.data, axis=dim, keepdims=keepdim)
-        np.testing.assert_array_equal(indices.data, want_i)
-        np.testing.assert_array_equal(values.data, np.take_along_axis(
-            x.data, arg(x.data, axis=dim, keepdims=True), dim).reshape(want_i.shape))
+        want_i = arg(x._data, axis=dim, keepdims=keepdim)
+        np.testing.assert_array_equal(indices._data, want_i)
+        np.testing.assert_array_equal(values._data, np.take_along_axis(
+            x._data, arg(x._data, axis=dim, keepdims=True), dim).reshape(want_i.shape))
         assert indices.dtype == np.int64 and not indices.requires_grad
         assert values.requires_grad
         check(lambda a, fn=fn: fn(a, dim, keepdim).values, x)
@@ -77,13 +77,13 @@ def test_max_along_dim_gives_gradient_to_the_chosen_index():
     v, i = x.max(1)
     assert i.tolist() == [0, 1]
     v.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(x.grad._data, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 def test_max_of_two_tensors_is_elementwise():
     a, b = leaf(3, 1, seed=4), leaf(4, seed=5)
-    np.testing.assert_array_equal(ag.max(a, b).data, np.maximum(a.data, b.data))
-    np.testing.assert_array_equal(a.min(b).data, np.minimum(a.data, b.data))
+    np.testing.assert_array_equal(ag.max(a, b)._data, np.maximum(a._data, b._data))
+    np.testing.assert_array_equal(a.min(b)._data, np.minimum(a._data, b._data))
     check(lambda p, q: ag.max(p, q) + ag.min(p, q) * 2.0, a, b)
 
 
@@ -100,11 +100,11 @@ def test_max_propagates_nan():
 def test_sort_values_indices_and_gradients(dim, descending):
     x = _x(seed=6)
     values, indices = ag.sort(x, dim, descending)
-    order = np.argsort(-x.data if descending else x.data, axis=dim)
-    np.testing.assert_array_equal(indices.data, order)
-    np.testing.assert_array_equal(values.data, np.take_along_axis(x.data, order, dim))
+    order = np.argsort(-x._data if descending else x._data, axis=dim)
+    np.testing.assert_array_equal(indices._data, order)
+    np.testing.assert_array_equal(values._data, np.take_along_axis(x._data, order, dim))
     assert indices.dtype == np.int64 and not indices.requires_grad
-    np.testing.assert_array_equal(x.sort(dim, descending).values.data, values.data)
+    np.testing.assert_array_equal(x.sort(dim, descending).values._data, values._data)
     check(lambda a: ag.sort(a, dim, descending).values, x)
 
 
@@ -112,7 +112,7 @@ def test_sort_gradient_is_scattered_back():
     x = ag.tensor([3.0, 1.0, 2.0], dtype=ag.float64, requires_grad=True)
     v, i = x.sort()
     (v * ag.tensor([1.0, 10.0, 100.0], dtype=ag.float64)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [100.0, 1.0, 10.0])
+    np.testing.assert_array_equal(x.grad._data, [100.0, 1.0, 10.0])
 
 
 def test_sort_stable_ties_and_nan():
@@ -120,7 +120,7 @@ def test_sort_stable_ties_and_nan():
     assert x.sort(stable=True).indices.tolist() == [1, 4, 0, 2, 3]
     assert x.sort(descending=True, stable=True).indices.tolist() == [3, 0, 2, 1, 4]
     i = ag.tensor([[3, -1, 7], [0, 0, -5]])
-    np.testing.assert_array_equal(i.sort(1, True).values.data, [[7, 3, -1], [0, 0, -5]])
+    np.testing.assert_array_equal(i.sort(1, True).values._data, [[7, 3, -1], [0, 0, -5]])
     assert ag.tensor([True, False, True]).sort(descending=True).values.tolist() == [True, True, False]
 
 
@@ -132,15 +132,15 @@ def test_property_sort_and_topk(values, data):
     descending = data.draw(st.booleans())
     x = ag.tensor(values, requires_grad=True)
     v, i = ag.sort(x, dim, descending, stable=True)
-    np.testing.assert_array_equal(v.data, np.take_along_axis(values, i.data, dim))
+    np.testing.assert_array_equal(v._data, np.take_along_axis(values, i._data, dim))
     want = np.sort(values, axis=dim)
-    np.testing.assert_array_equal(v.data, np.flip(want, dim) if descending else want)
+    np.testing.assert_array_equal(v._data, np.flip(want, dim) if descending else want)
     v.sum().backward()  # every element is picked once
-    np.testing.assert_array_equal(x.grad.data, np.ones_like(values))
+    np.testing.assert_array_equal(x.grad._data, np.ones_like(values))
     k = data.draw(st.integers(0, values.shape[dim]))
     tv, ti = ag.topk(x, k, dim, largest=descending)
-    np.testing.assert_array_equal(tv.data, np.take(v.data, range(k), axis=dim))
-    np.testing.assert_array_equal(tv.data, np.take_along_axis(values, ti.data, dim))
+    np.testing.assert_array_equal(tv._data, np.take(v._data, range(k), axis=dim))
+    np.testing.assert_array_equal(tv._data, np.take_along_axis(values, ti._data, dim))
 
 
 # ---------------------------------------------------------------- topk
@@ -150,11 +150,11 @@ def test_property_sort_and_topk(values, data):
 def test_topk_values_indices_and_gradients(dim, largest, k):
     x = _x(seed=7)
     values, indices = ag.topk(x, k, dim, largest)
-    order = np.take(np.argsort(-x.data if largest else x.data, axis=dim), range(k), axis=dim)
-    np.testing.assert_array_equal(indices.data, order)
-    np.testing.assert_array_equal(values.data, np.take_along_axis(x.data, order, dim))
+    order = np.take(np.argsort(-x._data if largest else x._data, axis=dim), range(k), axis=dim)
+    np.testing.assert_array_equal(indices._data, order)
+    np.testing.assert_array_equal(values._data, np.take_along_axis(x._data, order, dim))
     assert indices.dtype == np.int64 and not indices.requires_grad
-    np.testing.assert_array_equal(x.topk(k, dim, largest).values.data, values.data)
+    np.testing.assert_array_equal(x.topk(k, dim, largest).values._data, values._data)
     check(lambda a: ag.topk(a, k, dim, largest).values, x)
 
 
@@ -163,7 +163,7 @@ def test_topk_gradient_and_unsorted_and_edge_sizes():
     v, i = x.topk(2)
     assert v.tolist() == [4.0, 3.0] and i.tolist() == [1, 3]
     v.backward(ag.tensor([1.0, 2.0], dtype=ag.float64))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 1.0, 0.0, 2.0])
     assert sorted(x.topk(3, sorted=False).values.tolist()) == [0.5, 3.0, 4.0]
     assert x.topk(0).values.shape == (0,) and x.topk(4, largest=False).indices.tolist() == [2, 0, 3, 1]
     assert type(x.topk(1)).__name__ == "topk" and type(x.sort()).__name__ == "sort"

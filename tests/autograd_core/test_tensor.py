@@ -121,8 +121,8 @@ def test_detach_shares_data_and_version():
     x = ag.ones(3, requires_grad=True)
     d = x.detach()
     assert not d.requires_grad and d.is_leaf
-    d.data[0] = 5
-    assert x.data[0] == 5
+    d._data[0] = 5
+    assert x._data[0] == 5
     d.add_(1)
     assert x._version == d._version == 1
 
@@ -130,7 +130,7 @@ def test_detach_shares_data_and_version():
 def test_clone_and_contiguous():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.grad_fn is not None and c.data is not x.data
+    assert c.grad_fn is not None and c._data is not x._data
     assert x.contiguous() is x
 
 

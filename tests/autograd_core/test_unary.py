@@ -59,20 +59,20 @@ def test_values_float64(name, fn, ref, domain):
     x = _points(domain, (4, 5), seed=3)
     y = fn(x)
     assert y.dtype == np.float64
-    np.testing.assert_allclose(y.data, ref(x.data), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(y._data, ref(x._data), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("name,fn,ref,domain", OPS, ids=IDS)
 def test_float32_kept_in_output_and_grad(name, fn, ref, domain):
     x64 = _points(domain, (3, 4), seed=5)
-    x = ag.tensor(x64.data.astype(np.float32), requires_grad=True)
+    x = ag.tensor(x64._data.astype(np.float32), requires_grad=True)
     y = fn(x)
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, ref(x64.data), rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(y._data, ref(x64._data), rtol=2e-6, atol=1e-6)
     (g,) = ag.grad(y, x, ag.ones_like(y))
     assert g.dtype == np.float32
     (g64,) = ag.grad(fn(x64), x64, ag.ones(3, 4, dtype=np.float64))
-    np.testing.assert_allclose(g.data, g64.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(g._data, g64._data, rtol=1e-5, atol=1e-6)
     fn(x).backward(ag.ones_like(y))
     assert x.grad.dtype == np.float32
 
@@ -83,7 +83,7 @@ def test_integer_input_gives_float32(name, fn, ref, domain):
     x = ag.tensor([1, 2, 3])
     y = fn(x)
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, ref(np.array([1.0, 2.0, 3.0])), rtol=1e-6)
+    np.testing.assert_allclose(y._data, ref(np.array([1.0, 2.0, 3.0])), rtol=1e-6)
     assert not y.requires_grad
 
 
@@ -103,8 +103,8 @@ def test_methods_match_functions():
     x = leaf(2, 3, low=0.5, high=2.0)
     for name in ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "square",
                  "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf"]:
-        np.testing.assert_array_equal(getattr(x, name)().data, getattr(ag, name)(x).data)
-    np.testing.assert_array_equal(abs(-x).data, x.data)
+        np.testing.assert_array_equal(getattr(x, name)()._data, getattr(ag, name)(x)._data)
+    np.testing.assert_array_equal(abs(-x)._data, x._data)
     assert ag.absolute is ag.abs
 
 
@@ -116,19 +116,19 @@ def test_sigmoid_is_stable_for_large_inputs(dtype):
         y = ag.sigmoid(x)
         (g,) = ag.grad(y, x, ag.ones_like(y))
     assert y.dtype == dtype
-    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(g.data))
-    assert y.data[0] == 0.0 and y.data[-1] == 1.0 and y.data[3] == 0.5
+    assert np.all(np.isfinite(y._data)) and np.all(np.isfinite(g._data))
+    assert y._data[0] == 0.0 and y._data[-1] == 1.0 and y._data[3] == 0.5
     # relative accuracy in the far left tail, where 1 - σ(-x) would cancel
     expected = math.exp(-50.0) / (1 + math.exp(-50.0))
-    assert abs(y.data[2] - expected) <= 1e-6 * expected
-    assert np.all(g.data >= 0) and g.data[3] == 0.25
+    assert abs(y._data[2] - expected) <= 1e-6 * expected
+    assert np.all(g._data >= 0) and g._data[3] == 0.25
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(-1e4, 1e4, allow_nan=False))
 def test_sigmoid_symmetry(v):
     x = ag.tensor([v, -v], dtype=np.float64)
-    y = ag.sigmoid(x).data
+    y = ag.sigmoid(x)._data
     assert 0.0 <= y[0] <= 1.0
     assert abs(y[0] + y[1] - 1.0) <= 1e-15
 
@@ -136,23 +136,23 @@ def test_sigmoid_symmetry(v):
 def test_sqrt_and_log_rules_against_closed_form():
     x = leaf(6, low=0.5, high=4.0)
     (g,) = ag.grad(ag.sqrt(x), x, ag.ones(6, dtype=np.float64))
-    np.testing.assert_allclose(g.data, 0.5 / np.sqrt(x.data), rtol=1e-14)
+    np.testing.assert_allclose(g._data, 0.5 / np.sqrt(x._data), rtol=1e-14)
     (g,) = ag.grad(ag.rsqrt(x), x, ag.ones(6, dtype=np.float64))
-    np.testing.assert_allclose(g.data, -0.5 * x.data ** -1.5, rtol=1e-14)
+    np.testing.assert_allclose(g._data, -0.5 * x._data ** -1.5, rtol=1e-14)
     (g,) = ag.grad(ag.log10(x), x, ag.ones(6, dtype=np.float64))
-    np.testing.assert_allclose(g.data, 1 / (x.data * math.log(10)), rtol=1e-14)
+    np.testing.assert_allclose(g._data, 1 / (x._data * math.log(10)), rtol=1e-14)
 
 
 def test_erf_values_and_derivative():
     pts = [-3.0, -1.0, -0.25, 0.0, 0.5, 2.0, 6.0]
     x = ag.tensor(pts, dtype=np.float64, requires_grad=True)
     y = ag.erf(x)
-    np.testing.assert_allclose(y.data, [math.erf(p) for p in pts], rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(y._data, [math.erf(p) for p in pts], rtol=1e-15, atol=1e-16)
     (g,) = ag.grad(y, x, ag.ones_like(y))
-    np.testing.assert_allclose(g.data, [2 / math.sqrt(math.pi) * math.exp(-p * p) for p in pts],
+    np.testing.assert_allclose(g._data, [2 / math.sqrt(math.pi) * math.exp(-p * p) for p in pts],
                                rtol=1e-14)
     y16 = ag.erf(ag.tensor([0.5], dtype=np.float16))
-    assert y16.dtype == np.float16 and abs(float(y16.data[0]) - math.erf(0.5)) < 1e-3
+    assert y16.dtype == np.float16 and abs(float(y16._data[0]) - math.erf(0.5)) < 1e-3
 
 
 def test_tanh_third_derivative_matches_closed_form():
@@ -161,10 +161,10 @@ def test_tanh_third_derivative_matches_closed_form():
     (d1,) = ag.grad(ag.tanh(x), x, ones, create_graph=True)
     (d2,) = ag.grad(d1, x, ones, create_graph=True)
     (d3,) = ag.grad(d2, x, ones, create_graph=True)
-    t = np.tanh(x.data)
-    np.testing.assert_allclose(d1.data, 1 - t ** 2, rtol=1e-13)
-    np.testing.assert_allclose(d2.data, -2 * t * (1 - t ** 2), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(d3.data, -2 * (1 - t ** 2) * (1 - 3 * t ** 2), rtol=1e-12, atol=1e-14)
+    t = np.tanh(x._data)
+    np.testing.assert_allclose(d1._data, 1 - t ** 2, rtol=1e-13)
+    np.testing.assert_allclose(d2._data, -2 * t * (1 - t ** 2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d3._data, -2 * (1 - t ** 2) * (1 - 3 * t ** 2), rtol=1e-12, atol=1e-14)
     assert d3.requires_grad  # a fourth derivative could follow
 
 
@@ -173,8 +173,8 @@ def test_sigmoid_second_derivative_matches_closed_form():
     ones = ag.ones(5, dtype=np.float64)
     (d1,) = ag.grad(ag.sigmoid(x), x, ones, create_graph=True)
     (d2,) = ag.grad(d1, x, ones)
-    s = 1 / (1 + np.exp(-x.data))
-    np.testing.assert_allclose(d2.data, s * (1 - s) * (1 - 2 * s), rtol=1e-12, atol=1e-15)
+    s = 1 / (1 + np.exp(-x._data))
+    np.testing.assert_allclose(d2._data, s * (1 - s) * (1 - 2 * s), rtol=1e-12, atol=1e-15)
 
 
 def test_composition_gradient():

@@ -17,7 +17,7 @@ from ag_cli.expr import FUNCTIONS, MAX_EXPONENT, ExprError, bind, parse, parse_v
 def value(text, **env):
     e = parse(text)
     tensors = {k: ag.tensor(v, dtype=ag.float64) for k, v in env.items()}
-    return e.evaluate(tensors).data
+    return e.evaluate(tensors)._data
 
 
 def test_valid_expressions():
@@ -181,7 +181,7 @@ def test_parse_values_and_bind():
     e = parse("a * b + c")
     names, tensors = bind(e, parse_values(["b=3", "a=2"]), default=1.0)
     assert names == ["b", "a", "c"] and [t.name for t in tensors] == names
-    assert [float(t.data) for t in tensors] == [3.0, 2.0, 1.0] and tensors[0].dtype == np.float64
+    assert [float(t._data) for t in tensors] == [3.0, 2.0, 1.0] and tensors[0].dtype == np.float64
     with pytest.raises(ExprError, match="no value for c"):
         bind(e, parse_values(["a=1", "b=1"]))
     with pytest.raises(ExprError, match="d is given a value but does not appear"):

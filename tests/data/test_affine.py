@@ -91,7 +91,7 @@ def test_random_affine_on_tensors_and_arrays_under_seed():
     ag.manual_seed(3)
     angle, shift, scale = T.RandomAffine.get_params((-15, 15), (0.2, 0.2), (0.8, 1.2), (6, 6))
     assert isinstance(a, ag.Tensor) and a.shape == (1, 6, 6)
-    np.testing.assert_array_equal(a.data, warp_affine(x[None], angle, scale, shift, 0, "bilinear")[0])
+    np.testing.assert_array_equal(a._data, warp_affine(x[None], angle, scale, shift, 0, "bilinear")[0])
     hwc = np.random.default_rng(4).integers(0, 256, (6, 6, 3), dtype=np.uint8)  # H x W x C array
     out = T.RandomAffine(degrees=(90, 90))(hwc)
     assert out.dtype == np.uint8 and out.shape == (6, 6, 3)

@@ -25,18 +25,18 @@ def test_arrays_and_tensors_stack():
     arrs = [np.full((2, 3), i, np.uint8) for i in range(4)]
     out = default_collate(arrs)
     assert out.shape == (4, 2, 3) and out.dtype == np.uint8
-    np.testing.assert_array_equal(out.data[:, 0, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(out._data[:, 0, 0], [0, 1, 2, 3])
     ts = [ag.tensor([i, i + 1.0]) for i in range(3)]
     out = default_collate(ts)
     assert out.shape == (3, 2) and out.dtype == np.float32
-    np.testing.assert_array_equal(out.data, [[0, 1], [1, 2], [2, 3]])
+    np.testing.assert_array_equal(out._data, [[0, 1], [1, 2], [2, 3]])
 
 
 def test_grad_tensors_keep_the_graph():
     w = ag.tensor([1.0, 2.0], requires_grad=True)
     out = default_collate([w * 2, w * 3])
     out.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [5, 5])
+    np.testing.assert_array_equal(w.grad._data, [5, 5])
 
 
 def test_nested_structures():

@@ -76,7 +76,7 @@ def test_sequential_batches_and_collate():
     assert len(batches) == 3
     x, y = batches[0]
     assert isinstance(x, ag.Tensor) and x.shape == (2, 2) and x.dtype == np.float32
-    np.testing.assert_array_equal(x.data, [[0, 0], [1, -1]])
+    np.testing.assert_array_equal(x._data, [[0, 0], [1, -1]])
     assert y.dtype == np.int64 and y.tolist() == [0, 1]
     assert batches[-1][1].tolist() == [4]
 
@@ -92,9 +92,9 @@ def test_fast_path_equals_per_sample_collate():
     assert len(fast) == len(slow) == 7
     for (fx, fy), (sx, sy) in zip(fast, slow):
         assert isinstance(fx, ag.Tensor) and fx.dtype == sx.dtype and fy.dtype == sy.dtype
-        np.testing.assert_array_equal(fx.data, sx.data)
-        np.testing.assert_array_equal(fy.data, sy.data)
-    fx.data[:] = 0  # a batch is a copy, not a view of the dataset
+        np.testing.assert_array_equal(fx._data, sx._data)
+        np.testing.assert_array_equal(fy._data, sy._data)
+    fx._data[:] = 0  # a batch is a copy, not a view of the dataset
     assert np.abs(x).sum() > 0
 
 

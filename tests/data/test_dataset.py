@@ -38,16 +38,16 @@ def test_tensor_dataset_rows_and_len():
     assert len(ds) == 6
     xi, yi = ds[4]
     assert isinstance(xi, ag.Tensor) and xi.dtype == np.float32
-    np.testing.assert_array_equal(xi.data, [8, 9])
+    np.testing.assert_array_equal(xi._data, [8, 9])
     assert yi.item() == 1 and yi.dtype == np.int64
-    assert ds.tensors[0].data is x  # wrapped, not copied
+    assert ds.tensors[0]._data is x  # wrapped, not copied
 
 
 def test_tensor_dataset_keeps_graph_for_grad_tensors():
     w = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     (row,) = TensorDataset(w)[1]
     row.sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [[0, 0], [1, 1]])
+    np.testing.assert_array_equal(w.grad._data, [[0, 0], [1, 1]])
 
 
 def test_tensor_dataset_size_mismatch():

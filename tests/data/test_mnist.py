@@ -24,7 +24,7 @@ def test_bundled_shapes_dtypes_and_class_counts():
         assert len(ds) == n
         assert ds.data.shape == (n, 28, 28) and ds.data.dtype == np.uint8
         assert ds.targets.shape == (n,) and ds.targets.dtype == np.int64
-        assert np.bincount(ds.targets.data, minlength=10).tolist() == counts
+        assert np.bincount(ds.targets._data, minlength=10).tolist() == counts
         img, label = ds[0]
         assert img.shape == (28, 28) and img.dtype == np.uint8 and isinstance(label, int)
         assert img.max() > 200 and img.min() == 0  # a real digit: ink on a blank background
@@ -56,8 +56,8 @@ def test_bundled_through_transforms_and_loader():
     assert x.shape == (1, 28, 28) and x.dtype == np.float32 and y in (0, 1)
     xb, yb = next(iter(DataLoader(ds, batch_size=16)))
     assert xb.shape == (16, 1, 28, 28) and yb.dtype == np.int64
-    raw = ds.data.data[0].astype(np.float32) / np.float32(255)
-    np.testing.assert_allclose(xb.data[0, 0], (raw - np.float32(0.1307)) / np.float32(0.3081), rtol=1e-6)
+    raw = ds.data._data[0].astype(np.float32) / np.float32(255)
+    np.testing.assert_allclose(xb._data[0, 0], (raw - np.float32(0.1307)) / np.float32(0.3081), rtol=1e-6)
 
 
 def test_fashion_has_no_bundled_data():
@@ -80,8 +80,8 @@ def test_reads_idx_folder(tmp_path, gz, layout):
     arrays = write_files(folder, gz)
     for train, prefix in ((True, "train"), (False, "t10k")):
         ds = MNIST(tmp_path, train=train)
-        np.testing.assert_array_equal(ds.data.data, arrays[f"{prefix}-images-idx3-ubyte"])
-        np.testing.assert_array_equal(ds.targets.data, arrays[f"{prefix}-labels-idx1-ubyte"])
+        np.testing.assert_array_equal(ds.data._data, arrays[f"{prefix}-images-idx3-ubyte"])
+        np.testing.assert_array_equal(ds.targets._data, arrays[f"{prefix}-labels-idx1-ubyte"])
         assert ds[1][1] == int(arrays[f"{prefix}-labels-idx1-ubyte"][1])
     assert ds.folder == str(folder)
 
@@ -118,7 +118,7 @@ def test_download(server, mnist_files, tmp_path, monkeypatch):
     ds = MNIST(tmp_path, train=False, download=True)
     raw = tmp_path / "MNIST" / "raw"
     assert sorted(os.listdir(raw)) == sorted(files)
-    np.testing.assert_array_equal(ds.data.data, arrays["t10k-images-idx3-ubyte"])
+    np.testing.assert_array_equal(ds.data._data, arrays["t10k-images-idx3-ubyte"])
     assert ds.folder == str(raw)
     mtimes = {f: os.stat(raw / f).st_mtime_ns for f in files}
     MNIST(tmp_path, train=True, download=True)  # already there: nothing fetched again
@@ -148,7 +148,7 @@ def test_fashion_finds_debian_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(mnist_module, "_dpkg_dirs", lambda package, names: [])
     ds = FashionMNIST(train=True)
     assert ds.folder == str(folder) and len(ds) == 12
-    np.testing.assert_array_equal(ds.targets.data, arrays["train-labels-idx1-ubyte"])
+    np.testing.assert_array_equal(ds.targets._data, arrays["train-labels-idx1-ubyte"])
     assert ds.classes[9] == "Ankle boot" and ds.class_to_idx["Bag"] == 8
 
 

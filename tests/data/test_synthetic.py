@@ -9,7 +9,7 @@ from data.datasets import blobs, circles, curve_fitting, moons, sine, spirals, x
 
 def arrays(ds):
     assert isinstance(ds, TensorDataset)
-    return tuple(t.data for t in ds.tensors)
+    return tuple(t._data for t in ds.tensors)
 
 
 @pytest.mark.parametrize("make, n, classes", [(xor, 10, 2), (moons, 11, 2), (circles, 9, 2),

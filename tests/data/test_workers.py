@@ -56,7 +56,7 @@ class Shards(IterableDataset):
 
 
 def run(loader):
-    return [(x.data.copy(), y.tolist()) for x, y in loader]
+    return [(x._data.copy(), y.tolist()) for x, y in loader]
 
 
 def workers_of(it):
@@ -235,7 +235,7 @@ def test_large_batches_through_shared_memory_stay_intact():
     x = np.random.default_rng(0).standard_normal((48, 20000)).astype(np.float32)
     ds = TensorDataset(x, np.arange(48))
     ag.manual_seed(1)
-    ref = [(a.data.copy(), b.tolist()) for a, b in DataLoader(ds, batch_size=4, shuffle=True)]
+    ref = [(a._data.copy(), b.tolist()) for a, b in DataLoader(ds, batch_size=4, shuffle=True)]
     ag.manual_seed(1)
     loader = DataLoader(ds, batch_size=4, shuffle=True, num_workers=2, prefetch_factor=1)
     it = iter(loader)
@@ -243,10 +243,10 @@ def test_large_batches_through_shared_memory_stay_intact():
     kept = list(it)  # 12 batches, 4 slots per worker
     assert len(kept) == 12
     for (gx, gy), (rx, ry) in zip(kept, ref):
-        np.testing.assert_array_equal(gx.data, rx)
+        np.testing.assert_array_equal(gx._data, rx)
         assert gy.tolist() == ry
     assert sum(int(s.state.sum()) for s in slots) > 0  # slots hold kept batches
-    kept[0][0].data[:] = 0  # the batch is writable
+    kept[0][0]._data[:] = 0  # the batch is writable
     del kept, gx, gy
     gc.collect()
     assert all(int(s.state.sum()) == 0 for s in slots)  # all slots freed

@@ -14,8 +14,8 @@ import nn
 def test_sequential_positional_runs_in_order():
     seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     x = ag.randn(5, 3)
-    h = np.maximum(x.data @ seq[0].weight.data.T + seq[0].bias.data, 0)
-    np.testing.assert_allclose(seq(x).data, h @ seq[2].weight.data.T + seq[2].bias.data, rtol=1e-5)
+    h = np.maximum(x._data @ seq[0].weight._data.T + seq[0].bias._data, 0)
+    np.testing.assert_allclose(seq(x)._data, h @ seq[2].weight._data.T + seq[2].bias._data, rtol=1e-5)
     assert len(seq) == 3 and [type(m).__name__ for m in seq] == ["Linear", "ReLU", "Linear"]
     assert seq[-1] is seq[2] and list(seq.state_dict())[0] == "0.weight"
     with pytest.raises(IndexError, match="out of range"):

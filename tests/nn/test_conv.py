@@ -59,10 +59,10 @@ def test_conv2d_against_numpy(kwargs, shape, pads):
     conv = nn.Conv2d(**kwargs, dtype=ag.float64)
     x = np.random.default_rng(0).standard_normal(shape)
     out = conv(ag.tensor(x))
-    ref = conv2d_ref(x, conv.weight.data, None if conv.bias is None else conv.bias.data, conv.stride, pads,
+    ref = conv2d_ref(x, conv.weight._data, None if conv.bias is None else conv.bias._data, conv.stride, pads,
                      conv.dilation, conv.groups, conv.padding_mode)
     assert out.shape == ref.shape
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("kwargs,shape,pads", [CASES[1], CASES[2], CASES[6], CASES[8]])
@@ -75,9 +75,9 @@ def test_conv2d_gradcheck(kwargs, shape, pads):
 def test_conv1d_against_numpy_and_gradcheck():
     conv = nn.Conv1d(3, 4, 3, stride=2, padding=2, dilation=2, padding_mode="reflect", dtype=ag.float64)
     x = np.random.default_rng(1).standard_normal((2, 3, 9))
-    ref = conv2d_ref(x[:, :, None], conv.weight.data[:, :, None], conv.bias.data, (1, 2), ((0, 0), (2, 2)),
+    ref = conv2d_ref(x[:, :, None], conv.weight._data[:, :, None], conv.bias._data, (1, 2), ((0, 0), (2, 2)),
                      (1, 2), 1, "reflect")[:, :, 0]
-    np.testing.assert_allclose(conv(ag.tensor(x)).data, ref, rtol=1e-10)
+    np.testing.assert_allclose(conv(ag.tensor(x))._data, ref, rtol=1e-10)
     same = nn.Conv1d(3, 2, 4, padding="same", dtype=ag.float64)
     assert same(ag.tensor(x)).shape == (2, 2, 9)
     check(lambda t, w, b: conv(t), leaf(2, 3, 9), conv.weight, conv.bias, second=False)

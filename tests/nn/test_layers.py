@@ -15,10 +15,10 @@ def test_linear_values_and_shapes():
     x = ag.randn(2, 5, 3)
     y = lin(x)
     assert y.shape == (2, 5, 4) and y.dtype == np.float32
-    np.testing.assert_allclose(y.data, x.data @ lin.weight.data.T + lin.bias.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y._data, x._data @ lin.weight._data.T + lin.bias._data, rtol=1e-5, atol=1e-6)
     no_bias = nn.Linear(3, 4, bias=False)
     assert no_bias.bias is None and [n for n, _ in no_bias.named_parameters()] == ["weight"]
-    np.testing.assert_allclose(no_bias(x).data, x.data @ no_bias.weight.data.T, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(no_bias(x)._data, x._data @ no_bias.weight._data.T, rtol=1e-5, atol=1e-6)
     with pytest.raises(RuntimeError, match=r"linear: .*input \[2, 5, 3\], weight \[4, 2\]"):
         F.linear(x, ag.zeros(4, 2))
 
@@ -32,7 +32,7 @@ def test_linear_grads_are_float32():
     lin = nn.Linear(3, 2)
     lin(ag.randn(4, 3)).sum().backward()
     assert lin.weight.grad.dtype == np.float32 and lin.bias.grad.dtype == np.float32
-    np.testing.assert_allclose(lin.bias.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(lin.bias.grad._data, [4.0, 4.0])
 
 
 def test_identity_flatten_unflatten():
@@ -41,9 +41,9 @@ def test_identity_flatten_unflatten():
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 2)(x).shape == (24, 5)
     assert nn.Flatten(-2)(x).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    np.testing.assert_array_equal(nn.Flatten()(x)._data, x._data.reshape(2, 60))
     assert nn.Unflatten(1, (3, 20))(nn.Flatten()(x)).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Unflatten(-1, (4, 5))(ag.reshape(x, (2, 3, 20))).data, x.data)
+    np.testing.assert_array_equal(nn.Unflatten(-1, (4, 5))(ag.reshape(x, (2, 3, 20)))._data, x._data)
     check(lambda t: nn.Unflatten(1, (2, 6))(nn.Flatten()(t)), leaf(2, 3, 4))
 
 
@@ -52,20 +52,20 @@ def test_embedding_lookup_and_gradient():
     idx = ag.tensor([[1, 2, 1], [9, 0, 1]])
     out = emb(idx)
     assert out.shape == (2, 3, 3)
-    np.testing.assert_array_equal(out.data, emb.weight.data[idx.data])
+    np.testing.assert_array_equal(out._data, emb.weight._data[idx._data])
     out.sum().backward()
-    counts = np.bincount(idx.data.ravel(), minlength=10)
-    np.testing.assert_array_equal(emb.weight.grad.data, np.repeat(counts[:, None], 3, axis=1))
+    counts = np.bincount(idx._data.ravel(), minlength=10)
+    np.testing.assert_array_equal(emb.weight.grad._data, np.repeat(counts[:, None], 3, axis=1))
     check(lambda w: emb(idx) * 1.0, emb.weight)
 
 
 def test_embedding_padding_idx_gets_no_gradient():
     emb = nn.Embedding(5, 2, padding_idx=0)
-    assert not emb.weight.data[0].any()
+    assert not emb.weight._data[0].any()
     out = emb(ag.tensor([0, 3, 0, 4]))
-    assert not out.data[0].any()
+    assert not out._data[0].any()
     (out * 2).sum().backward()
-    assert not emb.weight.grad.data[0].any() and np.all(emb.weight.grad.data[3] == 2)
+    assert not emb.weight.grad._data[0].any() and np.all(emb.weight.grad._data[3] == 2)
     assert nn.Embedding(5, 2, padding_idx=-1).padding_idx == 4
 
 
@@ -74,7 +74,7 @@ def test_embedding_max_norm_and_from_pretrained():
     emb = nn.Embedding.from_pretrained(w, max_norm=1.0)
     assert not emb.weight.requires_grad
     emb(ag.tensor([0, 1]))
-    np.testing.assert_allclose(np.linalg.norm(emb.weight.data, axis=1), [1.0, 0.5, 10.0], rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(emb.weight._data, axis=1), [1.0, 0.5, 10.0], rtol=1e-5)
     trainable = nn.Embedding.from_pretrained(w, freeze=False)
     assert trainable.weight.requires_grad and trainable.embedding_dim == 2
 
@@ -103,13 +103,13 @@ def test_layer_norm_values():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 4, 5)) * 3 + 1
     ln = nn.LayerNorm((4, 5), dtype=ag.float64)
-    ln.weight.data[...] = rng.standard_normal((4, 5))
-    ln.bias.data[...] = rng.standard_normal((4, 5))
+    ln.weight._data[...] = rng.standard_normal((4, 5))
+    ln.bias._data[...] = rng.standard_normal((4, 5))
     out = ln(ag.tensor(x))
-    np.testing.assert_allclose(out.data, _layer_norm_ref(x, 2, ln.weight.data, ln.bias.data), rtol=1e-10)
+    np.testing.assert_allclose(out._data, _layer_norm_ref(x, 2, ln.weight._data, ln.bias._data), rtol=1e-10)
     plain = nn.LayerNorm(5, elementwise_affine=False)
     assert list(plain.parameters()) == []
-    np.testing.assert_allclose(plain(ag.tensor(x, dtype=ag.float32)).data, _layer_norm_ref(x, 1),
+    np.testing.assert_allclose(plain(ag.tensor(x, dtype=ag.float32))._data, _layer_norm_ref(x, 1),
                                rtol=1e-4, atol=1e-5)
     no_bias = nn.LayerNorm(5, bias=False)
     assert [n for n, _ in no_bias.named_parameters()] == ["weight"]
@@ -117,7 +117,7 @@ def test_layer_norm_values():
 
 def test_layer_norm_gradcheck():
     ln = nn.LayerNorm((3, 4), dtype=ag.float64)
-    ln.weight.data[...] = np.random.default_rng(1).standard_normal((3, 4))
+    ln.weight._data[...] = np.random.default_rng(1).standard_normal((3, 4))
     check(lambda x, w, b: ln(x), leaf(2, 3, 4), ln.weight, ln.bias)
 
 

@@ -68,7 +68,7 @@ def test_elementwise_losses_against_numpy(name, make, args, ref, reduction):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # KLDiv's 'mean' warning
         out = make(reduction)(*[_t(a) for a in args])
-    np.testing.assert_allclose(out.data, _red(ref, reduction), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, _red(ref, reduction), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name,make,args,ref", ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
@@ -96,9 +96,9 @@ def test_cross_entropy_and_nll_with_indices(reduction, weighted):
     expected = {"none": loss, "sum": loss.sum(), "mean": loss.sum() / wt.sum()}[reduction]
     wt_t = None if w is None else _t(w)
     ce = nn.CrossEntropyLoss(weight=wt_t, reduction=reduction)(_t(X), ag.tensor(t))
-    np.testing.assert_allclose(ce.data, expected, rtol=1e-10)
+    np.testing.assert_allclose(ce._data, expected, rtol=1e-10)
     nll = nn.NLLLoss(weight=wt_t, reduction=reduction)(F.log_softmax(_t(X), 1), ag.tensor(t))
-    np.testing.assert_allclose(nll.data, expected, rtol=1e-10)
+    np.testing.assert_allclose(nll._data, expected, rtol=1e-10)
     check(lambda a: F.cross_entropy(a, ag.tensor(t), wt_t, reduction=reduction), _t(X, True))
 
 
@@ -113,7 +113,7 @@ def test_cross_entropy_label_smoothing(reduction):
     elif reduction == "sum":
         nll, smooth = nll.sum(), smooth.sum()
     out = F.cross_entropy(_t(X), ag.tensor(t), _t(W5), reduction=reduction, label_smoothing=eps)
-    np.testing.assert_allclose(out.data, (1 - eps) * nll + eps / c * smooth, rtol=1e-10)
+    np.testing.assert_allclose(out._data, (1 - eps) * nll + eps / c * smooth, rtol=1e-10)
     check(lambda a: F.cross_entropy(a, ag.tensor(t), reduction=reduction, label_smoothing=eps), _t(X, True))
 
 
@@ -123,7 +123,7 @@ def test_cross_entropy_with_probabilities(reduction):
     target = PROBS * (1 - eps) + eps / 5
     loss = -(W5 * target * _log_softmax(X)).sum(1)
     out = nn.CrossEntropyLoss(_t(W5), reduction=reduction, label_smoothing=eps)(_t(X), _t(PROBS))
-    np.testing.assert_allclose(out.data, _red(loss, reduction), rtol=1e-10)
+    np.testing.assert_allclose(out._data, _red(loss, reduction), rtol=1e-10)
     check(lambda a, p: F.cross_entropy(a, p, reduction=reduction), _t(X, True), _t(PROBS, True))
 
 
@@ -133,8 +133,8 @@ def test_cross_entropy_spatial_and_unbatched():
     logp = _log_softmax(x)
     expected = -np.take_along_axis(logp, t[:, None], 1)[:, 0]
     none = F.cross_entropy(_t(x), ag.tensor(t), reduction="none")
-    np.testing.assert_allclose(none.data, expected, rtol=1e-10)
-    np.testing.assert_allclose(F.cross_entropy(_t(x), ag.tensor(t)).data, expected.mean(), rtol=1e-10)
+    np.testing.assert_allclose(none._data, expected, rtol=1e-10)
+    np.testing.assert_allclose(F.cross_entropy(_t(x), ag.tensor(t))._data, expected.mean(), rtol=1e-10)
     one = F.cross_entropy(_t(X[0]), ag.tensor(3), reduction="none")
     assert one.shape == () and one.item() == pytest.approx(-_log_softmax(X[:1])[0, 3])
 
@@ -144,18 +144,18 @@ def test_cross_entropy_is_stable_for_huge_logits():
     loss = F.cross_entropy(logits, ag.tensor([2]))
     assert loss.item() == pytest.approx(2000.0)
     loss.backward()
-    np.testing.assert_allclose(logits.grad.data, [[1.0, 0.0, -1.0]], atol=1e-6)
+    np.testing.assert_allclose(logits.grad._data, [[1.0, 0.0, -1.0]], atol=1e-6)
     assert F.cross_entropy(logits, ag.tensor([0])).item() == 0.0
 
 
 def test_bce_with_logits_is_stable_and_bce_clamps_its_log():
     x = ag.tensor([-200.0, 0.0, 200.0], requires_grad=True)
     loss = F.binary_cross_entropy_with_logits(x, ag.tensor([1.0, 1.0, 0.0]), reduction="none")
-    np.testing.assert_allclose(loss.data, [200.0, math.log(2), 200.0], rtol=1e-6)
+    np.testing.assert_allclose(loss._data, [200.0, math.log(2), 200.0], rtol=1e-6)
     loss.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [-1.0, -0.5, 1.0], atol=1e-6)
+    np.testing.assert_allclose(x.grad._data, [-1.0, -0.5, 1.0], atol=1e-6)
     edge = F.binary_cross_entropy(ag.tensor([0.0, 1.0]), ag.tensor([1.0, 0.0]), reduction="none")
-    np.testing.assert_allclose(edge.data, [100.0, 100.0], rtol=1e-3)
+    np.testing.assert_allclose(edge._data, [100.0, 100.0], rtol=1e-3)
 
 
 def test_kl_div_batchmean_and_zero_targets():
@@ -164,7 +164,7 @@ def test_kl_div_batchmean_and_zero_targets():
     t[0] /= t[0].sum()
     elementwise = np.where(t > 0, t * (np.log(np.where(t > 0, t, 1)) - np.log(PROBS)), 0)
     out = F.kl_div(_t(np.log(PROBS)), _t(t), reduction="batchmean")
-    np.testing.assert_allclose(out.data, elementwise.sum() / 4, rtol=1e-10)
+    np.testing.assert_allclose(out._data, elementwise.sum() / 4, rtol=1e-10)
     with pytest.warns(UserWarning, match="batchmean"):
         F.kl_div(_t(np.log(PROBS)), _t(t))
 
@@ -178,9 +178,9 @@ def _gauss_nll(x, y, var, full):
 def test_gaussian_nll(reduction, full):
     var = rng.uniform(0.2, 2.0, (4, 5))
     out = nn.GaussianNLLLoss(full=full, reduction=reduction)(_t(X), _t(Y), _t(var))
-    np.testing.assert_allclose(out.data, _red(_gauss_nll(X, Y, var, full), reduction), rtol=1e-10)
+    np.testing.assert_allclose(out._data, _red(_gauss_nll(X, Y, var, full), reduction), rtol=1e-10)
     homo = F.gaussian_nll_loss(_t(X), _t(Y), _t(var[:, 0]), full=full, reduction=reduction)  # one var per row
-    np.testing.assert_allclose(homo.data, _red(_gauss_nll(X, Y, var[:, :1], full), reduction), rtol=1e-10)
+    np.testing.assert_allclose(homo._data, _red(_gauss_nll(X, Y, var[:, :1], full), reduction), rtol=1e-10)
     check(lambda a, v: F.gaussian_nll_loss(a, _t(Y), v, full=full, reduction=reduction),
           _t(X, True), _t(var, True))
 

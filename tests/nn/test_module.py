@@ -41,7 +41,7 @@ def test_parameter_is_a_leaf_tensor_that_requires_grad():
     assert repr(p).startswith("Parameter containing:\ntensor(")
     y = (p * 2 + ag.exp(p)).sum()  # every op takes it
     y.backward()
-    assert type(p.grad) is ag.Tensor and np.allclose(p.grad.data, 3.0)
+    assert type(p.grad) is ag.Tensor and np.allclose(p.grad._data, 3.0)
     with pytest.raises(RuntimeError, match="floating point"):
         nn.Parameter(ag.tensor([1, 2]))
 
@@ -49,8 +49,8 @@ def test_parameter_is_a_leaf_tensor_that_requires_grad():
 def test_parameter_shares_memory_with_its_tensor():
     t = ag.zeros(3)
     p = nn.Parameter(t)
-    t.data[0] = 5.0
-    assert p.data[0] == 5.0
+    t._data[0] = 5.0
+    assert p._data[0] == 5.0
 
 
 def test_registration_by_attribute_and_named_iterators():
@@ -140,7 +140,7 @@ def test_zero_grad_and_requires_grad_():
     net(ag.randn(5, 3)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters())
+    assert all(p.grad is not None and not p.grad._data.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -158,7 +158,7 @@ def test_apply_visits_children_first():
             nn.init.zeros_(m.weight)
 
     net.apply(init_linear)
-    assert not net.block.fc.weight.data.any() and not net.head[0].weight.data.any()
+    assert not net.block.fc.weight._data.any() and not net.head[0].weight._data.any()
 
 
 def test_to_dtype_keeps_the_parameter_objects():
@@ -188,7 +188,7 @@ def test_forward_hooks_and_pre_hooks():
     h = net.block.fc.register_forward_hook(lambda m, args, out: acts.setdefault("fc", out))
     x = ag.randn(2, 3)
     net(x)
-    assert np.allclose(acts["fc"].data, net.block.fc(x).data)
+    assert np.allclose(acts["fc"]._data, net.block.fc(x)._data)
     h.remove()
     acts.clear()
     net(x)
@@ -198,7 +198,7 @@ def test_forward_hooks_and_pre_hooks():
     h1 = net.block.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     h2 = net.head.register_forward_hook(lambda m, args, out: out + 1)
     out = net(x)
-    assert np.allclose(out.data, expected.data)
+    assert np.allclose(out._data, expected._data)
     h1.remove()
     h2.remove()
     order = []
@@ -241,9 +241,9 @@ def test_deepcopy_gives_independent_parameters():
     twin = copy.deepcopy(net)
     assert twin.block.fc.weight is not net.block.fc.weight
     assert isinstance(twin.block.fc.weight, nn.Parameter)
-    assert np.array_equal(twin.block.fc.weight.data, net.block.fc.weight.data)
-    twin.block.fc.weight.data[...] = 0
-    assert net.block.fc.weight.data.any()
+    assert np.array_equal(twin.block.fc.weight._data, net.block.fc.weight._data)
+    twin.block.fc.weight._data[...] = 0
+    assert net.block.fc.weight._data.any()
 
 
 def test_dir_lists_registered_names():

@@ -30,27 +30,27 @@ def _batches(shape, k, seed=0):
                                        (nn.BatchNorm2d, (4, 3, 5, 6))])
 def test_training_then_eval(cls, shape):
     bn = cls(3, momentum=0.2, dtype=ag.float64)
-    bn.weight.data[...] = [0.5, 1.0, 2.0]
-    bn.bias.data[...] = [-1.0, 0.0, 1.0]
+    bn.weight._data[...] = [0.5, 1.0, 2.0]
+    bn.bias._data[...] = [-1.0, 0.0, 1.0]
     rm, rv = np.zeros(3), np.ones(3)
     k = 4
     for x in _batches(shape, k):
         out = bn(ag.tensor(x))
         axes = _axes(x)
         mean, var = x.mean(axis=axes), x.var(axis=axes)  # biased variance normalises
-        expected = _bn_ref(x, mean, var, bn.weight.data, bn.bias.data)
-        np.testing.assert_allclose(out.data, expected, rtol=1e-10)
+        expected = _bn_ref(x, mean, var, bn.weight._data, bn.bias._data)
+        np.testing.assert_allclose(out._data, expected, rtol=1e-10)
         m = x.size // 3
         rm = 0.8 * rm + 0.2 * mean
         rv = 0.8 * rv + 0.2 * var * m / (m - 1)  # the running variance is unbiased
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, rv, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean._data, rm, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._data, rv, rtol=1e-12)
     assert bn.num_batches_tracked.item() == k
     bn.eval()
     x = _batches(shape, 1, seed=9)[0]
     out = bn(ag.tensor(x))
-    np.testing.assert_allclose(out.data, _bn_ref(x, rm, rv, bn.weight.data, bn.bias.data), rtol=1e-10)
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-12)  # eval leaves them alone
+    np.testing.assert_allclose(out._data, _bn_ref(x, rm, rv, bn.weight._data, bn.bias._data), rtol=1e-10)
+    np.testing.assert_allclose(bn.running_mean._data, rm, rtol=1e-12)  # eval leaves them alone
     assert bn.num_batches_tracked.item() == k
 
 
@@ -61,8 +61,8 @@ def test_momentum_none_is_a_cumulative_average():
         bn(ag.tensor(x))
     means = [x.mean(axis=(0, 2, 3)) for x in xs]
     variances = [x.var(axis=(0, 2, 3), ddof=1) for x in xs]
-    np.testing.assert_allclose(bn.running_mean.data, np.mean(means, axis=0), rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, np.mean(variances, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean._data, np.mean(means, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._data, np.mean(variances, axis=0), rtol=1e-12)
 
 
 def test_without_running_stats_and_without_affine():
@@ -71,7 +71,7 @@ def test_without_running_stats_and_without_affine():
     x = _batches((7, 3), 1)[0]
     bn.eval()  # still batch statistics
     expected = _bn_ref(x, x.mean(0), x.var(0), np.ones(3), np.zeros(3))
-    np.testing.assert_allclose(bn(ag.tensor(x)).data, expected, rtol=1e-10)
+    np.testing.assert_allclose(bn(ag.tensor(x))._data, expected, rtol=1e-10)
     no_bias = nn.BatchNorm2d(3, bias=False)
     assert [n for n, _ in no_bias.named_parameters()] == ["weight"]
 
@@ -88,8 +88,8 @@ def test_float32_is_kept():
 @pytest.mark.parametrize("cls,shape", [(nn.BatchNorm1d, (5, 3)), (nn.BatchNorm2d, (3, 2, 3, 3))])
 def test_gradcheck(cls, shape, training):
     bn = cls(shape[1], dtype=ag.float64)
-    bn.weight.data[...] = np.linspace(0.5, 1.5, shape[1])
-    bn.running_var.data[...] = 2.0
+    bn.weight._data[...] = np.linspace(0.5, 1.5, shape[1])
+    bn.running_var._data[...] = 2.0
     bn.train(training)
     check(lambda x, w, b: bn(x), leaf(*shape), bn.weight, bn.bias, second=False)
 

@@ -48,7 +48,7 @@ def pool_ref(x, k, s, p, ceil=False, kind="max", count_include_pad=True):
 def test_max_pool(k, s, p, ceil):
     x = np.random.default_rng(0).standard_normal((2, 3, 9, 8))
     out = nn.MaxPool2d(k, s, p, ceil_mode=ceil)(ag.tensor(x))
-    np.testing.assert_array_equal(out.data, pool_ref(x, k, s or k, p, ceil))
+    np.testing.assert_array_equal(out._data, pool_ref(x, k, s or k, p, ceil))
 
 
 @pytest.mark.parametrize("k,s,p,ceil,cip", [(2, None, 0, False, True), (3, 2, 1, False, True),
@@ -57,9 +57,9 @@ def test_max_pool(k, s, p, ceil):
 def test_avg_pool(k, s, p, ceil, cip):
     x = np.random.default_rng(1).standard_normal((2, 3, 9, 8))
     out = nn.AvgPool2d(k, s, p, ceil_mode=ceil, count_include_pad=cip)(ag.tensor(x))
-    np.testing.assert_allclose(out.data, pool_ref(x, k, s or k, p, ceil, "avg", cip), rtol=1e-12)
+    np.testing.assert_allclose(out._data, pool_ref(x, k, s or k, p, ceil, "avg", cip), rtol=1e-12)
     fixed = nn.AvgPool2d(2, divisor_override=3)(ag.tensor(x))
-    np.testing.assert_allclose(fixed.data, pool_ref(x, 2, 2, 0, kind="avg") * 4 / 3, rtol=1e-12)
+    np.testing.assert_allclose(fixed._data, pool_ref(x, 2, 2, 0, kind="avg") * 4 / 3, rtol=1e-12)
 
 
 def test_adaptive_avg_pool():
@@ -71,9 +71,9 @@ def test_adaptive_avg_pool():
         for j in range(4):
             c0, c1 = (j * 10) // 4, -((-(j + 1) * 10) // 4)
             ref[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-12)
     global_avg = nn.AdaptiveAvgPool2d(1)(ag.tensor(x))
-    np.testing.assert_allclose(global_avg.data[..., 0, 0], x.mean(axis=(2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(global_avg._data[..., 0, 0], x.mean(axis=(2, 3)), rtol=1e-12)
 
 
 def test_return_indices():

@@ -71,7 +71,7 @@ def test_round_trip_every_dtype(tmp_path, dtype):
     for k, v in arrays.items():
         assert out[k].dtype == v.dtype and out[k].shape == v.shape
         np.testing.assert_array_equal(out[k].numpy(), v)
-    out["x"].data[0, 0] = 1  # loaded tensors are writable
+    out["x"]._data[0, 0] = 1  # loaded tensors are writable
 
 
 def test_non_contiguous_and_big_endian_arrays_are_saved_by_value(tmp_path):
@@ -117,7 +117,7 @@ def test_pytorch_style_file_loads_into_the_same_architecture(tmp_path):
     h = (h - weights["1.running_mean"].reshape(c)) / np.sqrt(weights["1.running_var"].reshape(c) + 1e-5)
     h = np.maximum(h * weights["1.weight"].reshape(c) + weights["1.bias"].reshape(c), 0).reshape(5, 48)
     expected = h @ weights["4.weight"].T + weights["4.bias"]
-    np.testing.assert_allclose(model.eval()(ag.tensor(x)).data, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.eval()(ag.tensor(x))._data, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_state_dict_round_trip_through_a_file(tmp_path):
@@ -129,11 +129,11 @@ def test_state_dict_round_trip_through_a_file(tmp_path):
         twin = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2))
         twin.load_state_dict(ag.load(path))
         for (k, a), (_, b) in zip(model.state_dict().items(), twin.state_dict().items()):
-            assert a.dtype == b.dtype and np.array_equal(a.data, b.data), k
+            assert a.dtype == b.dtype and np.array_equal(a._data, b._data), k
         x = ag.randn(3, 4)
         model.eval()
         twin.eval()
-        np.testing.assert_array_equal(model(x).data, twin(x).data)
+        np.testing.assert_array_equal(model(x)._data, twin(x)._data)
         model.train()
 
 

@@ -58,8 +58,8 @@ def test_values_share_memory_and_are_detached():
     model = Reference()
     sd = model.state_dict()
     assert not sd["emb.weight"].requires_grad
-    sd["emb.weight"].data[0, 0] = 123.0
-    assert model.emb.weight.data[0, 0] == 123.0
+    sd["emb.weight"]._data[0, 0] = 123.0
+    assert model.emb.weight._data[0, 0] == 123.0
     assert model.state_dict(keep_vars=True)["emb.weight"] is model.emb.weight
     assert list(model.classifier.state_dict(prefix="clf."))[0] == "clf.fc1.weight"
 
@@ -67,20 +67,20 @@ def test_values_share_memory_and_are_detached():
 def test_load_copies_values_in_place_and_casts_dtype():
     src, dst = Reference(), Reference()
     w = dst.classifier.fc1.weight
-    sd = {k: ag.tensor(v.data.astype(np.float64)) if v.dtype == np.float32 else v
+    sd = {k: ag.tensor(v._data.astype(np.float64)) if v.dtype == np.float32 else v
           for k, v in src.state_dict().items()}
     result = dst.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     assert dst.classifier.fc1.weight is w and w.dtype == np.float32
     for (k, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items()):
-        assert np.array_equal(a.data, b.data), k
-    dst.load_state_dict({k: v.data for k, v in src.state_dict().items()})  # numpy arrays work too
+        assert np.array_equal(a._data, b._data), k
+    dst.load_state_dict({k: v._data for k, v in src.state_dict().items()})  # numpy arrays work too
 
 
 def test_strict_error_lists_every_problem_and_copies_nothing():
     model = Reference()
-    before = model.classifier.fc2.weight.data.copy()
+    before = model.classifier.fc2.weight._data.copy()
     sd = dict(Reference().state_dict())
     del sd["norm.running_var"], sd["emb.weight"]
     sd["classifier.fc3.weight"] = ag.zeros(2)
@@ -93,7 +93,7 @@ def test_strict_error_lists_every_problem_and_copies_nothing():
         '\tUnexpected key(s) in state_dict: "classifier.fc3.weight".\n'
         "\tsize mismatch for classifier.fc1.weight: copying a param with shape [32, 17] from checkpoint, "
         "the shape in current model is [32, 16].")
-    assert np.array_equal(model.classifier.fc2.weight.data, before)
+    assert np.array_equal(model.classifier.fc2.weight._data, before)
 
 
 def test_non_strict_reports_keys_but_still_refuses_shape_mismatches():
@@ -101,7 +101,7 @@ def test_non_strict_reports_keys_but_still_refuses_shape_mismatches():
     sd = {"0.weight": ag.ones(3, 2), "extra": ag.zeros(1)}
     result = model.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["0.bias", "1.weight", "1.bias"] and result.unexpected_keys == ["extra"]
-    assert np.all(model[0].weight.data == 1)
+    assert np.all(model[0].weight._data == 1)
     with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
         model.load_state_dict({"0.weight": ag.ones(2, 2)}, strict=False)
     with pytest.raises(TypeError, match="expected a Tensor or ndarray"):
@@ -113,7 +113,7 @@ def test_assign_puts_the_checkpoint_tensors_in_place():
     sd = {"weight": ag.ones(2, 2, dtype=ag.float64), "bias": ag.zeros(2, dtype=ag.float64)}
     model.load_state_dict(sd, assign=True)
     assert isinstance(model.weight, nn.Parameter) and model.weight.requires_grad
-    assert model.weight.dtype == np.float64 and np.all(model.weight.data == 1)
+    assert model.weight.dtype == np.float64 and np.all(model.weight._data == 1)
 
 
 def test_buffers_that_are_none_or_non_persistent_are_skipped():

@@ -78,12 +78,12 @@ def test_summary_table_layout_and_frozen_parameters():
 def test_summary_leaves_the_model_and_the_seed_alone(capsys):
     model = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5), nn.BatchNorm1d(3))
     ag.manual_seed(0)
-    expected = ag.rand(3).data
+    expected = ag.rand(3)._data
     ag.manual_seed(0)
     model.summary((3,))
     assert "Total params: 18" in capsys.readouterr().out
     assert model.training and all(not m._forward_hooks for m in model.modules())
-    assert np.array_equal(ag.rand(3).data, expected)
+    assert np.array_equal(ag.rand(3)._data, expected)
     assert model[2].num_batches_tracked.item() == 0
 
 

@@ -36,7 +36,7 @@ def setup(seed=0, dropout=0.0, batch_size=16):
 
 
 def params(model):
-    return [p.data.copy() for p in model.parameters()]
+    return [p._data.copy() for p in model.parameters()]
 
 
 class Inject(nn.Callback):

@@ -48,7 +48,7 @@ def test_convex_quadratic(cls, kw, steps, gamma):
         opt.step()
         if sched:
             sched.step()
-    assert np.abs(x.data - X_STAR).max() < 1e-3
+    assert np.abs(x._data - X_STAR).max() < 1e-3
     assert losses[-1] < 1e-5 * losses[0]
 
 
@@ -63,7 +63,7 @@ def rosenbrock_steps(opt_factory, max_steps):
         loss = (1 - x) ** 2 + 100 * (y - x * x) ** 2
         loss.backward()
         opt.step()
-        if np.abs(p.data - 1.0).max() < 1e-3:
+        if np.abs(p._data - 1.0).max() < 1e-3:
             return step
     return None
 

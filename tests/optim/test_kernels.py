@@ -29,7 +29,7 @@ def trajectory(cls, kw, fused, dtype, n, monkeypatch, steps=3):
     for _ in range(steps):
         p.grad = ag.tensor(rng.standard_normal(n).astype(dtype))
         opt.step()
-    return p.data, {k: v.data for k, v in opt.state[p].items()}
+    return p._data, {k: v._data for k, v in opt.state[p].items()}
 
 
 @pytest.mark.parametrize("cls, kw", CASES)
@@ -60,10 +60,10 @@ def test_non_contiguous_parameter_takes_the_numpy_path(cls, kw):
     results = []
     for contiguous in (False, True):
         p = ag.tensor(np.ascontiguousarray(base.T) if contiguous else base.T, requires_grad=True)
-        assert p.data.flags.c_contiguous == contiguous
+        assert p._data.flags.c_contiguous == contiguous
         opt = cls([p], **kw)
         for g in grads:
             p.grad = ag.tensor(g)
             opt.step()
-        results.append(p.data.copy())
+        results.append(p._data.copy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-7)

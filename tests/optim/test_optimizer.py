@@ -15,14 +15,14 @@ from .common import ALL, IDS, OPTIONS, loss_of, model, train
 @pytest.mark.parametrize("cls", ALL, ids=IDS)
 def test_step_updates_in_place_without_graph(cls):
     params = model()
-    arrays = [p.data for p in params]
+    arrays = [p._data for p in params]
     opt = cls(params, **OPTIONS[cls])
     loss_of(params).backward()
     before = [a.copy() for a in arrays]
     versions = [p._version for p in params]
     opt.step()
     for p, a, b, v in zip(params, arrays, before, versions):
-        assert p.data is a and p.data.dtype == np.float32  # same memory, dtype kept
+        assert p._data is a and p._data.dtype == np.float32  # same memory, dtype kept
         assert not np.array_equal(a, b)
         assert p._version == v + 1
         assert p.is_leaf and p.grad_fn is None and p.requires_grad
@@ -37,9 +37,9 @@ def test_parameters_without_grad_are_skipped(cls):
     opt = cls(params, **OPTIONS[cls])
     loss_of(params).backward()
     params[2].grad = None
-    frozen = params[2].data.copy()
+    frozen = params[2]._data.copy()
     opt.step()
-    np.testing.assert_array_equal(params[2].data, frozen)
+    np.testing.assert_array_equal(params[2]._data, frozen)
     assert params[2]._version == 0
     assert cls is optim.Adagrad or params[2] not in opt.state  # Adagrad makes its state at construction
 
@@ -76,7 +76,7 @@ def test_zero_grad():
     loss_of(params).backward()
     g = params[0].grad
     opt.zero_grad(set_to_none=False)
-    assert params[0].grad is g and not g.data.any()
+    assert params[0].grad is g and not g._data.any()
     opt.zero_grad()
     assert all(p.grad is None for p in params)
 
@@ -89,9 +89,9 @@ def test_param_groups_and_add_param_group():
     opt.add_param_group({"params": [c], "momentum": 0.0})
     assert opt.param_groups[2]["lr"] == 0.1 and opt.param_groups[2]["momentum"] == 0.0
     c.grad = ag.ones_like(c)
-    before = c.data.copy()
+    before = c._data.copy()
     opt.step()
-    np.testing.assert_allclose(c.data, before - 0.1, rtol=1e-6)
+    np.testing.assert_allclose(c._data, before - 0.1, rtol=1e-6)
     assert "momentum_buffer" not in opt.state[c]
 
 
@@ -174,5 +174,5 @@ def test_options_switched_on_mid_run_make_their_state(cls, switch):
     train(opt, params, 2)
     opt.param_groups[0].update(switch)
     train(opt, params, 2)
-    assert all(np.isfinite(p.data).all() for p in params)
+    assert all(np.isfinite(p._data).all() for p in params)
     assert len(opt.state[params[0]]) == {optim.Adam: 4, optim.RMSprop: 3, optim.SGD: 1}[cls]

@@ -17,7 +17,7 @@ def test_adagrad_state_exists_at_construction():
     p = ag.zeros(3, requires_grad=True)
     sd = optim.Adagrad([p], initial_accumulator_value=0.5).state_dict()
     assert sd["state"][0]["step"].item() == 0
-    np.testing.assert_array_equal(sd["state"][0]["sum"].data, [0.5] * 3)
+    np.testing.assert_array_equal(sd["state"][0]["sum"]._data, [0.5] * 3)
 
 
 def test_state_dict_layout():
@@ -44,9 +44,9 @@ def test_state_dict_resume_is_exact(cls, as_numpy):
     opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **OPTIONS[cls])
     train(opt, params, 5)
     saved = copy.deepcopy(opt.state_dict())
-    saved_params = [p.data.copy() for p in params]
+    saved_params = [p._data.copy() for p in params]
     if as_numpy:
-        saved["state"] = {k: {n: v.data.copy() for n, v in s.items()} for k, s in saved["state"].items()}
+        saved["state"] = {k: {n: v._data.copy() for n, v in s.items()} for k, s in saved["state"].items()}
     train(opt, params, 5)
 
     fresh = [ag.tensor(a.copy(), requires_grad=True) for a in saved_params]
@@ -55,10 +55,10 @@ def test_state_dict_resume_is_exact(cls, as_numpy):
     assert opt2.param_groups[1]["lr"] == 0.02 and opt2.param_groups[1]["params"] == fresh[2:]
     train(opt2, fresh, 5)
     for p, q in zip(params, fresh):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p._data, q._data)
     for p, q in zip(params, fresh):
         for k, v in opt.state[p].items():
-            np.testing.assert_array_equal(v.data, opt2.state[q][k].data)
+            np.testing.assert_array_equal(v._data, opt2.state[q][k]._data)
 
 
 def test_load_state_dict_copies_and_casts():
@@ -70,7 +70,7 @@ def test_load_state_dict_copies_and_casts():
     loaded = opt.state[p]["momentum_buffer"]
     assert isinstance(loaded, ag.Tensor) and loaded.dtype == np.float64
     buf[:] = 5
-    np.testing.assert_array_equal(loaded.data, [1, 1, 1])
+    np.testing.assert_array_equal(loaded._data, [1, 1, 1])
 
 
 def test_load_state_dict_errors():
@@ -99,7 +99,7 @@ def test_resume_through_a_file(tmp_path):
     tensors = {f"{i}.{k}": v for i, s in sd["state"].items() for k, v in s.items()}
     ag.save(tensors, tmp_path / "opt.safetensors")
     (tmp_path / "groups.json").write_text(json.dumps(sd["param_groups"]))
-    saved_params = [p.data.copy() for p in params]
+    saved_params = [p._data.copy() for p in params]
     train(opt, params, 3)
 
     fresh = [ag.tensor(a, requires_grad=True) for a in saved_params]
@@ -111,4 +111,4 @@ def test_resume_through_a_file(tmp_path):
     opt2.load_state_dict({"state": state, "param_groups": json.loads((tmp_path / "groups.json").read_text())})
     train(opt2, fresh, 3)
     for p, q in zip(params, fresh):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p._data, q._data)

@@ -170,4 +170,4 @@ def test_numbering_is_topological_on_random_graphs(steps, n_inputs):
         if g is not None:
             shown = d.nodes[found[0]]["lines"][2]
             expected = np.array([float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", shown)])
-            np.testing.assert_allclose(expected, g.data, rtol=1e-3, atol=1e-3)
+            np.testing.assert_allclose(expected, g._data, rtol=1e-3, atol=1e-3)

@@ -99,7 +99,7 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         if t.grad_fn is not None:
             wanted.setdefault(id(t.grad_fn), []).append((t._out_nr, k))
     found = {}
-    anomaly = _state[1]
+    anomaly = _state.anomaly
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()

@@ -69,6 +69,7 @@ class Function:
     _out_meta = None
     _trace = None
     _in_jvp = False
+    _jvp_args = None
     _out_tangents = None
     materialize_grads = True
 
@@ -102,7 +103,7 @@ class Function:
             elif kind == 1:  # an output of this node: reconnect it to this node
                 data, nr = obj
                 t = Tensor(data)
-                if _state[0] and self._edges and data.dtype.kind == "f":  # a recorded float output
+                if _state.grad and self._edges and data.dtype.kind == "f":  # a recorded float output
                     t.requires_grad = True
                     t.grad_fn = self
                     t._out_nr = nr
@@ -195,7 +196,7 @@ class Function:
             if ctx._is_view:
                 for t in results:
                     t._vc = args[0]._vc
-            if record and _state[0]:
+            if record and _state.grad:
                 ctx._record(args, fargs, out, results)
             if dual:
                 ctx._push_tangents(args, fargs, out, results)
@@ -203,7 +204,7 @@ class Function:
         result = Tensor(out if type(out) is np.ndarray else np.asarray(out))
         if ctx._is_view:  # the output shares memory, so it shares the version counter
             result._vc = args[0]._vc
-        if record and _state[0]:
+        if record and _state.grad:
             ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
         if dual:
             ctx._push_tangents(args, fargs, (out,), (result,))
@@ -217,7 +218,7 @@ class Function:
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         results = tuple(_wrap_output(o) for o in outs)
-        if _state[0] and any(self.needs_input_grad):
+        if _state.grad and any(self.needs_input_grad):
             self._record(args, args, outs, results)
         if any(isinstance(a, Tensor) and a._tangent is not None for a in args):
             self._push_tangents(args, args, outs, results)
@@ -231,6 +232,7 @@ class Function:
         if self._to_save:  # not recorded: the saved items are packed here for jvp
             self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
             self._to_save = ()
+        self._jvp_args = args  # what a Linear op re-applies to the tangents
         tangents = []
         for a in args:
             if not isinstance(a, Tensor):
@@ -245,6 +247,7 @@ class Function:
                 out = self.jvp(self, *tangents)
         finally:
             self._in_jvp = False
+            self._jvp_args = None
         outs_t = out if isinstance(out, tuple) else (out,)
         if len(outs_t) != len(results):
             raise RuntimeError(f"{self.name()}.jvp returned {len(outs_t)} tangents for "
@@ -292,7 +295,7 @@ class Function:
         if self._to_save:
             self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
             self._to_save = ()
-        if _state[1]:
+        if _state.anomaly:
             self._trace = "".join(traceback.format_stack()[:-3])
 
 
@@ -322,6 +325,52 @@ class Op(Function):
     _arrays = True
 
 
+class Elementwise(Op):
+    """An op y = f(x_1, ..., x_n) applied element by element: its rule is the
+    local derivative, stated once as ``derivative(ctx, v_1, ..., v_n)``,
+    which returns ``∂f/∂x_i · v_i`` for each input (a single value for one
+    input; None where ``v_i`` is None). Both modes follow from it:
+
+        backward:  x̄_i = ∂f/∂x_i · ȳ          (every v_i = ȳ)
+        jvp:       ẏ   = Σ_i ∂f/∂x_i · ẋ_i    (v_i = ẋ_i)
+
+    The engine sums each x̄_i back to its input's shape (broadcasting).
+    """
+
+    @staticmethod
+    def derivative(ctx, *v):
+        raise NotImplementedError(f"{type(ctx).__name__} states no derivative")
+
+    @staticmethod
+    def backward(ctx, g):
+        needs = ctx.needs_input_grad
+        if len(needs) == 1:
+            return ctx.derivative(ctx, g)
+        return ctx.derivative(ctx, *[g if n else None for n in needs])
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        if len(tangents) == 1:
+            return ctx.derivative(ctx, tangents[0])
+        total = None
+        for term in ctx.derivative(ctx, *tangents):
+            if term is not None:
+                total = term if total is None else total + term
+        return total
+
+
+class Linear(Op):
+    """An op that is linear in its tensor inputs jointly (reshape, transpose,
+    sum, slicing, cat, pad, ...): its Jacobian is the op itself, so forward
+    mode applies the op to the tangents, ẏ = f(ẋ_1, ..., ẋ_n), with the
+    same non-tensor arguments. Only ``backward`` (the adjoint) is written."""
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        args = [t if isinstance(a, Tensor) else a for a, t in zip(ctx._jvp_args, tangents)]
+        return type(ctx).apply(*args)
+
+
 def _wrap_output(o):
     if isinstance(o, Tensor):
         return Tensor(o._data)
@@ -336,7 +385,7 @@ def once_differentiable(backward):
     Use it below ``@staticmethod``."""
 
     def wrapper(ctx, *grads):
-        if _state[0]:
+        if _state.grad:
             raise RuntimeError(
                 f"{ctx.name()} is once_differentiable: its backward cannot be differentiated "
                 f"again (create_graph=True)."

@@ -1,49 +1,76 @@
-"""Gradient-recording switches: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
-``is_grad_enabled`` and ``detect_anomaly``.
+"""Gradient-recording switches: ``no_grad``, ``enable_grad``,
+``set_grad_enabled``, ``inference_mode``, ``is_grad_enabled``,
+``is_inference_mode_enabled`` and ``detect_anomaly``.
 
-All are context managers and decorators, as in PyTorch. The state is module
-global (one thread of training, like PyTorch's default).
+All are context managers and decorators, as in PyTorch. The state is **per
+thread**, as in PyTorch: a ``no_grad`` region in one thread does not stop
+another thread from recording its graph, and a new thread starts with grad
+recording on and anomaly detection off. The state lives in one
+``threading.local`` object, ``_state``, whose named fields the hot paths read
+(``_state.grad``).
 """
 import functools
+import threading
 
-# _state[0]: is grad recording on; _state[1]: is anomaly detection on.
-# A list so that hot paths read it without attribute lookups on a module.
-_state = [True, False]
+
+class _ThreadState(threading.local):
+    """The switches of the calling thread (class attributes are the defaults
+    every new thread starts with)."""
+
+    grad = True  # is grad recording on
+    anomaly = False  # is anomaly detection on
+    inference = False  # inside inference_mode(True)
+
+
+_state = _ThreadState()
 
 
 def is_grad_enabled():
     """True when operations on tensors that require grad record a graph."""
-    return _state[0]
+    return _state.grad
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
+    return _state.inference
 
 
 class _Switch:
-    """Base of the context managers: sets a flag on enter, restores it on exit."""
+    """Base of the context managers: sets the calling thread's flags on enter,
+    restores them on exit. ``_fields`` names the flags; ``_values`` gives
+    their values inside the region."""
 
-    _slot = 0
+    _fields = ("grad",)
 
-    def __init__(self, mode=None):
-        self.mode = mode
+    def __init__(self, *values):
+        self._values = values
         self._prev = []
 
     def __enter__(self):
-        self._prev.append(_state[self._slot])
-        _state[self._slot] = self.mode
+        self._prev.append(tuple(getattr(_state, f) for f in self._fields))
+        for f, v in zip(self._fields, self._values):
+            setattr(_state, f, v)
         return self
 
     def __exit__(self, *exc):
-        _state[self._slot] = self._prev.pop()
+        for f, v in zip(self._fields, self._prev.pop()):
+            setattr(_state, f, v)
         return False
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(*self._args()):
+            with self.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
 
-    def _args(self):
-        return ()
+    def clone(self):
+        """A fresh switch with the same values (a decorator enters one per call,
+        so recursive and concurrent calls each restore their own state)."""
+        new = _Switch(*self._values)
+        new._fields = self._fields
+        return new
 
 
 class no_grad(_Switch):
@@ -66,18 +93,35 @@ class set_grad_enabled(_Switch):
 
     def __init__(self, mode):
         super().__init__(bool(mode))
-        self._prev.append(_state[0])
-        _state[0] = self.mode
+        self._prev.append((_state.grad,))
+        _state.grad = self._values[0]
 
     def __enter__(self):
         return self
 
     def __call__(self, fn):
-        _state[0] = self._prev.pop()  # used as a decorator: undo the call's effect
+        _state.grad = self._prev.pop()[0]  # used as a decorator: undo the call's effect
         return super().__call__(fn)
 
-    def _args(self):
-        return (self.mode,)
+
+class inference_mode(_Switch):
+    """``inference_mode(mode=True)``: like ``no_grad`` (no graph is recorded),
+    and ``is_inference_mode_enabled()`` reports it. Context manager and
+    decorator (with or without parentheses), as in PyTorch."""
+
+    _fields = ("grad", "inference")
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # @inference_mode without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        if mode:
+            super().__init__(False, True)
+        else:  # inference_mode(False): grad mode stays as it is
+            self._fields = ("inference",)
+            super().__init__(False)
 
 
 class detect_anomaly(_Switch):
@@ -85,12 +129,25 @@ class detect_anomaly(_Switch):
     and a NaN or Inf produced in backward raises a ``RuntimeError`` naming the
     op and that place."""
 
-    _slot = 1
+    _fields = ("anomaly",)
 
     def __init__(self, check_nan=True):
         super().__init__(bool(check_nan))
 
 
+class set_detect_anomaly(detect_anomaly):
+    """``set_detect_anomaly(mode)``: as ``detect_anomaly`` and, like
+    ``set_grad_enabled``, effective at once when called."""
+
+    def __init__(self, mode, check_nan=True):
+        super().__init__(bool(mode))
+        self._prev.append((_state.anomaly,))
+        _state.anomaly = self._values[0]
+
+    def __enter__(self):
+        return self
+
+
 def is_anomaly_enabled():
     """True inside ``detect_anomaly``."""
-    return _state[1]
+    return _state.anomaly

@@ -140,7 +140,7 @@ class Tensor:
 
     # -- conversion ---------------------------------------------------------
     def numpy(self):
-        if _state[0] and self.requires_grad:
+        if _state.grad and self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self._data
@@ -318,7 +318,7 @@ class Tensor:
     def _inplace(self, fn, *args):
         """Run the out-of-place ``fn(self, *args)`` and write its result into
         this tensor's memory; the tensor takes the result's place in the graph."""
-        tracked = _state[0] and (
+        tracked = _state.grad and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
         if tracked:
             if self.requires_grad and self.grad_fn is None:

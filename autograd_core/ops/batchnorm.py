@@ -82,7 +82,7 @@ class BatchNorm(Op):
         need = ctx.needs_input_grad
         if not ctx.training:
             return _eval_backward(ctx, g, x, w, need)
-        plain = not _state[0] and g._tangent is None and x._tangent is None and (
+        plain = not _state.grad and g._tangent is None and x._tangent is None and (
             w is None or w._tangent is None)
         if not plain:
             return _differentiable_backward(ctx, g, x, w, need)

@@ -59,7 +59,7 @@ def index_put(input, index, value):
 
 
 def setitem(self, index, value):
-    tracked = _state[0] and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
+    tracked = _state.grad and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     dual = self._tangent is not None or (isinstance(value, Tensor) and value._tangent is not None)
     if not tracked and not dual:  # the fast path: numpy assignment
         self._data[_unwrap_index(index)] = value._data if isinstance(value, Tensor) else value

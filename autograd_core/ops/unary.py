@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise, Op
 from ..tensor import Tensor
 from ._util import floating
 
@@ -29,7 +29,7 @@ _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-class Exp(Op):
+class Exp(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.exp(floating(x)))
@@ -37,14 +37,9 @@ class Exp(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * y
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * y
+        return v * y
 
 
 class Expm1(Op):

@@ -55,3 +55,117 @@ def test_anomaly_flag():
     with ag.detect_anomaly():
         assert ag.is_anomaly_enabled()
     assert not ag.is_anomaly_enabled()
+
+
+def _in_threads(*targets):
+    import threading
+
+    errors = []
+
+    def run(fn):
+        try:
+            fn()
+        except BaseException as e:  # reported to the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(fn,)) for fn in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def test_grad_mode_is_per_thread():
+    """A no_grad region in one thread does not stop another thread's graph."""
+    x = ag.ones(3, requires_grad=True)
+    lost = []
+
+    def record():
+        for _ in range(2000):
+            if (x * 2).grad_fn is None:
+                lost.append(1)
+
+    def no_record():
+        for _ in range(2000):
+            with ag.no_grad():
+                assert (x * 2).grad_fn is None
+
+    _in_threads(record, no_record)
+    assert not lost
+
+
+def test_a_new_thread_starts_with_grad_on_and_anomaly_off():
+    seen = {}
+
+    def look():
+        seen["grad"], seen["anomaly"] = ag.is_grad_enabled(), ag.is_anomaly_enabled()
+
+    with ag.no_grad(), ag.detect_anomaly():
+        _in_threads(look)
+    assert seen == {"grad": True, "anomaly": False}
+
+
+def test_concurrent_backward_calls():
+    import numpy as np
+
+    w = ag.tensor(np.arange(4.0), requires_grad=True)
+    results = {}
+
+    def step(k):
+        def run():
+            for _ in range(200):
+                (g,) = ag.grad(((w * k) ** 2).sum(), w)
+            results[k] = g.numpy()
+        return run
+
+    _in_threads(*(step(k) for k in (1.0, 2.0, 3.0)))
+    for k in (1.0, 2.0, 3.0):
+        np.testing.assert_allclose(results[k], 2 * k * k * np.arange(4.0))
+
+
+def test_inference_mode_context_and_decorator():
+    x = ag.ones(2, requires_grad=True)
+    with ag.inference_mode():
+        assert ag.is_inference_mode_enabled() and not ag.is_grad_enabled()
+        assert not (x * 2).requires_grad
+        with ag.inference_mode(False):
+            assert not ag.is_inference_mode_enabled() and not ag.is_grad_enabled()
+    assert ag.is_grad_enabled() and not ag.is_inference_mode_enabled()
+
+    @ag.inference_mode()
+    def f():
+        return x * 2
+
+    @ag.inference_mode
+    def g():
+        return x * 3
+
+    assert not f().requires_grad and not g().requires_grad
+    assert (x * 2).requires_grad
+
+
+def test_decorated_function_is_reentrant_across_threads():
+    x = ag.ones(1, requires_grad=True)
+
+    @ag.no_grad()
+    def f(n):
+        return f(n - 1) if n else (x * 2)
+
+    def run():
+        for _ in range(300):
+            assert not f(3).requires_grad
+            assert ag.is_grad_enabled()
+
+    _in_threads(run, run)
+    assert ag.is_grad_enabled()
+
+
+def test_set_detect_anomaly_as_a_call():
+    ag.set_detect_anomaly(True)
+    try:
+        assert ag.is_anomaly_enabled()
+    finally:
+        ag.set_detect_anomaly(False)
+    assert not ag.is_anomaly_enabled()

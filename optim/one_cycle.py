@@ -12,7 +12,7 @@ batch; stepping past ``total_steps`` raises.
 """
 import math
 
-from .lr_scheduler import LRScheduler, _check_optimizer
+from .scheduler_base import LRScheduler, _check_optimizer
 
 
 def _per_group(name, optimizer, value):

@@ -11,7 +11,7 @@ PyTorch's arguments, defaults and semantics.
 """
 import math
 
-from .lr_scheduler import LRScheduler, _check_optimizer
+from .scheduler_base import LRScheduler, _check_optimizer
 
 
 class ReduceLROnPlateau(LRScheduler):

@@ -7,8 +7,9 @@ kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
     sin:  cos x      cos:  -sin x      tan:     1 + y²
     tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)
 
-written with tensor ops, so they differentiate again to any order; forward
-mode uses the same derivatives, ẏ = dy/dx · ẋ.
+written with tensor ops, so they differentiate again to any order. Each op
+is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)`` = dy/dx · v,
+and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ) from it.
 ``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
 result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
 is a numba ufunc over ``math.erf``, compiled (and cached on disk) on first
@@ -18,48 +19,38 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise
 from ._util import floating
 from .unary import exp, tensor_arg
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-class Sin(Op):
+class Sin(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.sin(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g * cos(x)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t * cos(x)
+        return v * cos(x)
 
 
-class Cos(Op):
+class Cos(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.cos(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return -g * sin(x)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return -t * sin(x)
+        return -v * sin(x)
 
 
-class Tan(Op):
+class Tan(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.tan(floating(x)))
@@ -67,17 +58,12 @@ class Tan(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * (y * y + 1)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * (y * y + 1)
+        return v * (y * y + 1)
 
 
-class Tanh(Op):
+class Tanh(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.tanh(floating(x)))
@@ -85,14 +71,9 @@ class Tanh(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * (1 - y * y)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * (1 - y * y)
+        return v * (1 - y * y)
 
 
 def sigmoid_array(x):
@@ -106,7 +87,7 @@ def sigmoid_array(x):
     return np.reciprocal(t, out=t)
 
 
-class Sigmoid(Op):
+class Sigmoid(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = sigmoid_array(x)
@@ -114,14 +95,9 @@ class Sigmoid(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * (y * (1 - y))
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * (y * (1 - y))
+        return v * (y * (1 - y))
 
 
 _ERF = []
@@ -148,21 +124,16 @@ def erf_array(x):
     return np.asarray(_erf_ufunc()(x.astype(np.float32))).astype(x.dtype)
 
 
-class Erf(Op):
+class Erf(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return erf_array(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g * exp(-(x * x)) * _TWO_OVER_SQRT_PI
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t * exp(-(x * x)) * _TWO_OVER_SQRT_PI
+        return v * exp(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
 def sin(input):

@@ -10,7 +10,9 @@ kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
     log1p: 1/(1+x)    expm1: y + 1         sqrt:  1/(2y)        rsqrt: -y³/2
     abs:   sign(x)  (so abs'(0) = 0)       square: 2x           reciprocal: -y²
 
-Forward mode uses the same derivatives: ẏ = dy/dx · ẋ.
+Each op is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)``
+= dy/dx · v, and gets both backward (x̄ = dy/dx · ȳ) and forward mode
+(ẏ = dy/dx · ẋ) from it.
 Every rule is written with tensor ops on the saved input or output, so it
 can be differentiated again (``create_graph=True``); ``sign(x)`` in the rule
 of ``abs`` is a constant (its derivative is 0 almost everywhere).
@@ -21,7 +23,7 @@ import math
 
 import numpy as np
 
-from ..function import Elementwise, Op
+from ..function import Elementwise
 from ..tensor import Tensor
 from ._util import floating
 
@@ -42,7 +44,7 @@ class Exp(Elementwise):
         return v * y
 
 
-class Expm1(Op):
+class Expm1(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.expm1(floating(x)))
@@ -50,85 +52,60 @@ class Expm1(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * (y + 1)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * (y + 1)
+        return v * (y + 1)
 
 
-class Log(Op):
+class Log(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g / x
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t / x
+        return v / x
 
 
-class Log2(Op):
+class Log2(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log2(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g / (x * _LN2)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t / (x * _LN2)
+        return v / (x * _LN2)
 
 
-class Log10(Op):
+class Log10(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log10(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g / (x * _LN10)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t / (x * _LN10)
+        return v / (x * _LN10)
 
 
-class Log1p(Op):
+class Log1p(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log1p(floating(x))
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g / (x + 1)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t / (x + 1)
+        return v / (x + 1)
 
 
-class Sqrt(Op):
+class Sqrt(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.sqrt(floating(x)))
@@ -136,17 +113,12 @@ class Sqrt(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g / (y * 2)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t / (y * 2)
+        return v / (y * 2)
 
 
-class Rsqrt(Op):
+class Rsqrt(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(1 / np.sqrt(floating(x)))
@@ -154,51 +126,36 @@ class Rsqrt(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * (y * y * y) * -0.5
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * (y * y * y) * -0.5
+        return v * (y * y * y) * -0.5
 
 
-class Abs(Op):
+class Abs(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g * Tensor(np.sign(x._data))
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t * Tensor(np.sign(x._data))
+        return v * Tensor(np.sign(x._data))
 
 
-class Square(Op):
+class Square(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.square(x)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        return g * (x * 2)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (x,) = ctx.saved_tensors
-        return t * (x * 2)
+        return v * (x * 2)
 
 
-class Reciprocal(Op):
+class Reciprocal(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(1 / floating(x))
@@ -206,14 +163,9 @@ class Reciprocal(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return -g * (y * y)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return -t * (y * y)
+        return -v * (y * y)
 
 
 def tensor_arg(input, op):

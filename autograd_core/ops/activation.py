@@ -14,8 +14,10 @@ With y the output, σ the logistic function, Φ/φ the standard normal cdf/pdf:
                      x̄ = ȳ·(½(1 + tanh u) + ½x(1 - tanh²u)·√(2/π)(1 + 3·0.044715x²))
     silu(x)        = x·σ(x)                      x̄ = ȳ·σ(x)(1 + x(1 - σ(x)))
 
-Forward mode uses the same slopes, ẏ = dy/dx · ẋ (each op computes its
-slope in one helper shared by ``backward`` and ``jvp``).
+Each op is ``Elementwise``: it states its slope dy/dx once, as
+``derivative(ctx, v, ...)`` = dy/dx · v (None for the number arguments),
+and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ)
+from it.
 The piecewise masks are constants (their derivative is 0); everything else
 in the rules is written with tensor ops, so they differentiate again.
 Forward and backward avoid ``numpy.where`` on data-dependent masks (a branch
@@ -27,7 +29,7 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise
 from ..tensor import Tensor
 from ._util import floating
 from .select import clamp
@@ -40,7 +42,7 @@ _K = math.sqrt(2.0 / math.pi)
 _C = 0.044715
 
 
-class ReLU(Op):
+class ReLU(Elementwise):
     @staticmethod
     def forward(ctx, x):
         out = np.asarray(np.maximum(x, 0))
@@ -48,17 +50,12 @@ class ReLU(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return g * Tensor(y._data > 0)
-
-    @staticmethod
-    def jvp(ctx, t):
-        (y,) = ctx.saved_tensors
-        return t * Tensor(y._data > 0)
+        return v * Tensor(y._data > 0)
 
 
-class LeakyReLU(Op):
+class LeakyReLU(Elementwise):
     @staticmethod
     def forward(ctx, x, slope):
         x = floating(x)
@@ -68,21 +65,13 @@ class LeakyReLU(Op):
         return (np.maximum if slope <= 1 else np.minimum)(x, x * slope)
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v, _):
         (x,) = ctx.saved_tensors
         s = ctx.slope
-        return Tensor((x._data > 0).astype(x.dtype) * (1 - s) + s)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * LeakyReLU._slope(ctx), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return t * LeakyReLU._slope(ctx)
+        return v * Tensor((x._data > 0).astype(x.dtype) * (1 - s) + s), None
 
 
-class ELU(Op):
+class ELU(Elementwise):
     @staticmethod
     def forward(ctx, x, alpha):
         x = floating(x)
@@ -94,23 +83,15 @@ class ELU(Op):
         return out
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v, _):
         (x,) = ctx.saved_tensors
         pos = x._data > 0
         neg = np.logical_not(pos).astype(x.dtype) * ctx.alpha
         # dy/dx = [x > 0] + α·e^min(x, 0)·[x <= 0], finite for every x
-        return exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * ELU._slope(ctx), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return t * ELU._slope(ctx)
+        return v * (exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)), None
 
 
-class Softplus(Op):
+class Softplus(Elementwise):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         x = floating(x)
@@ -131,25 +112,17 @@ class Softplus(Op):
         return out
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v, _beta, _threshold):
         (x,) = ctx.saved_tensors
         bx = x * ctx.beta if ctx.beta != 1 else x
         above = bx._data > ctx.threshold
         s = sigmoid(bx)
-        if not above.any():
-            return s
-        return s * Tensor(np.logical_not(above)) + Tensor(above)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * Softplus._slope(ctx), None, None
-
-    @staticmethod
-    def jvp(ctx, t, _beta, _threshold):
-        return t * Softplus._slope(ctx)
+        if above.any():
+            s = s * Tensor(np.logical_not(above)) + Tensor(above)
+        return v * s, None, None
 
 
-class GELU(Op):
+class GELU(Elementwise):
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -157,22 +130,14 @@ class GELU(Op):
         return x * (1 + erf_array(x * _SQRT1_2)) * 0.5
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
         cdf = (erf(x * _SQRT1_2) + 1) * 0.5
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
-        return cdf + x * pdf
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * GELU._slope(ctx)
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * GELU._slope(ctx)
+        return v * (cdf + x * pdf)
 
 
-class GELUTanh(Op):
+class GELUTanh(Elementwise):
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -180,22 +145,14 @@ class GELUTanh(Op):
         return x * (1 + np.tanh((x + x * x * x * _C) * _K)) * 0.5
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
         x2 = x * x
         t = tanh((x + x2 * x * _C) * _K)
-        return (t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * _C) + 1) * (0.5 * _K)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * GELUTanh._slope(ctx)
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * GELUTanh._slope(ctx)
+        return v * ((t + 1) * 0.5 + x * (1 - t * t) * (x2 * (3 * _C) + 1) * (0.5 * _K))
 
 
-class SiLU(Op):
+class SiLU(Elementwise):
     @staticmethod
     def forward(ctx, x):
         x = floating(x)
@@ -203,18 +160,10 @@ class SiLU(Op):
         return x * sigmoid_array(x)
 
     @staticmethod
-    def _slope(ctx):
+    def derivative(ctx, v):
         (x,) = ctx.saved_tensors
         s = sigmoid(x)
-        return s * (1 + x * (1 - s))
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * SiLU._slope(ctx)
-
-    @staticmethod
-    def jvp(ctx, t):
-        return t * SiLU._slope(ctx)
+        return v * (s * (1 + x * (1 - s)))
 
 
 def relu(input):

@@ -1,23 +1,9 @@
 """Making tensors: ``tensor``, ``zeros``, ``ones``, ``full``, ``empty``,
-``arange``, ``linspace``, ``eye``, the random ``rand``/``randn``/``randint``,
-the ``*_like`` variants and ``from_numpy``; ``manual_seed`` seeds every random
-function (one global ``numpy.random.Generator``)."""
+``arange``, ``linspace``, ``eye``, the ``*_like`` variants and ``from_numpy``.
+The random factories live in ``random.py``."""
 import numpy as np
 
 from .tensor import DEFAULT_FLOAT, Tensor, as_array
-
-_rng = [np.random.default_rng()]
-
-
-def manual_seed(seed):
-    """Make every random function of the project reproducible."""
-    _rng[0] = np.random.default_rng(seed)
-    return _rng[0]
-
-
-def default_generator():
-    """The global ``numpy.random.Generator`` behind the random functions."""
-    return _rng[0]
 
 
 def _shape(size):
@@ -86,33 +72,6 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
     return _make(np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT), requires_grad)
 
 
-def rand(*size, dtype=None, generator=None, requires_grad=False):
-    """Uniform on [0, 1)."""
-    rng = generator or _rng[0]
-    return _make(rng.random(_shape(size)).astype(dtype or DEFAULT_FLOAT), requires_grad)
-
-
-def randn(*size, dtype=None, generator=None, requires_grad=False):
-    """Standard normal."""
-    rng = generator or _rng[0]
-    return _make(rng.standard_normal(_shape(size)).astype(dtype or DEFAULT_FLOAT), requires_grad)
-
-
-def randint(low, high=None, size=(), dtype=None, generator=None):
-    """Integers uniform on [low, high) (``randint(high, size)`` as in PyTorch)."""
-    if isinstance(high, (tuple, list)):  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None:
-        low, high = 0, low
-    rng = generator or _rng[0]
-    return Tensor(rng.integers(low, high, size=_shape((size,))).astype(dtype or np.int64))
-
-
-def randperm(n, dtype=None, generator=None):
-    rng = generator or _rng[0]
-    return Tensor(rng.permutation(n).astype(dtype or np.int64))
-
-
 def zeros_like(input, dtype=None, requires_grad=False):
     return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
@@ -127,15 +86,3 @@ def empty_like(input, dtype=None, requires_grad=False):
 
 def full_like(input, fill_value, dtype=None, requires_grad=False):
     return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def rand_like(input, dtype=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randn_like(input, dtype=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randint_like(input, low, high=None, dtype=None):
-    return randint(low, high, input.shape, dtype=dtype or input.dtype)

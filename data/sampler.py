@@ -15,7 +15,7 @@ array, which the loader slices into batches without a Python loop.
 """
 import numpy as np
 
-from autograd_core.creation import default_generator
+from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
 
@@ -23,7 +23,7 @@ def resolve_generator(generator):
     """``generator`` or, if None, the current global generator (looked up now:
     ``manual_seed`` replaces it)."""
     if generator is None:
-        return default_generator()
+        return numpy_generator()
     if not isinstance(generator, np.random.Generator):
         raise TypeError(f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}")
     return generator

@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from autograd_core.creation import default_generator
+from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
 from .affine import warp_affine
@@ -157,7 +157,7 @@ class RandomHorizontalFlip:
         self.p = p
 
     def __call__(self, x):
-        if default_generator().random() >= self.p:
+        if numpy_generator().random() >= self.p:
             return x
         w = _hw_axes(x)[1]
         return _like(x, np.flip(_arr(x), w).copy())
@@ -215,7 +215,7 @@ class RandomCrop:
         if h < th or w < tw:
             raise ValueError(f"RandomCrop: required crop size {(th, tw)} is larger than the (padded) "
                              f"image size {(h, w)}")
-        rng = default_generator()
+        rng = numpy_generator()
         i, j = int(rng.integers(0, h - th + 1)), int(rng.integers(0, w - tw + 1))
         index = [slice(None)] * a.ndim
         index[h_ax], index[w_ax] = slice(i, i + th), slice(j, j + tw)
@@ -238,7 +238,7 @@ class GaussianNoise:
         if a.dtype.kind != "f":
             raise TypeError(f"GaussianNoise: expected floating point data, got dtype {a.dtype} "
                             "(use ToTensor first)")
-        noise = default_generator().normal(self.mean, self.std, size=a.shape).astype(a.dtype, copy=False)
+        noise = numpy_generator().normal(self.mean, self.std, size=a.shape).astype(a.dtype, copy=False)
         return _like(x, a + noise)
 
     def __repr__(self):
@@ -281,7 +281,7 @@ class RandomAffine:
     def get_params(degrees, translate, scale_ranges, img_size, n=1, generator=None):
         """(angles (n,), translations (n, 2) in pixels, scales (n,)) for images of
         ``img_size`` (H, W), drawn from ``generator`` (the global one by default)."""
-        rng = default_generator() if generator is None else generator
+        rng = numpy_generator() if generator is None else generator
         angle = rng.uniform(degrees[0], degrees[1], n)
         shift = np.zeros((n, 2))
         if translate is not None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograd_core.creation import manual_seed
+from autograd_core.random import manual_seed
 
 from . import transport
 from .fetch import EXHAUSTED, IterFetcher, make_fetcher

@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-from autograd_core.creation import default_generator
+from autograd_core.random import numpy_generator
 from autograd_core.serialization import load, save
 from autograd_core.serialization import load_metadata as read_metadata
 from autograd_core.tensor import Tensor
@@ -94,7 +94,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, *, epoch=None, 
         meta["history"] = json.dumps({"history": history.to_dict(), "interrupted": history.interrupted,
                                       "stopped_epoch": history.stopped_epoch})
     if rng:
-        meta["rng"] = json.dumps(default_generator().bit_generator.state)
+        meta["rng"] = json.dumps(numpy_generator().bit_generator.state)
     for k, v in (metadata or {}).items():
         meta["user." + k] = str(v)
     return atomic_save(tensors, path, meta)
@@ -133,7 +133,7 @@ def load_checkpoint(path, model=None, optimizer=None, scheduler=None, rng=True, 
             raise ValueError(f"load_checkpoint: {path} holds no scheduler state")
         scheduler.load_state_dict(json.loads(meta["scheduler"]))
     if rng and "rng" in meta:
-        default_generator().bit_generator.state = json.loads(meta["rng"])
+        numpy_generator().bit_generator.state = json.loads(meta["rng"])
     history = None
     if "history" in meta:
         h = json.loads(meta["history"])

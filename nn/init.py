@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from autograd_core.creation import default_generator
 from autograd_core.grad_mode import no_grad
+from autograd_core.random import numpy_generator
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -78,7 +78,7 @@ def _fill(tensor, values):
 
 
 def _rng(generator):
-    return generator if generator is not None else default_generator()
+    return generator if generator is not None else numpy_generator()
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):

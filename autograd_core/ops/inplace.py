@@ -14,9 +14,9 @@ In forward mode the tensor takes the tangent of the result, so after
 holds v's tangent at idx (zero for a number or an integer tensor).
 """
 
-from ..creation import default_generator
 from ..function import Op
 from ..grad_mode import _state
+from ..random import numpy_generator
 from ..tensor import Tensor
 from .arith import add, div, mul, sub
 
@@ -107,13 +107,13 @@ def clamp_(self, min=None, max=None):
 
 def uniform_(self, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
-    rng = generator or default_generator()
+    rng = numpy_generator(generator)
     return fill_(self, a + (b - a) * rng.random(self.shape))
 
 
 def normal_(self, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std²)."""
-    rng = generator or default_generator()
+    rng = numpy_generator(generator)
     return fill_(self, mean + std * rng.standard_normal(self.shape))
 
 

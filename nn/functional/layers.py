@@ -15,8 +15,8 @@ The random masks come from autograd_core's global generator, so
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.creation import default_generator
 from autograd_core.grad_mode import no_grad
+from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
 __all__ = ["linear", "dropout", "dropout1d", "dropout2d", "embedding", "one_hot", "pad", "layer_norm",
@@ -43,7 +43,7 @@ def _check_p(p):
 def _drop(input, p, mask_shape):
     if p == 1.0:
         return input * Tensor(np.zeros(mask_shape, input.dtype))
-    keep = default_generator().random(mask_shape) >= p
+    keep = numpy_generator().random(mask_shape) >= p
     return input * Tensor(keep.astype(input.dtype) * (1.0 / (1.0 - p)))
 
 

@@ -13,7 +13,7 @@
 Every optimizer follows the algorithm PyTorch documents for it, with PyTorch's
 defaults; each module's docstring gives the update and maps the lecture
 notes' form (002 §5.2) onto it. SGD and Adam/AdamW run fused numba kernels
-(``_kernels.py``); docs/optim.md has the details.
+(``autograd_core/kernels/optim.py``, under the engine's kernel switch); docs/optim.md has the details.
 """
 from . import lr_scheduler
 from .adadelta import Adadelta

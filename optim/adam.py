@@ -21,7 +21,7 @@ as in the notes.
 """
 import math
 
-import numpy as np
+from autograd_core.kernels import optim as kernels
 
 from .optimizer import Optimizer
 
@@ -54,23 +54,7 @@ class Adam(Optimizer):
         decay, l2 = (1 - lr * wd, 0) if decoupled else (1, wd)
         step_size = lr / (1 - beta1 ** step)
         bc2_sqrt = math.sqrt(1 - beta2 ** step)
-        from . import _kernels
-
-        if _kernels.usable(p, g, m, v, v if vmax is None else vmax):
-            _kernels.adam(p, g, m, v, vmax, l2, decay, beta1, beta2, bc2_sqrt, eps, step_size, maximize)
-            return
-        if decay != 1:
-            p *= decay
-        d = self._direction(p, g, l2, maximize)
-        t = self._buffer(p, 2)
-        m += np.multiply(np.subtract(d, m, out=t), 1 - beta1, out=t)
-        v *= beta2
-        v += np.multiply(np.multiply(d, 1 - beta2, out=t), d, out=t)
-        if amsgrad:
-            np.maximum(vmax, v, out=vmax)
-            v = vmax
-        den = np.add(np.divide(np.sqrt(v, out=t), bc2_sqrt, out=t), eps, out=t)
-        p += np.multiply(np.divide(m, den, out=t), -step_size, out=t)
+        kernels.adam(p, g, m, v, vmax, l2, decay, beta1, beta2, bc2_sqrt, eps, step_size, maximize)
 
 
 def _check(lr, betas, eps, weight_decay):

@@ -20,7 +20,7 @@ The notes' Nesterov update evaluates the gradient at the look-ahead point,
 itself, φ = θ - β m, as the parameter; in φ the same recursion reads
 ``φ <- φ - α (∇J(φ) + β b)`` with b as above: ``nesterov=True``.
 """
-import numpy as np
+from autograd_core.kernels import optim as kernels
 
 from .optimizer import Optimizer
 
@@ -52,25 +52,4 @@ class SGD(Optimizer):
         if first:
             state["momentum_buffer"] = self._zeros(p)
         buf = state["momentum_buffer"]._data if momentum != 0 else None
-        from . import _kernels
-
-        if _kernels.usable(p, g, p if buf is None else buf):  # p stands in for a missing buffer
-            _kernels.sgd(p, g, p if buf is None else buf, lr, wd, momentum, dampening, nesterov,
-                         maximize, first)
-            return
-        d = self._direction(p, g, wd, maximize)
-        if momentum != 0:
-            if first:
-                np.copyto(buf, d)
-            else:
-                buf *= momentum
-                if dampening != 0:
-                    buf += np.multiply(d, 1 - dampening, out=self._buffer(p, 2))
-                else:
-                    buf += d
-            if nesterov:
-                t = np.multiply(buf, momentum, out=self._buffer(p, 2))
-                d = np.add(d, t, out=t)
-            else:
-                d = buf
-        p += np.multiply(d, -lr, out=self._buffer(p, 3))
+        kernels.sgd(p, g, buf, lr, wd, momentum, dampening, nesterov, maximize, first)

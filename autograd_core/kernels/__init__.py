@@ -1,5 +1,6 @@
 """Compute kernels for the heavy ops: matmul, im2col/col2im convolution,
-max/avg pooling and batch norm, forward and backward (NCHW layout).
+max/avg pooling and batch norm, forward and backward (NCHW layout), and the
+fused optimizer steps of ``optim`` (SGD, Adam/AdamW).
 
 Each kernel is written twice, side by side in its module:
 
@@ -17,7 +18,8 @@ on the first call of a compiled kernel, so ``import autograd_core`` does not
 pay for it.
 
 Modules: ``matmul``; ``im2col`` and ``conv`` (convolution as im2col + GEMM);
-``pool`` (max) and ``avgpool``; ``batchnorm``; ``threads`` (splitting a
+``pool`` (max) and ``avgpool``; ``batchnorm``; ``optim`` (SGD and
+Adam/AdamW steps, called by the optimizers of the ``optim`` package); ``threads`` (splitting a
 kernel's work over the cores). This file holds the switch, the lazy ``jit``
 decorator and ``workspace`` (reused scratch buffers).
 """

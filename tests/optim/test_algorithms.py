@@ -14,7 +14,6 @@ import pytest
 
 import autograd_core as ag
 import optim
-from optim import _kernels
 
 RNG = np.random.default_rng(7)
 X0 = [RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-2, 2, 4)]
@@ -192,8 +191,8 @@ PARAMS = [pytest.param(cls, ref, kw, fused, id=f"{cls.__name__}-{kw}{'-numpy' if
 
 
 @pytest.mark.parametrize("cls, ref, kw, fused", PARAMS)
-def test_matches_documented_algorithm(cls, ref, kw, fused, monkeypatch):
-    monkeypatch.setattr(_kernels, "ENABLED", fused)
+def test_matches_documented_algorithm(cls, ref, kw, fused, kernel_set):
+    kernel_set(fused)
     ours = run_ours(cls, kw)
     want = run_ref(ref, kw)
     for got, exp, x0 in zip(ours, want, X0):

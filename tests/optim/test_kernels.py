@@ -1,14 +1,21 @@
-"""The fused numba kernels of SGD and Adam/AdamW against their numpy twins:
+"""The fused numba kernels of SGD and Adam/AdamW (autograd_core/kernels/optim.py)
+against their numpy twins:
 the same float operations in the same order, so parameters and state agree
 bit for bit, in float32 and float64, on a short array and on one long enough
 for the vectorised loop and its remainder; arrays that are not C-contiguous take the numpy
-path and give the same numbers."""
+path and give the same numbers. The kernels follow the engine's switch
+(``set_backend``, ``AUTOGRAD_CORE_KERNELS``), and importing optim compiles nothing."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import autograd_core as ag
 import optim
-from optim import _kernels
+from autograd_core import kernels
+from autograd_core.kernels import optim as K
 
 OPTIONS = {
     optim.SGD: [dict(lr=0.1), dict(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9, dampening=0.3),
@@ -21,8 +28,8 @@ OPTIONS = {
 CASES = [pytest.param(cls, kw, id=f"{cls.__name__}-{kw}") for cls, kws in OPTIONS.items() for kw in kws]
 
 
-def trajectory(cls, kw, fused, dtype, n, monkeypatch, steps=3):
-    monkeypatch.setattr(_kernels, "ENABLED", fused)
+def trajectory(cls, kw, fused, dtype, n, kernel_set, steps=3):
+    kernel_set(fused)
     rng = np.random.default_rng(n)
     p = ag.tensor(rng.standard_normal(n).astype(dtype), requires_grad=True)
     opt = cls([p], **kw)
@@ -35,9 +42,9 @@ def trajectory(cls, kw, fused, dtype, n, monkeypatch, steps=3):
 @pytest.mark.parametrize("cls, kw", CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [7, 100_003])
-def test_kernel_equals_numpy_twin(cls, kw, dtype, n, monkeypatch):
-    p1, s1 = trajectory(cls, kw, True, dtype, n, monkeypatch)
-    p0, s0 = trajectory(cls, kw, False, dtype, n, monkeypatch)
+def test_kernel_equals_numpy_twin(cls, kw, dtype, n, kernel_set):
+    p1, s1 = trajectory(cls, kw, True, dtype, n, kernel_set)
+    p0, s0 = trajectory(cls, kw, False, dtype, n, kernel_set)
     assert p1.dtype == dtype
     np.testing.assert_array_equal(p1, p0)
     assert s1.keys() == s0.keys()
@@ -47,9 +54,9 @@ def test_kernel_equals_numpy_twin(cls, kw, dtype, n, monkeypatch):
 
 def test_kernels_are_used_for_contiguous_float_arrays():
     a = np.zeros(3, np.float32)
-    assert _kernels.usable(a, a) == _kernels.ENABLED
-    assert not _kernels.usable(a, np.zeros((3, 2), np.float32)[:, 0])
-    assert not _kernels.usable(np.zeros(3, np.float16))
+    assert K.usable(a, a) == (kernels.backend() == "numba")
+    assert not K.usable(a, np.zeros((3, 2), np.float32)[:, 0])
+    assert not K.usable(np.zeros(3, np.float16))
 
 
 @pytest.mark.parametrize("cls, kw", CASES)
@@ -67,3 +74,31 @@ def test_non_contiguous_parameter_takes_the_numpy_path(cls, kw):
             opt.step()
         results.append(p._data.copy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_switch_selects_the_kernel_set(fused, kernel_set, monkeypatch):
+    calls = []
+    for name in ("sgd_numba", "sgd_numpy", "adam_numba", "adam_numpy"):
+        f = getattr(K, name)
+        monkeypatch.setattr(K, name, lambda *a, _f=f, _n=name: (calls.append(_n), _f(*a)))
+    kernel_set(fused)
+    p = ag.tensor(np.ones(4, np.float32), requires_grad=True)
+    for cls in (optim.SGD, optim.Adam):
+        p.grad = ag.tensor(np.ones(4, np.float32))
+        cls([p], lr=0.1).step()
+    assert calls == (["sgd_numba", "adam_numba"] if fused else ["sgd_numpy", "adam_numpy"])
+
+
+def _run(code, **env):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, **env})
+
+
+def test_import_is_lazy_and_the_switch_is_validated():
+    res = _run("import sys, optim; print('numba' in sys.modules)", AUTOGRAD_CORE_KERNELS="numba")
+    assert res.stdout.split() == ["False"], res.stderr
+    res = _run("import sys, optim, autograd_core as ag; ag.kernels.set_backend('fast')")
+    assert res.returncode != 0 and "'numpy' or 'numba'" in res.stderr
+    res = _run("import optim", AUTOGRAD_CORE_KERNELS="fused")
+    assert res.returncode != 0 and "AUTOGRAD_CORE_KERNELS must be 'numpy' or 'numba'" in res.stderr

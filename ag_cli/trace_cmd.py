@@ -1,6 +1,6 @@
 """``autograd trace EXPR --at x1=2 x2=5 [--seed x1]``: the evaluation trace of
 an expression as forward primal, forward tangent and reverse adjoint tables
-(``autograd_core.trace``), in text, Markdown or HTML.
+(``autograd_core.tracing``), in text, Markdown or HTML.
 
 ``--seed`` is the tangent direction ẋ: variable names (1 for each, 0 for the
 others) or NAME=VALUE pairs; by default 1 on the first variable.

@@ -72,6 +72,6 @@ from .random import (
 )
 from .serialization import load, save
 from .tensor import Tensor
-from .trace import trace
+from .tracing import trace
 
 ops.install_methods(Tensor)

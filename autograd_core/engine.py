@@ -12,13 +12,17 @@ of them have delivered their gradient. After ``backward`` returns, the engine
 sums each gradient back to its input's shape (undoing broadcasting in one
 place), casts it to the input's dtype, runs tensor hooks, keeps gradients of
 ``retain_grad()`` tensors, and frees the node's saved tensors unless
-``retain_graph``.
+``retain_graph``. The edges and the dependency count are ``graph.py``'s;
+a tool that watches the pass (``observers.observe_backward``) sees every
+node's rule run.
 """
 import sys
 
 import numpy as np
 
+from . import observers as _observers
 from .grad_mode import _state, set_grad_enabled
+from .graph import LEAF, dependencies
 from .tensor import Tensor
 
 
@@ -92,7 +96,7 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
             _add_leaf(leaves, t, g)
         else:
             _add(buffers, t.grad_fn, t._out_nr, g)
-    deps = _count_dependencies(list(buffers))
+    deps = dependencies(list(buffers))
     ready = [n for n in buffers if deps.get(n, 0) == 0]
     wanted = {}  # id(node) -> [(output_nr, key)] of the non-leaf tensors whose gradient is asked for
     for k, t in (only or {}).items():
@@ -100,6 +104,13 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
             wanted.setdefault(id(t.grad_fn), []).append((t._out_nr, k))
     found = {}
     anomaly = _state.anomaly
+    watch, hooks = None, True
+    leaf_nr = LEAF  # a local: compared on every edge
+    if _observers.backward_observers:
+        watched = _observers.backward_watch()
+        if watched is not None:
+            watch, quiet = watched
+            hooks = not quiet
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
@@ -108,12 +119,12 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
             if grads is not None and (grads[0] is not None if len(grads) == 1
                                       else any(g is not None for g in grads)):
                 if node._hooks or node._retained or node._out_meta:
-                    grads = _before_backward(node, grads, create_graph)
+                    grads = _before_backward(node, grads, create_graph, hooks)
                 if wanted and id(node) in wanted:
                     for nr, key in wanted[id(node)]:
                         if grads[nr] is not None:
                             found[key] = grads[nr]
-                results = node.backward(node, *grads)
+                results = node.backward(node, *grads) if watch is None else watch(node, grads)
                 if type(results) is not tuple:
                     results = (results,)
                 if len(results) != len(node._edges):
@@ -132,14 +143,14 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
                 if g is not None:
                     if type(g) is not Tensor or g._data.shape != shape or g._data.dtype != dtype:
                         g = _fit(node, g, shape, dtype)
-                    if nr < 0:
+                    if nr == leaf_nr:
                         _add_leaf(leaves, child, g)
                         continue
                     if child not in buffers and child._out_meta is None:
                         buffers[child] = [g]
                     else:
                         _add(buffers, child, nr, g)
-                elif nr < 0:
+                elif nr == leaf_nr:
                     continue
                 d = deps[child] - 1
                 deps[child] = d
@@ -148,7 +159,7 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         grads = results = g = None  # the last node's gradients: leaves may keep them (see _sole)
     for key, entry in leaves.items():
         leaf = entry[0]
-        if leaf._hooks:
+        if leaf._hooks and hooks:
             for hook in list(leaf._hooks):
                 r = hook(entry[1])
                 if r is not None:
@@ -167,25 +178,6 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
     return found
 
 
-def _count_dependencies(starts):
-    """For every node reachable from ``starts``, the number of edges into it."""
-    deps = dict.fromkeys(starts, 0)
-    stack = list(starts)
-    while stack:
-        node = stack.pop()
-        for edge in node._edges:
-            if edge is None or edge[1] < 0:
-                continue
-            child = edge[0]
-            c = deps.get(child)
-            if c is None:
-                deps[child] = 1
-                stack.append(child)
-            else:
-                deps[child] = c + 1
-    return deps
-
-
 def _add(buffers, node, nr, g):
     grads = buffers.get(node)
     if grads is None:
@@ -202,17 +194,18 @@ def _add_leaf(leaves, t, g):
         entry[1] = entry[1] + g
 
 
-def _before_backward(node, grads, create_graph):
-    """Run the hooks of this node's output tensors and keep retained grads;
-    give missing gradients of multi-output nodes as zeros."""
-    if node._hooks:
+def _before_backward(node, grads, create_graph, hooks=True):
+    """Run the hooks of this node's output tensors and keep retained grads
+    (unless ``hooks`` is off: a quiet observer runs the pass); give missing
+    gradients of multi-output nodes as zeros."""
+    if node._hooks and hooks:
         for nr, hooks in node._hooks.items():
             if grads[nr] is not None:
                 for hook in list(hooks):
                     r = hook(grads[nr])
                     if r is not None:
                         grads[nr] = r
-    if node._retained:
+    if node._retained and hooks:
         for nr, ref in node._retained.items():
             t = ref()
             if t is not None and grads[nr] is not None:

@@ -23,8 +23,18 @@ import traceback
 
 import numpy as np
 
+from . import observers as _observers
 from .grad_mode import _state, no_grad
+from .graph import LEAF, Edge
 from .tensor import Tensor
+
+# What a saved item is (the first field of ``(kind, object, version counter, version)``):
+SAVED_INPUT = 0  # an input tensor, still connected to its graph
+SAVED_OUTPUT = 1  # an output of the node: ``(array, output_nr)``, reconnected to the node when unpacked
+SAVED_CONSTANT = 2  # anything else computed in forward (an array or a plain value)
+
+_call_observers = _observers.call_observers  # non-empty while some thread records op calls
+_tuple_new = tuple.__new__  # makes an Edge without the namedtuple's Python-level __new__
 
 
 class AccumulateGrad:
@@ -98,9 +108,9 @@ class Function:
                     f"an inplace operation: a tensor saved by {self.name()} is at version "
                     f"{vc[0]}; expected version {version}."
                 )
-            if kind == 0:  # an input tensor, still connected to its graph
+            if kind == SAVED_INPUT:
                 out.append(_primal(obj) if self._in_jvp and obj._tangent is not None else obj)
-            elif kind == 1:  # an output of this node: reconnect it to this node
+            elif kind == SAVED_OUTPUT:  # reconnect it to this node
                 data, nr = obj
                 t = Tensor(data)
                 if _state.grad and self._edges and data.dtype.kind == "f":  # a recorded float output
@@ -110,7 +120,7 @@ class Function:
                 if self._out_tangents is not None and not self._in_jvp:
                     t._tangent = self._out_tangents[nr]
                 out.append(t)
-            else:  # a constant computed in forward
+            else:  # SAVED_CONSTANT
                 out.append(Tensor(obj) if isinstance(obj, np.ndarray) else obj)
         return tuple(out)
 
@@ -119,10 +129,10 @@ class Function:
         keep a copy of it wherever this node saved it (PyTorch clones ``self``
         for ``x.mul_(y)`` the same way)."""
         for i, (kind, obj, _, _) in enumerate(self._saved or ()):
-            if kind == 0 and obj is t:
+            if kind == SAVED_INPUT and obj is t:
                 old = Tensor(t._data.copy())
                 old.requires_grad, old.grad_fn, old._out_nr = t.requires_grad, t.grad_fn, t._out_nr
-                self._saved[i] = (0, old, old._vc, 0)
+                self._saved[i] = (SAVED_INPUT, old, old._vc, 0)
 
     def mark_non_differentiable(self, *items):
         """Outputs that never require grad (indices, masks)."""
@@ -146,10 +156,10 @@ class Function:
         for e in self._edges:
             if e is None:
                 out.append((None, 0))
-            elif e[1] < 0:
-                out.append((AccumulateGrad(e[0]), 0))
+            elif e.is_leaf:
+                out.append((AccumulateGrad(e.node), 0))
             else:
-                out.append((e[0], e[1]))
+                out.append((e.node, e.output_nr))
         return tuple(out)
 
     def register_hook(self, fn):
@@ -170,6 +180,10 @@ class Function:
     # -- running -------------------------------------------------------------
     @classmethod
     def apply(cls, *args):
+        if _call_observers:  # a recording (an evaluation trace, a capture) is listening
+            out = _observers.observed_call(cls, args)
+            if out is not _observers.PASS:
+                return out
         ctx = cls()
         if not cls._arrays:
             return ctx._apply_on_tensors(args)
@@ -267,16 +281,17 @@ class Function:
 
     def _record(self, args, fargs, outs, results):
         """Connect this node to its inputs and outputs and keep what backward
-        needs. An edge is ``(node, output_nr, shape, dtype)`` of the input
-        (``(leaf, -1, shape, dtype)`` for a leaf), or None for an input that
-        needs no gradient."""
+        needs. Each input gets an ``Edge(node, output_nr, shape, dtype)``
+        (``Edge(leaf, LEAF, shape, dtype)`` for a leaf; see ``graph.py``), or
+        None when it needs no gradient."""
         edges = []
         needs = []
         for a in args:
             if isinstance(a, Tensor) and a.requires_grad:
                 d = a._data
                 g = a.grad_fn
-                edges.append((g, a._out_nr, d.shape, d.dtype) if g is not None else (a, -1, d.shape, d.dtype))
+                edges.append(_tuple_new(Edge, (g, a._out_nr, d.shape, d.dtype) if g is not None
+                                        else (a, LEAF, d.shape, d.dtype)))
                 needs.append(True)
             else:
                 edges.append(None)
@@ -301,15 +316,16 @@ class Function:
 
 def _pack(x, args, fargs, outs, results):
     """A saved item as ``(kind, object, version counter, version)``: an input
-    tensor (kind 0), an output (kind 1) or a constant (kind 2)."""
+    tensor (``SAVED_INPUT``), an output (``SAVED_OUTPUT``, object ``(array,
+    output_nr)``) or a constant (``SAVED_CONSTANT``)."""
     for a, fa in zip(args, fargs):
         if x is fa and isinstance(a, Tensor):
-            return (0, a, a._vc, a._vc[0])
+            return (SAVED_INPUT, a, a._vc, a._vc[0])
     for nr, o in enumerate(outs):
         if x is o:
             t = results[nr]
-            return (1, (t._data, nr), t._vc, t._vc[0])
-    return (2, x, None, None)
+            return (SAVED_OUTPUT, (t._data, nr), t._vc, t._vc[0])
+    return (SAVED_CONSTANT, x, None, None)
 
 
 def _primal(t):

@@ -192,7 +192,7 @@ def test_recording_is_undone_even_when_f_raises():
 
 
 def test_module_import():
-    mod = importlib.import_module("autograd_core.trace")
+    mod = importlib.import_module("autograd_core.tracing")
     assert ag.trace is mod.trace and isinstance(ag.trace(griewank, 2.0, 5.0), mod.Trace)
 
 

@@ -12,7 +12,7 @@ import autograd_core as ag
 import nn
 from ag_cli import models
 from autograd_core import viz
-from autograd_core.viz_dot import SAVED
+from autograd_core.viz.dot import SAVED
 
 from .dot import Dot
 

@@ -1,7 +1,7 @@
-"""DOT building blocks for ``viz.py``: label text, the colours of each kind
-of box, and a ``Canvas`` that collects nodes (each in an optional module
-scope) and edges, then writes them into a ``graphviz.Digraph`` with one
-nested cluster per module scope.
+"""DOT building blocks for the drawings (``drawing.py``, ``backward.py``):
+label text, the colours of each kind of box, and a ``Canvas`` that collects
+nodes (each in an optional module scope) and edges, then writes them into a
+``graphviz.Digraph`` with one nested cluster per module scope.
 
 Kinds of boxes: a leaf that requires grad (a parameter or an input, light
 blue), an op (grey, rounded; orange border when it saved its output for
@@ -13,8 +13,8 @@ op they enter are orange.
 import graphviz
 import numpy as np
 
-from .tensor import Tensor
-from .trace_render import fmt_value
+from ..formatting import fmt_small
+from ..tensor import Tensor
 
 SAVED = "#e8590c"
 STYLE = {
@@ -38,24 +38,6 @@ def text(s):
 
 def label(*lines):
     return "\\n".join(text(x) for x in lines if x)
-
-
-def fmt_shape(shape):
-    return "scalar" if len(shape) == 0 else str(tuple(int(s) for s in shape))
-
-
-def fmt_meta(shape, dtype, default_dtype=None):
-    """``(2, 3) float64``; the dtype is left out when it is ``default_dtype``."""
-    s = fmt_shape(shape)
-    return s if default_dtype is not None and np.dtype(dtype) == default_dtype else f"{s} {np.dtype(dtype)}"
-
-
-def fmt_small(arr, max_shown, precision=4):
-    """An array's values on one line, or None when it has more than ``max_shown`` elements."""
-    if arr is None:
-        return None
-    arr = np.asarray(arr)
-    return fmt_value(arr, precision) if arr.size <= max_shown else None
 
 
 def val(prefix, arr, on, max_shown):

@@ -6,14 +6,16 @@ the engine visits it (a topological order: a node comes after every node
 that uses its outputs) and sends along each of its edges the gradient
 ā_k = ȳ · ∂y/∂a_k of its input a_k; the leaves (``AccumulateGrad``) show the
 total they receive, the sum over all paths. The order and the gradients are
-observed on the engine itself (``viz_walk.run_backward``).
+observed on the engine itself (``walk.run_backward``).
 """
 import numpy as np
 
-from .tensor import Tensor
-from .viz_dot import Canvas, check_roots, fmt_meta, fmt_small, multi, val
-from .viz_modules import param_names
-from .viz_walk import collect, run_backward
+from ..formatting import fmt_meta, fmt_small
+from ..graph import toposort
+from ..tensor import Tensor
+from .dot import Canvas, check_roots, multi, val
+from .modules import param_names
+from .walk import run_backward
 
 MAX_SHOWN = 6
 
@@ -37,7 +39,7 @@ def draw_backward(root, gradient=None, params=None, show_grads=True, rankdir="TB
         raise ValueError(f"draw_backward: gradient has shape {seed.shape}; the root has shape "
                          f"{tuple(root.shape)}")
     names = param_names(params)
-    nodes, leaves = collect([root])
+    nodes, leaves = toposort([root])
     run = run_backward([root], [Tensor(seed)], nodes, leaves, values=show_grads)
     values = run.values and show_grads
     cv = Canvas()
@@ -62,8 +64,9 @@ def draw_backward(root, gradient=None, params=None, show_grads=True, rankdir="TB
             if e is None:
                 continue
             text = val("", flows[i], True, max_shown) if flows is not None else None
-            if text is None and len(e[2]):
-                text = fmt_meta(e[2], e[3], root.dtype)
-            child = ids[id(e[0])] if e[1] < 0 else ids[e[0]]
-            cv.edge(ids[n], child, [f"[{e[1]}]" if e[1] >= 0 and multi(e[0]) else None, text])
+            if text is None and len(e.shape):
+                text = fmt_meta(e.shape, e.dtype, root.dtype)
+            child = ids[id(e.node)] if e.is_leaf else ids[e.node]
+            which = f"[{e.output_nr}]" if not e.is_leaf and multi(e.node) else None
+            cv.edge(ids[n], child, [which, text])
     return cv.digraph(rankdir, run.note)

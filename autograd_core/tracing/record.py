@@ -1,27 +1,25 @@
-"""Recording for evaluation traces (``trace.py``): the op calls a function
-makes, the graph its outputs depend on, and the trace's inputs and seeds.
+"""Recording for evaluation traces (``evaluation.py``): the op calls a
+function makes, and the trace's inputs and seeds.
 
-``recording(tape)`` wraps ``Function.apply`` while it is active (in the
-calling thread only; one recording at a time) and appends each top-level
+``recording(tape)`` subscribes to the op calls of the calling thread
+(``observers.observe_calls``) while it is active and appends each top-level
 call: the op class, its arguments with their values and graph positions at
 call time, and its outputs with their values, graph nodes and tangents at
 that time (an in-place op may later move a tensor to another node). Calls
 made inside an op (a jvp rule, a user Function's forward) are not top level.
+Recordings nest (each sees the calls of its block) and run in several
+threads at once (each sees its own thread's calls).
 """
-import threading
 from contextlib import contextmanager
 
 import numpy as np
 
-from .function import Function
-from .tensor import Tensor
+from ..observers import observe_calls
+from ..tensor import Tensor
 
 
 class Call:
     __slots__ = ("cls", "args", "keys", "arrays", "outputs", "out_keys", "nodes", "values", "tangents")
-
-
-_lock = threading.RLock()
 
 
 def key(t):
@@ -31,39 +29,27 @@ def key(t):
 
 @contextmanager
 def recording(tape):
-    """Append every top-level ``Function.apply`` call of this thread to ``tape``
-    (calls made inside an op, e.g. by a jvp rule, are not top level)."""
-    original = Function.__dict__["apply"]
-    thread = threading.get_ident()
-    depth = [0]
+    """Append every top-level op call of this thread to ``tape`` while the block runs."""
 
-    def apply(cls, *args):
-        if depth[0] or threading.get_ident() != thread:
-            return original.__get__(None, cls)(*args)
+    def observer(cls, args):
         c = Call()
         c.cls, c.args = cls, args
         c.keys = [key(a) if isinstance(a, Tensor) else None for a in args]
         c.arrays = [np.array(a._data, copy=True) if isinstance(a, Tensor) else None for a in args]
-        depth[0] += 1
-        try:
-            out = original.__get__(None, cls)(*args)
-        finally:
-            depth[0] -= 1
-        c.outputs = out if isinstance(out, tuple) else (out,)
-        # as they are now: an in-place op may later give an output another node and value
-        c.out_keys = [key(o) for o in c.outputs]
-        c.nodes = [(o.grad_fn, o._out_nr) for o in c.outputs]
-        c.values = [np.array(o._data, copy=True) for o in c.outputs]
-        c.tangents = [None if o._tangent is None else np.array(o._tangent._data) for o in c.outputs]
-        tape.append(c)
-        return out
 
-    with _lock:  # one recording at a time, so that each restores what it replaced
-        Function.apply = classmethod(apply)
-        try:
-            yield
-        finally:
-            Function.apply = original
+        def done(out):
+            c.outputs = out if isinstance(out, tuple) else (out,)
+            # as they are now: an in-place op may later give an output another node and value
+            c.out_keys = [key(o) for o in c.outputs]
+            c.nodes = [(o.grad_fn, o._out_nr) for o in c.outputs]
+            c.values = [np.array(o._data, copy=True) for o in c.outputs]
+            c.tangents = [None if o._tangent is None else np.array(o._tangent._data) for o in c.outputs]
+            tape.append(c)
+
+        return done
+
+    with observe_calls(observer):
+        yield
 
 
 def alias(v):
@@ -113,23 +99,3 @@ def directions(spec, values, what, per):
             raise ValueError(f"trace: {what} entry {k} has shape {arr.shape}; the {per} has shape "
                              f"{v.shape}") from None
     return out
-
-
-def reachable(outs):
-    """The (node, output number) pairs the outputs depend on, through the edges."""
-    reach, seen, stack = set(), set(), []
-    for o in outs:
-        if o.grad_fn is not None:
-            reach.add((id(o.grad_fn), o._out_nr))
-            if id(o.grad_fn) not in seen:
-                seen.add(id(o.grad_fn))
-                stack.append(o.grad_fn)
-    while stack:
-        for e in stack.pop()._edges:
-            if e is None or e[1] < 0:
-                continue
-            reach.add((id(e[0]), e[1]))
-            if id(e[0]) not in seen:
-                seen.add(id(e[0]))
-                stack.append(e[0])
-    return reach

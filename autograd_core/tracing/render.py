@@ -1,4 +1,4 @@
-"""Symbolic rules and rendering for evaluation traces (``trace.py``).
+"""Symbolic rules and rendering for evaluation traces (``evaluation.py``).
 
 Each elementary op of a trace is shown three ways, in the notation of the
 lecture notes (v₋₁, v₀ inputs; v₁ … v_l intermediates; v̇ tangents; v̄
@@ -14,14 +14,16 @@ for the operands and ``{y}`` for the output. ``LINEAR`` ops show their
 tangent as the op applied to the operand's tangent. Other ops fall back to
 the general ∂y/∂a notation. The strings are only for display: every value in
 a trace is computed by the engine (forward mode for tangents, reverse mode
-for adjoints). This module also formats numbers and writes the tables as
-plain text, Markdown and HTML.
+for adjoints). This module also writes the tables as plain text, Markdown
+and HTML (numbers are formatted by ``autograd_core.formatting``).
 """
 import html
 import re
 import unicodedata
 
 import numpy as np
+
+from ..formatting import fmt_constant
 
 _SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 DOT, BAR = "\u0307", "\u0304"  # combining dot above (v̇) and macron (v̄)
@@ -72,37 +74,6 @@ def input_name(name, mark=""):
 def output_name(k, m, mark=""):
     """``y`` for a single output, ``y₁`` … ``y_m`` otherwise."""
     return unicodedata.normalize("NFC", "y" + mark + ("" if m == 1 else str(k + 1).translate(_SUB)))
-
-
-def fmt_number(x, precision=3):
-    """3 decimals, trailing zeros dropped (0.693, 10, -0.959); scientific
-    notation for very small or very large magnitudes."""
-    x = float(x)
-    if x == 0:
-        return "0"
-    if not np.isfinite(x):
-        return str(x)
-    if abs(x) < 10.0 ** -precision or abs(x) >= 1e7:
-        return np.format_float_scientific(x, precision=precision, trim="-")
-    return np.format_float_positional(x, precision=precision, trim="-")
-
-
-def fmt_value(a, precision=3):
-    """A value for the tables: a number, or an array on one line."""
-    a = np.asarray(a)
-    if a.dtype.kind not in "fc":
-        return str(a.item()) if a.size == 1 else np.array2string(a, separator=", ", threshold=12)
-    if a.size == 1:
-        return fmt_number(a.item(), precision)
-    s = np.array2string(a, separator=", ", threshold=12, edgeitems=3, max_line_width=10 ** 9,
-                        formatter={"float_kind": lambda v: fmt_number(v, precision)})
-    return re.sub(r"\s+", " ", s.replace("\n", ""))
-
-
-def fmt_constant(c, precision=3):
-    """A constant operand inside an expression (negative numbers in parentheses)."""
-    s = fmt_value(c, precision) if not isinstance(c, str) else c
-    return f"({s})" if s.startswith("-") else s
 
 
 def _times(g, partial):

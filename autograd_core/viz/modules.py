@@ -24,7 +24,8 @@ parameters (ReLU, pooling) cannot be found that way.
 import warnings
 import weakref
 
-from .tensor import Tensor
+from ..graph import leaf_inputs, op_inputs
+from ..tensor import Tensor
 
 _watches = weakref.WeakKeyDictionary()  # model -> its latest ModuleWatch
 
@@ -118,9 +119,7 @@ class ModuleWatch:
                 paths[node] = scope
             elif not within(p, scope, self.parents):  # made earlier, outside this module call
                 continue
-            for e in node._edges:
-                if e is not None and e[1] >= 0:
-                    stack.append(e[0])
+            stack.extend(e.node for e in op_inputs(node))
 
     def remove(self):
         for h in self._handles:
@@ -190,21 +189,20 @@ def module_paths(group, nodes, param_paths):
                   "pass inside `with viz.watch(model):` to group every node", stacklevel=4)
     paths = {}
     for n in nodes:
-        for e in n._edges:
-            if e is not None and e[1] < 0 and id(e[0]) in param_paths:
-                paths[n] = param_paths[id(e[0])]
+        for leaf in leaf_inputs(n):
+            if id(leaf) in param_paths:
+                paths[n] = param_paths[id(leaf)]
                 break
     users = {}
     for n in nodes:
-        for e in n._edges:
-            if e is not None and e[1] >= 0:
-                users.setdefault(e[0], []).append(n)
+        for e in op_inputs(n):
+            users.setdefault(e.node, []).append(n)
     for n in reversed(nodes):
         if n in paths or not users.get(n):
             continue
         owners = {paths.get(u) for u in users[n]}
         if len(owners) == 1 and None not in owners:
             p = owners.pop()
-            if any(e is not None and e[1] >= 0 and paths.get(e[0]) == p for e in n._edges):
+            if any(paths.get(e.node) == p for e in op_inputs(n)):
                 paths[n] = p
     return (paths, *_static_scopes(group))

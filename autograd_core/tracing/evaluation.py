@@ -21,19 +21,22 @@ which is the lecture's numbering. The trace holds three tables:
   one op, by the engine's reverse mode); ``Variable.adjoint`` holds the total
   from one ``backward`` through the whole graph (``retain_grad``).
 
-Recording (``trace_record.py``) wraps ``Function.apply`` while ``f`` runs (in
-the calling thread only) and restores it afterwards. ``f`` must be deterministic: the tangent
-run must make the same op calls.
+Recording (``record.py``) subscribes to the op calls of the calling thread
+(``observers.observe_calls``) while ``f`` runs; recordings nest and run in
+several threads at once. ``f`` must be deterministic: the tangent run must
+make the same op calls.
 """
 import numpy as np
 
-from . import trace_render as R
-from .engine import backward as _backward
-from .engine import grad as _grad
-from .forward import dual
-from .grad_mode import enable_grad, no_grad
-from .tensor import Tensor
-from .trace_record import alias, as_leaf, directions, key, reachable, recording
+from .. import formatting as F
+from ..engine import backward as _backward
+from ..engine import grad as _grad
+from ..forward import dual
+from ..grad_mode import enable_grad, no_grad
+from ..graph import reachable
+from ..tensor import Tensor
+from . import render as R
+from .record import alias, as_leaf, directions, key, recording
 
 __all__ = ["trace", "Trace", "Variable", "AdjointStep"]
 
@@ -61,7 +64,7 @@ class Variable:
         self.value = self.tangent = self.adjoint = None
 
     def __repr__(self):
-        return f"<{R.vname(self.index)} = {self.expr or self.name} = {R.fmt_value(self.value)}>"
+        return f"<{R.vname(self.index)} = {self.expr or self.name} = {F.fmt_value(self.value)}>"
 
 
 class AdjointStep:
@@ -78,7 +81,7 @@ class AdjointStep:
         return f"{R.vname(self.target, R.BAR)} {'+=' if self.accumulate else '='} {self.rhs}"
 
     def __repr__(self):
-        return f"<{self.text}: {R.fmt_value(self.value)}>"
+        return f"<{self.text}: {F.fmt_value(self.value)}>"
 
 
 class Trace:
@@ -174,7 +177,7 @@ class Trace:
                     arr = c.arrays[k]
                     consts.append(arr)
                     if arr.size == 1:
-                        names.append(R.fmt_constant(arr, self.precision))
+                        names.append(F.fmt_constant(arr, self.precision))
                     else:
                         if id(a) not in const_names:
                             const_names[id(a)] = a.name or f"c{len(const_names) + 1}"
@@ -183,7 +186,7 @@ class Trace:
                 else:
                     consts.append(a)
                     number = isinstance(a, (int, float, np.number)) and not isinstance(a, bool)
-                    names.append(R.fmt_constant(a, self.precision) if number else repr(a))
+                    names.append(F.fmt_constant(a, self.precision) if number else repr(a))
             v._names, v._consts = names, consts
             v.constants = tuple((k, x) for k, x in enumerate(consts) if k not in v._slots)
             shown = list(consts)
@@ -252,7 +255,7 @@ class Trace:
     # -- output ---------------------------------------------------------------
     def _sections(self):
         p = self.precision
-        fv = lambda a: R.fmt_value(a, p)  # noqa: E731
+        fv = lambda a: F.fmt_value(a, p)  # noqa: E731
         m = len(self.outputs)
         primal = [(name, "=", "constant", fv(a), None) for name, a in self.constants]
         primal += [(R.vname(v.index), "=", R.input_name(v.name), fv(v.value), None) for v in self.inputs]

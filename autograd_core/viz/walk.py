@@ -1,8 +1,6 @@
-"""Reading the recorded graph for the drawings of ``viz.py``.
+"""Reading the recorded graph for the drawings (the walk over it, forward
+order and leaves, is ``graph.toposort``).
 
-``collect(roots)`` walks the nodes' ``_edges`` from the roots (iteratively:
-any depth works) and returns the op nodes in forward order (every node after
-the nodes that produce its inputs) and the leaves in the order they are met.
 ``saved_info(node)`` tells which inputs and outputs a node saved for
 backward, ``known_values`` which intermediate values can still be read
 (saved tensors, a ``capture``), and ``capture()`` records every op call made
@@ -10,58 +8,29 @@ in its block, so that a drawing can show all intermediate values and the
 constant arguments of each op.
 
 ``run_backward`` runs the engine's own reverse pass over the graph with each
-node's ``backward`` observed: it returns the order in which the engine visits
-the nodes, the gradient entering each node and the gradient it sends along
-each edge. Tensor hooks and ``retain_grad`` are switched off while it runs
-and nothing is accumulated into any ``.grad``; the graph is kept
-(``retain_graph=True``). When the saved tensors are gone (a ``backward``
-without ``retain_graph`` ran) or cannot be used, the pass runs with zero
-placeholders instead of the real rules: the order is still the engine's,
-only the values are missing.
+node's ``backward`` observed (``observers.observe_backward``): it returns
+the order in which the engine visits the nodes, the gradient entering each
+node and the gradient it sends along each edge. The observer is quiet:
+tensor hooks and ``retain_grad`` do not run in that pass, and nothing is
+accumulated into any ``.grad``; the graph is kept (``retain_graph=True``).
+When the saved tensors are gone (a ``backward`` without ``retain_graph``
+ran) or cannot be used, the pass runs with zero placeholders instead of the
+real rules: the order is still the engine's, only the values are missing.
 """
 from contextlib import contextmanager
 
 import numpy as np
 
-from . import engine
-from .tensor import Tensor
-from .trace_record import recording
-
-
-def collect(roots):
-    """``(nodes, leaves)`` reachable from ``roots``: op nodes in forward order,
-    leaf tensors in the order first met."""
-    nodes, leaves, seen = [], {}, set()
-    for r in roots:
-        if r.grad_fn is None:
-            if r.requires_grad:
-                leaves.setdefault(id(r), r)
-            continue
-        if r.grad_fn in seen:
-            continue
-        seen.add(r.grad_fn)
-        stack = [(r.grad_fn, 0)]
-        while stack:
-            node, i = stack[-1]
-            edges = node._edges
-            if i == len(edges):
-                stack.pop()
-                nodes.append(node)
-                continue
-            stack[-1] = (node, i + 1)
-            e = edges[i]
-            if e is None:
-                continue
-            if e[1] < 0:
-                leaves.setdefault(id(e[0]), e[0])
-            elif e[0] not in seen:
-                seen.add(e[0])
-                stack.append((e[0], 0))
-    return nodes, list(leaves.values())
+from .. import engine
+from ..function import SAVED_INPUT, SAVED_OUTPUT
+from ..observers import observe_backward
+from ..ops.broadcast import sum_to_shape
+from ..tensor import Tensor
+from ..tracing.record import recording
 
 
 def _live(item):
-    vc, version = item[2], item[3]
+    _, _, vc, version = item
     return vc is None or vc[0] == version
 
 
@@ -70,15 +39,15 @@ def saved_info(node):
     saved, the output numbers it saved, and saved input tensors that are not
     on an edge (inputs that need no gradient, e.g. a network's images)."""
     slots, outputs, others = set(), set(), []
-    for item in node._saved or ():
-        kind, obj = item[0], item[1]
-        if kind == 1:
-            outputs.add(obj[1])
-        elif kind == 0:
+    for kind, obj, _, _ in node._saved or ():
+        if kind == SAVED_OUTPUT:
+            _, nr = obj
+            outputs.add(nr)
+        elif kind == SAVED_INPUT:
             found = False
             for i, e in enumerate(node._edges):
-                if e is not None and (e[0] is obj if e[1] < 0 else
-                                      e[0] is obj.grad_fn and e[1] == obj._out_nr):
+                if e is not None and (e.node is obj if e.is_leaf else
+                                      e.node is obj.grad_fn and e.output_nr == obj._out_nr):
                     slots.add(i)
                     found = True
             if not found and all(o is not obj for o in others):
@@ -96,11 +65,12 @@ def known_values(nodes, captured=None):
         for item in node._saved or ():
             if not _live(item):
                 continue
-            if item[0] == 1:
-                vals.setdefault((id(node), item[1][1]), item[1][0])
-            elif item[0] == 0 and item[1].grad_fn is not None:
-                t = item[1]
-                vals.setdefault((id(t.grad_fn), t._out_nr), t._data)
+            kind, obj, _, _ = item
+            if kind == SAVED_OUTPUT:
+                data, nr = obj
+                vals.setdefault((id(node), nr), data)
+            elif kind == SAVED_INPUT and obj.grad_fn is not None:
+                vals.setdefault((id(obj.grad_fn), obj._out_nr), obj._data)
     return vals
 
 
@@ -141,7 +111,7 @@ def _placeholder(edge):
     """A zero gradient of an edge's shape and dtype that costs no memory."""
     if edge is None:
         return None
-    return Tensor(np.broadcast_to(np.zeros((), edge[3]), edge[2]))
+    return Tensor(np.broadcast_to(np.zeros((), edge.dtype), edge.shape))
 
 
 class BackwardRun:
@@ -176,42 +146,14 @@ def run_backward(roots, seeds, nodes, leaves, values=True):
 
 
 def _observe(run, roots, seeds, nodes, leaves, real):
-    stash = []
-    try:
-        for node in nodes:
-            d = node.__dict__
-            stash.append((node, d.get("_hooks"), d.get("_retained"), d.get("backward")))
-            node._hooks = node._retained = None
-            node.backward = _watcher(run, node, real)
-        leaf_hooks = [(leaf, leaf._hooks) for leaf in leaves]
-        for leaf in leaves:
-            leaf._hooks = None
-        try:
-            grads = engine.grad(roots, leaves, seeds, retain_graph=True, allow_unused=True)
-        finally:
-            for leaf, h in leaf_hooks:
-                leaf._hooks = h
-    finally:
-        for node, hooks, retained, backward in stash:
-            d = node.__dict__
-            for name, old in (("_hooks", hooks), ("_retained", retained), ("backward", backward)):
-                if old is None:
-                    d.pop(name, None)
-                else:
-                    d[name] = old
-    for leaf, g in zip(leaves, grads):
-        if g is not None:
-            run.leaf_grads[id(leaf)] = g._data
+    """Run ``engine.grad`` with every node's rule observed (quietly: no tensor
+    hook or ``retain_grad`` runs) and fill ``run``."""
 
-
-def _watcher(run, node, real):
-    rule = node.backward  # as the engine would call it
-
-    def backward(ctx, *grads):
+    def observer(node, grads, rule):
         run.order.append(node)
         run.incoming[node] = tuple(None if g is None else g._data for g in grads)
         if real:
-            res = rule(ctx, *grads)
+            res = rule(grads)
             res = res if type(res) is tuple else (res,)
         else:
             res = tuple(_placeholder(e) for e in node._edges)
@@ -221,12 +163,14 @@ def _watcher(run, node, real):
                 flows.append(None)
                 continue
             arr = g._data if isinstance(g, Tensor) else np.asarray(g)
-            if arr.shape != e[2]:
-                from .ops.broadcast import sum_to_shape
-
-                arr = sum_to_shape(Tensor(arr), e[2])._data
+            if arr.shape != e.shape:
+                arr = sum_to_shape(Tensor(arr), e.shape)._data
             flows.append(arr)
         run.flows[node] = flows
         return res
 
-    return backward
+    with observe_backward(observer, quiet=True):
+        grads = engine.grad(roots, leaves, seeds, retain_graph=True, allow_unused=True)
+    for leaf, g in zip(leaves, grads):
+        if g is not None:
+            run.leaf_grads[id(leaf)] = g._data

@@ -1,39 +1,22 @@
-"""Pictures of computations: the forward graph, the backward pass, rendering.
+"""``draw_graph``: the forward graph of a computation.
 
-    from autograd_core import viz
-    g = viz.draw_graph(loss, params=model)       # a graphviz.Digraph (shown inline in Jupyter)
-    viz.render(g, "graph.svg")                   # or .png / .pdf
-
-``draw_graph(*roots)`` draws the graph the roots were computed by: one box
-per leaf (named from ``params`` or ``Tensor.name``), one per elementary op
-(its ``Function`` class name), one per root; edges carry the intermediate
-tensors (shape, and dtype when it is not the roots'; values and gradients
-of small tensors on request). Tensors an op saved for backward are marked
-(orange edges, or an orange border for a saved output). ``group_modules=model``
-puts each submodule's ops and parameters in a cluster (``collapse`` draws a
-module call as one box); see ``viz_modules.watch``.
-
-``draw_backward(root)`` draws the reverse pass as the engine runs it: the
-nodes (``MulBackward0`` ...) numbered in the order the engine visits them, a
-topological order from the root to the leaves, edges labelled with the
-gradient each node sends to its inputs (their values for small tensors,
-their shapes otherwise), and each leaf's total (``AccumulateGrad``).
-
-``render(graph, path)`` runs Graphviz's ``dot``; without it a clear error
-tells how to install Graphviz, and the DOT source is written next to the
-requested file.
+One box per leaf (named from ``params`` or ``Tensor.name``), one per
+elementary op (its ``Function`` class name), one per root; edges carry the
+intermediate tensors (shape, and dtype when it is not the roots'; values and
+gradients of small tensors on request). Tensors an op saved for backward are
+marked (orange edges, or an orange border for a saved output).
+``group_modules=model`` puts each submodule's ops and parameters in a
+cluster (``collapse`` draws a module call as one box); see
+``modules.watch``.
 """
 import numpy as np
 
-from .tensor import Tensor
-from .viz_backward import draw_backward
-from .viz_dot import SAVED, Canvas, check_roots, fmt_meta, fmt_small, multi, val
-from .viz_modules import ModuleWatch, check_group, module_paths, param_names, watch
-from .viz_render import GraphvizNotFoundError, render
-from .viz_walk import capture, collect, known_values, run_backward, saved_info
-
-__all__ = ["draw_graph", "draw_backward", "render", "watch", "capture", "ModuleWatch",
-           "GraphvizNotFoundError"]
+from ..formatting import fmt_meta, fmt_small
+from ..graph import toposort
+from ..tensor import Tensor
+from .dot import SAVED, Canvas, check_roots, multi, val
+from .modules import check_group, module_paths, param_names
+from .walk import known_values, run_backward, saved_info
 
 MAX_SHOWN = 6  # values and gradients are printed for tensors with at most this many elements
 
@@ -78,7 +61,7 @@ def draw_graph(*roots, params=None, show_shapes=True, show_values=False, show_gr
         check_group(group_modules)
         names = param_names(None, group_modules)
     names.update(param_names(params))  # params name leaves; the model names the rest
-    nodes, leaves = collect(roots)
+    nodes, leaves = toposort(roots)
     run = None
     if show_grads:
         run = run_backward(roots, [Tensor(np.ones(r.shape, r.dtype)) for r in roots], nodes, leaves)
@@ -136,11 +119,11 @@ def _forward_edges(cv, nodes, ids, boxes, box_of, scope_of, names, opt):
         for i, e in enumerate(node._edges):
             if e is None:
                 continue
-            leaf = e[1] < 0
-            src = ids.get(id(e[0]) if leaf else e[0])
+            leaf = e.is_leaf
+            src = ids.get(id(e.node) if leaf else e.node)
             if src is None or (src == dst and dst in boxes):
                 continue  # a parameter folded into its module's box, or an edge inside a box
-            key = (src, dst, id(e[0]), e[1])
+            key = (src, dst, id(e.node), e.output_nr)
             if dst in boxes and key in drawn:
                 continue
             drawn.add(key)
@@ -155,10 +138,10 @@ def _meta(t, on):
 
 def _edge_lines(e, opt):
     """Label of an edge from an op's output: which output, shape, value, gradient."""
-    child, nr = e[0], e[1]
+    child, nr = e.node, e.output_nr
     lines = [f"[{nr}]" if multi(child) else None]
-    if opt["shapes"] and (len(e[2]) or np.dtype(e[3]) != opt["default"]):
-        lines.append(fmt_meta(e[2], e[3], opt["default"]))
+    if opt["shapes"] and (len(e.shape) or np.dtype(e.dtype) != opt["default"]):
+        lines.append(fmt_meta(e.shape, e.dtype, opt["default"]))
     lines.append(val("= ", opt["vals"].get((id(child), nr)), True, opt["max_shown"]))
     run = opt["run"]
     if run is not None and run.values and child in run.incoming:

@@ -20,21 +20,25 @@ differentiable):
     ConvolutionWeightGrad  v = WeightGrad(x, g) x̄ = InputGrad(g, v̄),   ḡ = x ⋆ v̄
 
 (InputGrad is the transposed convolution, WeightGrad the correlation of x
-with ȳ.) Being bilinear, each has the jvp rule
+with ȳ.) Being bilinear, each has the jvp rule (``product_rule``)
 
     ẏ = ẋ ⋆ w + x ⋆ ẇ + ḃ        (and alike for InputGrad and WeightGrad).
+
+The bias gradient b̄ = Σ ȳ is the ``Linear`` op ``ChannelSum``, whose
+adjoint broadcasts a per-channel vector back.
 
 The products run on the kernels of ``autograd_core.kernels.conv`` (im2col +
 GEMM). ``padding_mode`` other than 'zeros' pads the input first with ``pad``.
 """
 from collections import namedtuple
 
-import numpy as np
-
-from ..function import Op
+from ..function import Linear, Op
 from ..kernels import conv as K
-from ..tensor import Tensor
+from .broadcast import broadcast_to
 from .conv_args import conv_arguments
+from .join import pad
+from .linalg import product_rule
+from .shape import reshape
 
 # the kernels' geometry, plus how a user array maps to NCHW: conv1d adds a
 # height-1 dim, an unbatched input a batch dim
@@ -60,19 +64,6 @@ def _user(a4, lay):
     return a4.reshape(s if lay.batched else s[1:])
 
 
-def _nonzero(t):
-    return t is not None and t._data.any()
-
-
-def _sum(terms, dtype):
-    """The sum of the non-None tangent terms (a zero when there are none)."""
-    out = None
-    for t in terms:
-        if t is not None:
-            out = t if out is None else out + t
-    return Tensor(np.zeros((), dtype)) if out is None else out
-
-
 class Convolution(Op):
     """y = x ⋆ w + b (b may be None)."""
 
@@ -94,10 +85,8 @@ class Convolution(Op):
     @staticmethod
     def jvp(ctx, tx, tw, tb, _):
         x, w = ctx.saved_tensors
-        terms = (Convolution.apply(tx, w, None, ctx.lay) if _nonzero(tx) else None,
-                 Convolution.apply(x, tw, None, ctx.lay) if _nonzero(tw) else None,
-                 _channel_broadcast(tb, ctx.lay, x.ndim) if _nonzero(tb) else None)
-        return _sum(terms, x.dtype)
+        out = product_rule(Convolution, x, w, tx, tw, None, ctx.lay)
+        return out + _channel_broadcast(tb, ctx.lay, x.ndim) if tb is not None and tb._data.any() else out
 
 
 class ConvolutionInputGrad(Op):
@@ -122,10 +111,7 @@ class ConvolutionInputGrad(Op):
     @staticmethod
     def jvp(ctx, tg, tw, _, __):
         g, w = ctx.saved_tensors
-        lay, shape = ctx.lay, ctx.x_shape
-        terms = (ConvolutionInputGrad.apply(tg, w, lay, shape) if _nonzero(tg) else None,
-                 ConvolutionInputGrad.apply(g, tw, lay, shape) if _nonzero(tw) else None)
-        return _sum(terms, g.dtype)
+        return product_rule(ConvolutionInputGrad, g, w, tg, tw, ctx.lay, ctx.x_shape)
 
 
 class ConvolutionWeightGrad(Op):
@@ -149,13 +135,10 @@ class ConvolutionWeightGrad(Op):
     @staticmethod
     def jvp(ctx, tx, tg, _, __):
         x, g = ctx.saved_tensors
-        lay, shape = ctx.lay, ctx.w_shape
-        terms = (ConvolutionWeightGrad.apply(tx, g, lay, shape) if _nonzero(tx) else None,
-                 ConvolutionWeightGrad.apply(x, tg, lay, shape) if _nonzero(tg) else None)
-        return _sum(terms, x.dtype)
+        return product_rule(ConvolutionWeightGrad, x, g, tx, tg, ctx.lay, ctx.w_shape)
 
 
-class ChannelSum(Op):
+class ChannelSum(Linear):
     """b̄ = Σ of ȳ over every dim but the channel dim; its adjoint broadcasts
     a per-channel vector back over those dims."""
 
@@ -168,16 +151,9 @@ class ChannelSum(Op):
     def backward(ctx, h):
         return _channel_broadcast(h, ctx.lay, len(ctx.shape), ctx.shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return ChannelSum.apply(t, ctx.lay)
-
 
 def _channel_broadcast(v, lay, ndim, shape=None):
     """A per-channel vector (C,) shaped to broadcast against a user array."""
-    from .broadcast import broadcast_to
-    from .shape import reshape
-
     ch = 1 if lay.batched else 0
     v = reshape(v, (1,) * ch + (v.shape[0],) + (1,) * (ndim - ch - 1))
     return v if shape is None else broadcast_to(v, shape)
@@ -187,8 +163,6 @@ def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups, paddi
     geom, pre_pad = conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, groups,
                                    padding_mode)
     if pre_pad is not None:
-        from .join import pad
-
         input = pad(input, pre_pad, mode=padding_mode)
     lay = Layout(geom, nsp == 1, input.ndim == nsp + 2)
     return Convolution.apply(input, weight, bias, lay)

@@ -12,10 +12,11 @@ this file and can be differentiated again:
                             input element it copies (reflected, edge or wrapped);
                             fold's backward is pad again
 
-All of them are linear, so the forward-mode tangent is the same op applied to
-the input tangents: ẏ = cat(ẋ₁..ẋₖ, d), (ẏ₁..ẏₖ) = split(ẋ, sizes, d),
-ẏ = pad(ẋ, p, 0) (the constant value has no tangent), ẏ = pad(ẋ, p, mode),
-and fold for fold.
+All of them but constant padding are linear (``Linear`` ops), so the
+forward-mode tangent is the same op applied to the input tangents:
+ẏ = cat(ẋ₁..ẋₖ, d), (ẏ₁..ẏₖ) = split(ẋ, sizes, d), ẏ = pad(ẋ, p, mode), and
+fold for fold. Constant padding with a value c ≠ 0 is affine, and c has no
+tangent, so its rule is written out: ẏ = pad(ẋ, p, 0).
 
 ``split``, ``chunk`` and ``unbind`` return views; an unused piece gets a zero
 gradient (the engine gives missing outputs of a multi-output op as zeros).
@@ -24,12 +25,12 @@ import operator
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..tensor import Tensor
 from ._util import as_tensor, normalize_dim
 
 
-class Cat(Op):
+class Cat(Linear):
     @staticmethod
     def forward(ctx, dim, *xs):
         ctx.dim = dim
@@ -46,12 +47,8 @@ class Cat(Op):
         pieces = Split.apply(g, ctx.sizes, ctx.dim)
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
-    @staticmethod
-    def jvp(ctx, _, *ts):
-        return Cat.apply(ctx.dim, *ts)
 
-
-class Split(Op):
+class Split(Linear):
     _is_view = True
 
     @staticmethod
@@ -63,12 +60,8 @@ class Split(Op):
     def backward(ctx, *grads):
         return Cat.apply(ctx.dim, *grads), None, None
 
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return Split.apply(t, ctx.sizes, ctx.dim)
 
-
-class Stack(Op):
+class Stack(Linear):
     @staticmethod
     def forward(ctx, dim, *xs):
         ctx.dim = dim
@@ -79,12 +72,8 @@ class Stack(Op):
         pieces = Unbind.apply(g, ctx.dim)
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
-    @staticmethod
-    def jvp(ctx, _, *ts):
-        return Stack.apply(ctx.dim, *ts)
 
-
-class Unbind(Op):
+class Unbind(Linear):
     _is_view = True
 
     @staticmethod
@@ -95,10 +84,6 @@ class Unbind(Op):
     @staticmethod
     def backward(ctx, *grads):
         return Stack.apply(ctx.dim, *grads), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return Unbind.apply(t, ctx.dim)
 
 
 def _tensors(tensors, op):
@@ -197,14 +182,14 @@ class ConstantPad(Op):
         return ConstantPad.apply(g, tuple((-lo, -hi) for lo, hi in ctx.widths), 0), None, None
 
     @staticmethod
-    def jvp(ctx, t, *_):
+    def jvp(ctx, t, *_):  # affine in x: the pad value c has no tangent
         return ConstantPad.apply(t, ctx.widths, 0)
 
 
 _NUMPY_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-class ModePad(Op):
+class ModePad(Linear):
     """Padding by copies of input elements (reflect, replicate, circular)."""
 
     @staticmethod
@@ -216,16 +201,12 @@ class ModePad(Op):
     def backward(ctx, g):
         return PadFold.apply(g, ctx.widths, ctx.mode), None, None
 
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return ModePad.apply(t, ctx.widths, ctx.mode)
-
 
 def _at(d, s):
     return (slice(None),) * d + (s,)
 
 
-class PadFold(Op):
+class PadFold(Linear):
     """The adjoint of ``ModePad``: crop, adding each padded element's
     gradient to the element it was copied from (one dim at a time)."""
 
@@ -254,10 +235,6 @@ class PadFold(Op):
     @staticmethod
     def backward(ctx, g):
         return ModePad.apply(g, ctx.widths, ctx.mode), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return PadFold.apply(t, ctx.widths, ctx.mode)
 
 
 def pad(input, pad, mode="constant", value=None):

@@ -27,6 +27,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor
 from .einsum_op import einsum
+from .shape import reshape, transpose
 
 
 class MatMul(Op):
@@ -42,12 +43,12 @@ class MatMul(Op):
         gshape = g.shape
         if b1:  # C̄ (..., r) -> (..., r, 1); B (n,) -> (n, 1)
             gshape = gshape + (1,)
-            b = _reshape(b, (b.shape[0], 1))
+            b = reshape(b, (b.shape[0], 1))
         if a1:  # C̄ (..., m) -> (..., 1, m); A (n,) -> (1, n)
             gshape = gshape[:-1] + (1,) + gshape[-1:]
-            a = _reshape(a, (1, a.shape[0]))
+            a = reshape(a, (1, a.shape[0]))
         if a1 or b1:
-            g = _reshape(g, gshape)
+            g = reshape(g, gshape)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             if _transposed(a, g):  # Ā = (B C̄ᵀ)ᵀ: the gradient in the layout of A
@@ -55,14 +56,14 @@ class MatMul(Op):
             else:
                 ga = MatMul.apply(g, _mT(b))  # (..., r, n)
             if a1:
-                ga = _reshape(ga, ga.shape[:-2] + ga.shape[-1:])
+                ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if ctx.needs_input_grad[1]:
             if _transposed(b, g):  # B̄ = (C̄ᵀ A)ᵀ, e.g. for B = Wᵀ in x Wᵀ
                 gb = _mT(MatMul.apply(_mT(g), a))
             else:
                 gb = MatMul.apply(_mT(a), g)  # (..., n, c)
             if b1:
-                gb = _reshape(gb, gb.shape[:-1])
+                gb = reshape(gb, gb.shape[:-1])
         return ga, gb
 
     @staticmethod
@@ -90,61 +91,22 @@ class Outer(Op):
         return product_rule(Outer, a, b, ta, tb)
 
 
-def product_rule(op, a, b, ta, tb):
-    """op(ȧ, b) + op(a, ḃ) for a bilinear ``op``, leaving out zero tangents
+def product_rule(op, a, b, ta, tb, *rest):
+    """op(ȧ, b, *rest) + op(a, ḃ, *rest) for an ``op`` bilinear in its first
+    two arguments (``rest`` its other arguments), leaving out zero tangents
     (the tangent of an input that has none is zeros)."""
     out = None
     if ta._data.any():
-        out = op.apply(ta, b)
+        out = op.apply(ta, b, *rest)
     if tb._data.any():
-        term = op.apply(a, tb)
+        term = op.apply(a, tb, *rest)
         out = term if out is None else out + term
-    return op.apply(ta, b) if out is None else out
-
-
-class _Reshape(Op):
-    """A reshape for the backward rules above: x̄ = reshape(ȳ, x.shape)."""
-
-    _is_view = True
-
-    @staticmethod
-    def forward(ctx, x, shape):
-        ctx.shape, ctx.out_shape = x.shape, shape
-        return x.reshape(shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _reshape(g, ctx.shape), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return _reshape(t, ctx.out_shape)
-
-
-class _SwapLast(Op):
-    """The transpose of the last two dims (its own adjoint)."""
-
-    _is_view = True
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.swapaxes(x, -1, -2)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _mT(g)
-
-    @staticmethod
-    def jvp(ctx, t):
-        return _mT(t)
-
-
-def _reshape(x, shape):
-    return x if x.shape == shape else _Reshape.apply(x, shape)
+    return op.apply(ta, b, *rest) if out is None else out
 
 
 def _mT(x):
-    return _SwapLast.apply(x)
+    """xᵀ of a matrix or of each matrix in a batch (a view)."""
+    return transpose(x, -2, -1)
 
 
 def _transposed(x, g):

@@ -5,7 +5,8 @@ unbatched (C, H, W) inputs.
 Every pooling is linear in x once its windows are fixed (for max pooling:
 once the argmax indices idx are), and each op's backward is its adjoint,
 another op whose own backward is the first one again; so all three are
-twice differentiable:
+twice differentiable. All ops here but ``MaxPool2d`` (whose indices depend
+on x) are ``Linear``: their tangent is the op applied to ẋ.
 
     max:       y[p] = x[idx[p]]              x̄ = scatter-add of ȳ at idx     ẏ[p] = ẋ[idx[p]]
                (MaxUnpoolAdd, the scatter, and PoolGather are each other's adjoints)
@@ -18,7 +19,7 @@ as PyTorch's adaptive pooling, and C (OW, W) the columns alike. The window arith
 """
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..kernels import avgpool as AK
 from ..kernels import pool as K
 from .pool_args import adaptive_size, pool_arguments
@@ -50,7 +51,7 @@ class MaxPool2d(Op):
         return PoolGather.apply(t, idx._data, ctx.x_shape), None
 
 
-class MaxUnpoolAdd(Op):
+class MaxUnpoolAdd(Linear):
     """x̄ = zeros of x's shape with ȳ added at the argmax indices."""
 
     @staticmethod
@@ -62,12 +63,8 @@ class MaxUnpoolAdd(Op):
     def backward(ctx, h):
         return PoolGather.apply(h, ctx.idx, ctx.x_shape), None, None
 
-    @staticmethod
-    def jvp(ctx, t, _, __):
-        return MaxUnpoolAdd.apply(t, ctx.idx, ctx.x_shape)
 
-
-class PoolGather(Op):
+class PoolGather(Linear):
     """y[p] = x[idx[p]] in each (H, W) plane: the adjoint of MaxUnpoolAdd."""
 
     @staticmethod
@@ -79,12 +76,8 @@ class PoolGather(Op):
     def backward(ctx, h):
         return MaxUnpoolAdd.apply(h, ctx.idx, ctx.x_shape), None, None
 
-    @staticmethod
-    def jvp(ctx, t, _, __):
-        return PoolGather.apply(t, ctx.idx, ctx.x_shape)
 
-
-class AvgPool2d(Op):
+class AvgPool2d(Linear):
     @staticmethod
     def forward(ctx, x, geom):
         ctx.geom, ctx.x_shape = geom, x.shape
@@ -95,12 +88,8 @@ class AvgPool2d(Op):
     def backward(ctx, g):
         return AvgPool2dAdjoint.apply(g, ctx.geom, ctx.x_shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return AvgPool2d.apply(t, ctx.geom)
 
-
-class AvgPool2dAdjoint(Op):
+class AvgPool2dAdjoint(Linear):
     """x̄ = Aᵀ ȳ: each ȳ[p] / divisor[p] spread over window p."""
 
     @staticmethod
@@ -113,10 +102,6 @@ class AvgPool2dAdjoint(Op):
     @staticmethod
     def backward(ctx, h):
         return AvgPool2d.apply(h, ctx.geom), None, None
-
-    @staticmethod
-    def jvp(ctx, t, _, __):
-        return AvgPool2dAdjoint.apply(t, ctx.geom, ctx.x_shape)
 
 
 def _averaging(n_out, n_in, dtype):
@@ -149,7 +134,7 @@ def _adaptive_adjoint(g, rows, cols):
     return np.matmul(np.matmul(rows.T, g), cols)
 
 
-class AdaptiveAvgPool2d(Op):
+class AdaptiveAvgPool2d(Linear):
     @staticmethod
     def forward(ctx, x, size):
         rows = _averaging(size[0], x.shape[-2], x.dtype)
@@ -161,12 +146,8 @@ class AdaptiveAvgPool2d(Op):
     def backward(ctx, g):
         return AdaptiveAvgPool2dAdjoint.apply(g, ctx.mats, ctx.x_shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return AdaptiveAvgPool2d.apply(t, ctx.size)
 
-
-class AdaptiveAvgPool2dAdjoint(Op):
+class AdaptiveAvgPool2dAdjoint(Linear):
     """x̄ = Rᵀ ȳ C."""
 
     @staticmethod
@@ -177,10 +158,6 @@ class AdaptiveAvgPool2dAdjoint(Op):
     @staticmethod
     def backward(ctx, h):
         return AdaptiveAvgPool2d.apply(h, (ctx.mats[0].shape[0], ctx.mats[1].shape[0])), None, None
-
-    @staticmethod
-    def jvp(ctx, t, _, __):
-        return AdaptiveAvgPool2dAdjoint.apply(t, ctx.mats, ctx.x_shape)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

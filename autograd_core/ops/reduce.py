@@ -16,7 +16,8 @@ and x̄ for the input gradient (ȳ broadcast over the reduced dims):
                                                          whose adjoint is ``cumsum`` again)
 
 Forward mode (ẋ the input tangent, sums over the reduced dims): sum, mean,
-cumsum and the reversed cumsum are linear, so ẏ is the op applied to ẋ, and
+cumsum and the reversed cumsum are linear (``Linear`` ops), so ẏ is the op
+applied to ẋ, and
 
     y = var(x)  ⇒  ẏ = 2 Σ (x - x̃) ẋ / (N - c)        y = std(x)  ⇒  ẏ = Σ (x - x̃) ẋ / ((N - c) y)
 
@@ -29,10 +30,12 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .broadcast import broadcast_to
+from .convert import to_dtype
+from .shape import reshape
 
 
 def check_tensor(input, op):
@@ -79,8 +82,6 @@ def keep_grad(g, shape, axes, keepdim):
     it broadcasts against the input."""
     if keepdim or axes == tuple(range(len(axes))):  # leading dims broadcast by themselves
         return g
-    from .shape import reshape
-
     return reshape(g, keep_shape(shape, axes))
 
 
@@ -94,7 +95,7 @@ def group_size(shape, axes):
     return math.prod(shape[a] for a in axes)
 
 
-class Sum(Op):
+class Sum(Linear):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -104,12 +105,8 @@ class Sum(Op):
     def backward(ctx, g):
         return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape), None, None
 
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return Sum.apply(t, ctx.axes, ctx.keepdim)
 
-
-class Mean(Op):
+class Mean(Linear):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -121,10 +118,6 @@ class Mean(Op):
     def backward(ctx, g):
         scale = 1.0 / max(group_size(ctx.shape, ctx.axes), 1)
         return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * scale, ctx.shape), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return Mean.apply(t, ctx.axes, ctx.keepdim)
 
 
 def _var_forward(ctx, x, axes, correction, keepdim):
@@ -178,7 +171,7 @@ class Std(Op):
         return dot / (out * ctx.denom)
 
 
-class Cumsum(Op):
+class Cumsum(Linear):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
@@ -188,12 +181,8 @@ class Cumsum(Op):
     def backward(ctx, g):
         return ReverseCumsum.apply(g, ctx.axis), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return Cumsum.apply(t, ctx.axis)
 
-
-class ReverseCumsum(Op):
+class ReverseCumsum(Linear):
     """y_i = Σ_{j≥i} x_j: the adjoint of ``cumsum``."""
 
     @staticmethod
@@ -207,16 +196,10 @@ class ReverseCumsum(Op):
     def backward(ctx, g):
         return Cumsum.apply(g, ctx.axis), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return ReverseCumsum.apply(t, ctx.axis)
-
 
 def cast(input, dtype):
     if dtype is None:
         return input
-    from .convert import to_dtype
-
     return to_dtype(input, dtype)
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor
 from .reduce import Sum, cast, check_float, check_tensor, group_size, keep_grad, keep_shape, reduce_axes
+from .shape import permute, reshape
 
 
 class Prod(Op):
@@ -75,16 +76,12 @@ class ProdOthers(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .shape import reshape
-
         (x,) = ctx.saved_tensors
         # x̄_k = Σ_{i≠k} ḡ_i Π_{j∉{i,k}} x_j
         return Sum.apply(reshape(g, g.shape + (1,)) * _pairs(x), (x.ndim - 1,), False)
 
     @staticmethod
     def jvp(ctx, t):
-        from .shape import reshape
-
         (x,) = ctx.saved_tensors
         # Ė_i = Σ_{k≠i} Π_{j∉{i,k}} x_j ẋ_k
         return Sum.apply(_pairs(x) * reshape(t, t.shape[:-1] + (1, t.shape[-1])), (x.ndim,), False)
@@ -92,8 +89,6 @@ class ProdOthers(Op):
 
 def _pairs(x):
     """P[..., i, k] = Π_{j∉{i,k}} x_j for k ≠ i and 0 for k = i (x along the last dim)."""
-    from .shape import reshape
-
     n = x.shape[-1]
     eye = np.eye(n, dtype=x.dtype)
     off = Tensor(1 - eye)
@@ -104,8 +99,6 @@ def _pairs(x):
 def prod_others(x, axes):
     """At each element of ``x``, the product of the other elements of its
     group (the elements reduced together over ``axes``)."""
-    from .shape import permute, reshape
-
     nd = x.ndim
     rest = [a for a in range(nd) if a not in axes]
     perm = tuple(rest + list(axes))

@@ -27,6 +27,7 @@ import numpy as np
 from ..function import Op
 from ._util import floating
 from .reduce import Sum, cast, check_tensor, group_size, keep_grad, one_dim, reduce_axes, reduced_shape
+from .unary import exp
 
 
 class Softmax(Op):
@@ -73,15 +74,11 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .unary import exp
-
         (y,) = ctx.saved_tensors
         return g - exp(y) * Sum.apply(g, ctx.axes, True), None
 
     @staticmethod
     def jvp(ctx, t, _):
-        from .unary import exp
-
         (y,) = ctx.saved_tensors
         return t - Sum.apply(exp(y) * t, ctx.axes, True)
 
@@ -108,16 +105,12 @@ class LogSumExp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        from .unary import exp
-
         x, out = ctx.saved_tensors
         k = (ctx.shape, ctx.axes, ctx.keepdim)
         return keep_grad(g, *k) * exp(x - keep_grad(out, *k)), None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
-        from .unary import exp
-
         x, out = ctx.saved_tensors
         return Sum.apply(t * exp(x - keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)), ctx.axes, ctx.keepdim)
 

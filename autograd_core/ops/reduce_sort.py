@@ -19,15 +19,17 @@ Forward mode: each output value moves with the element it came from,
     y = amax(x)                ⇒  ẏ = Σ ẋ · m / Σ m   (tied maxima give their mean tangent)
     (v, i) = max/sort/topk(x)  ⇒  v̇ = gather(ẋ at i),  and no tangent for i
 
-and scatter/gather, being linear, map ẋ as they map x.
+and scatter/gather, being linear (``Linear`` ops), map ẋ as they map x.
 """
 from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..tensor import Tensor
 from .reduce import Sum, check_tensor, group_size, keep_grad, keep_shape, one_dim, reduce_axes
+from .select import maximum, minimum
+from .shape import reshape
 
 _max = namedtuple("max", ["values", "indices"])
 _min = namedtuple("min", ["values", "indices"])
@@ -35,7 +37,7 @@ _sort = namedtuple("sort", ["values", "indices"])
 _topk = namedtuple("topk", ["values", "indices"])
 
 
-class ScatterAlong(Op):
+class ScatterAlong(Linear):
     """Zeros of ``shape`` holding ``src`` at the indices ``idx`` along ``axis``
     (the indices are distinct along the axis)."""
 
@@ -50,12 +52,8 @@ class ScatterAlong(Op):
     def backward(ctx, g):
         return GatherAlong.apply(g, ctx.idx, ctx.axis), None, None, None
 
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return ScatterAlong.apply(t, ctx.idx, ctx.axis, ctx.shape)
 
-
-class GatherAlong(Op):
+class GatherAlong(Linear):
     """``x`` at the indices ``idx`` along ``axis``."""
 
     @staticmethod
@@ -66,10 +64,6 @@ class GatherAlong(Op):
     @staticmethod
     def backward(ctx, g):
         return ScatterAlong.apply(g, ctx.idx, ctx.axis, ctx.shape), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return GatherAlong.apply(t, ctx.idx, ctx.axis)
 
 
 class Amax(Op):
@@ -102,8 +96,6 @@ def _gather_values(ctx, t, idx):
     """The tangent of the values taken at ``idx`` along ``ctx.axis`` from a tensor of tangent ``t``."""
     if not ctx.reduced:
         return GatherAlong.apply(t, idx._data, ctx.axis), None
-    from .shape import reshape
-
     v = GatherAlong.apply(t, idx._data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
     return reshape(v, idx.shape), None
 
@@ -226,8 +218,6 @@ def _along(input, dim, op, run):
         raise TypeError(f"{op}(): dim must be an int, got {dim!r}")
     axis = one_dim(dim, input.ndim, op)
     if input.ndim == 0:
-        from .shape import reshape
-
         values, idx = run(reshape(input, (1,)), 0)
         return (reshape(values, ()), reshape(idx, ())) if values.shape == (1,) else (values, idx)
     return run(input, axis)
@@ -236,8 +226,6 @@ def _along(input, dim, op, run):
 def _extremum(input, dim, keepdim, largest, op, result):
     check_tensor(input, op)
     if isinstance(dim, Tensor):  # max(a, b): elementwise
-        from .select import maximum, minimum
-
         return (maximum if largest else minimum)(input, dim)
     if dim is None:
         if not input._data.size:

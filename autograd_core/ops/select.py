@@ -14,7 +14,9 @@ constant, their derivative is 0), written as PyTorch does:
 
 (at a tie the gradient is split half and half; a nan gets the whole gradient
 on both sides, as in PyTorch). The engine sums each gradient back to its
-input's shape. Forward mode routes the tangents by the same masks:
+input's shape. Forward mode routes the tangents by the same masks (each op
+is ``Elementwise``: its ``derivative`` routes one value per input by its
+mask, ȳ in backward and the input tangents in forward mode, summed):
 
     where:    ẏ = where(c, ȧ, ḃ)
     clamp:    ẏ = ẋ·[lo ≤ x ≤ hi] + lȯ·[x < lo and lo < hi] + hi̇·[x > hi or hi < lo]
@@ -24,7 +26,7 @@ A number (or an integer tensor) has no tangent: it counts as zero.
 """
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise
 from ..tensor import Tensor
 from ._util import as_tensor, float_result
 from .unary import tensor_arg
@@ -35,11 +37,11 @@ def _shape(a):
 
 
 def _float(t):
-    """A tangent, or None when it is absent or belongs to an integer/bool input."""
+    """A gradient or tangent, or None when it is absent or belongs to an integer/bool input."""
     return t if t is not None and t._data.dtype.kind == "f" else None
 
 
-class Where(Op):
+class Where(Elementwise):
     @staticmethod
     def forward(ctx, cond, a, b):
         try:
@@ -51,19 +53,12 @@ class Where(Op):
         return float_result(out, a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, _, va, vb):
         (c,) = ctx.saved_tensors
+        va, vb = _float(va), _float(vb)
         return (None,
-                where(c, g, 0.0) if ctx.needs_input_grad[1] else None,
-                where(c, 0.0, g) if ctx.needs_input_grad[2] else None)
-
-    @staticmethod
-    def jvp(ctx, _, ta, tb):
-        ta, tb = _float(ta), _float(tb)
-        if ta is None and tb is None:
-            return None
-        (c,) = ctx.saved_tensors
-        return where(c, 0.0 if ta is None else ta, 0.0 if tb is None else tb)
+                None if va is None else where(c, va, 0.0),
+                None if vb is None else where(c, 0.0, vb))
 
 
 def where(condition, input, other):
@@ -82,7 +77,7 @@ def _tensor_where(self, condition, y):
     return where(condition, self, y)
 
 
-class Clamp(Op):
+class Clamp(Elementwise):
     @staticmethod
     def forward(ctx, x, lo, hi):
         try:
@@ -118,18 +113,8 @@ class Clamp(Op):
         return Tensor(mask)
 
     @staticmethod
-    def backward(ctx, g):
-        return tuple(g * Clamp._mask(ctx, i) if ctx.needs_input_grad[i] else None for i in range(3))
-
-    @staticmethod
-    def jvp(ctx, *tangents):
-        out = None
-        for i, t in enumerate(tangents):
-            t = _float(t)
-            if t is not None:
-                t = t * Clamp._mask(ctx, i)
-                out = t if out is None else out + t
-        return out
+    def derivative(ctx, *v):
+        return tuple(None if _float(vi) is None else vi * Clamp._mask(ctx, i) for i, vi in enumerate(v))
 
 
 def clamp(input, min=None, max=None):
@@ -160,7 +145,7 @@ def _tie_mask(a, b, dtype, lose):
     return m
 
 
-class _Extremum(Op):
+class _Extremum(Elementwise):
     _ufunc = None
     _lose = None
     _name = ""
@@ -177,29 +162,13 @@ class _Extremum(Op):
         return float_result(out, a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, va, vb):
         lose = type(ctx)._lose
         a, b = ctx.saved_tensors
         a, b = a._data, b._data
-        dt = g.dtype
-        ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = g * Tensor(_tie_mask(a, b, dt, lose))
-        if ctx.needs_input_grad[1]:
-            gb = g * Tensor(_tie_mask(b, a, dt, lose))
-        return ga, gb
-
-    @staticmethod
-    def jvp(ctx, ta, tb):
-        lose = type(ctx)._lose
-        a, b = ctx.saved_tensors
-        a, b = a._data, b._data
-        out = None
-        for t, m in ((_float(ta), (a, b)), (_float(tb), (b, a))):
-            if t is not None:
-                t = t * Tensor(_tie_mask(*m, t.dtype, lose))
-                out = t if out is None else out + t
-        return out
+        va, vb = _float(va), _float(vb)
+        return (None if va is None else va * Tensor(_tie_mask(a, b, va.dtype, lose)),
+                None if vb is None else vb * Tensor(_tie_mask(b, a, vb.dtype, lose)))
 
 
 class Maximum(_Extremum):

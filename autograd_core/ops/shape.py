@@ -9,8 +9,9 @@ gradient back the inverse way:
                                                           flatten, unflatten too)
     y = permute(x, p)     ⇒  x̄ = permute(ȳ, p⁻¹)        (transpose is its own inverse)
 
-They are linear, so the forward-mode tangent moves the same way as the
-values: ẏ = reshape(ẋ, s), ẏ = permute(ẋ, p).
+They are linear (``Linear`` ops), so the forward-mode tangent moves the same
+way as the values: ẏ = reshape(ẋ, s), ẏ = permute(ẋ, p); only ``view``
+reshapes its tangent instead (a tangent need not be contiguous).
 
 They return numpy views: their output shares memory and the version
 counter with the input (``_is_view``); ``reshape`` is a view when numpy can
@@ -20,7 +21,7 @@ import operator
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear
 from ._util import normalize_dim
 
 
@@ -34,7 +35,7 @@ def _sizes(args, name="shape"):
         raise TypeError(f"{name} must be ints or a tuple of ints, got {args!r}") from None
 
 
-class Reshape(Op):
+class Reshape(Linear):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -51,10 +52,6 @@ class Reshape(Op):
     def backward(ctx, g):
         return Reshape.apply(g, ctx.shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):  # a reshape, not a view: the tangent may not be contiguous
-        return Reshape.apply(t, ctx.out_shape)
-
 
 class View(Reshape):
     @staticmethod
@@ -65,6 +62,10 @@ class View(Reshape):
                                f"input of shape {list(x.shape)} (it is not contiguous); "
                                f"use .reshape(...) instead")
         return out
+
+    @staticmethod
+    def jvp(ctx, t, _):  # a reshape, not a view: the tangent may not be contiguous
+        return Reshape.apply(t, ctx.out_shape)
 
 
 class Squeeze(Reshape):
@@ -145,7 +146,7 @@ def unsqueeze(input, dim):
     return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
-class Permute(Op):
+class Permute(Linear):
     _is_view = True
 
     @staticmethod
@@ -157,10 +158,6 @@ class Permute(Op):
     def backward(ctx, g):
         inv = tuple(int(i) for i in np.argsort(ctx.dims))
         return Permute.apply(g, inv), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return Permute.apply(t, ctx.dims)
 
 
 class Transpose(Permute):

@@ -5,20 +5,20 @@ from ``shape.py``, whose ``_sizes`` argument parsing they share).
     y = repeat(x, r)   ⇒  x̄ = Σ over the r tiles of ȳ  (``FoldRepeat``), whose own
                           backward is ``repeat`` again
 
-All three are linear, so the forward-mode tangent is the op applied to the
-input tangent: ẏ = flip(ẋ, d), ẏ = repeat(ẋ, r), and fold for ``FoldRepeat``.
+All three are linear (``Linear`` ops), so the forward-mode tangent is the op
+applied to the input tangent: ẏ = flip(ẋ, d), ẏ = repeat(ẋ, r), and fold for ``FoldRepeat``.
 
 ``flip`` returns a numpy view (sharing memory and the version counter with
 its input); ``repeat`` copies.
 """
 import numpy as np
 
-from ..function import Op
+from ..function import Linear
 from ._util import normalize_dim
 from .shape import _sizes
 
 
-class Repeat(Op):
+class Repeat(Linear):
     @staticmethod
     def forward(ctx, x, sizes):
         ctx.sizes = sizes
@@ -29,12 +29,8 @@ class Repeat(Op):
     def backward(ctx, g):
         return FoldRepeat.apply(g, ctx.sizes, ctx.shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return Repeat.apply(t, ctx.sizes)
 
-
-class FoldRepeat(Op):
+class FoldRepeat(Linear):
     """The adjoint of ``repeat``: the sum of the tiles."""
 
     @staticmethod
@@ -47,10 +43,6 @@ class FoldRepeat(Op):
     @staticmethod
     def backward(ctx, g):
         return Repeat.apply(g, ctx.sizes), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return FoldRepeat.apply(t, ctx.sizes, ctx.shape)
 
 
 def repeat(input, *sizes):
@@ -71,7 +63,7 @@ def tile(input, dims):
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
-class Flip(Op):
+class Flip(Linear):
     _is_view = True  # numpy flips by negative strides (PyTorch copies)
 
     @staticmethod
@@ -82,10 +74,6 @@ class Flip(Op):
     @staticmethod
     def backward(ctx, g):
         return Flip.apply(g, ctx.dims), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return Flip.apply(t, ctx.dims)
 
 
 def flip(input, dims):

@@ -382,7 +382,7 @@ def test_helper_ops_of_backward_passes():
     zeros = ag.tensor([[0.0, 2.0, 0.0], [1.5, 0.0, 3.0]], dtype=ag.float64)
     check_jvp(lambda x: reduce_prod.ProdOthers.apply(x), zeros)
     check_jvp(lambda x: reduce_prod.ProdOthers.apply(x), leaf(2, 4))
-    check_jvp(lambda x: linalg._reshape(x, (3, 2)), leaf(2, 3))
+    check_jvp(lambda x: linalg.reshape(x, (3, 2)), leaf(2, 3))
     check_jvp(lambda x: linalg._mT(x), leaf(2, 3, 4))
     check_jvp(lambda x: einsum_op.EinsumView.apply(x, (("ij",), "ji")), leaf(2, 3))
 

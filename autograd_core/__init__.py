@@ -7,7 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import forward, functional, ops
+from . import forward, functional, ops, random
 from .creation import (
     arange,
     as_tensor,
@@ -60,8 +60,13 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403
 from .random import (
     Generator,
+    bernoulli,
     default_generator,
+    get_rng_state,
+    initial_seed,
     manual_seed,
+    multinomial,
+    normal,
     rand,
     rand_like,
     randint,
@@ -69,9 +74,12 @@ from .random import (
     randn,
     randn_like,
     randperm,
+    seed,
+    set_rng_state,
 )
 from .serialization import load, save
 from .tensor import Tensor
 from .tracing import trace
 
 ops.install_methods(Tensor)
+random.install_methods(Tensor)

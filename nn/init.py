@@ -1,8 +1,8 @@
 """``nn.init``: filling weights in place, with PyTorch's names and formulas.
 
 Every function works under ``no_grad``, returns the tensor, and draws from
-autograd_core's global generator (``ag.manual_seed(s)`` reproduces it) unless
-a ``numpy.random.Generator`` is passed. For a weight of shape
+autograd_core's default generator (``ag.manual_seed(s)`` reproduces it) unless
+a ``Generator`` (or a ``numpy.random.Generator``) is passed. For a weight of shape
 (out, in, *kernel), with receptive field r = prod(kernel):
 
     fan_in = in · r,   fan_out = out · r
@@ -77,18 +77,16 @@ def _fill(tensor, values):
     return tensor
 
 
-def _rng(generator):
-    return generator if generator is not None else numpy_generator()
-
-
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with samples of U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    """Fill with samples of U(a, b) (``Tensor.uniform_`` under ``no_grad``)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with samples of N(mean, std²)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    """Fill with samples of N(mean, std²) (``Tensor.normal_`` under ``no_grad``)."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor, val):
@@ -155,7 +153,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     by rejection: draws are repeated until every value falls in the interval."""
     if not a < b:
         raise ValueError(f"trunc_normal_: the interval [a, b] = [{a}, {b}] is empty")
-    rng = _rng(generator)
+    rng = numpy_generator(generator)
 
     def cdf(x):
         return 0.5 * (1 + math.erf((x - mean) / (std * math.sqrt(2.0))))
@@ -185,7 +183,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = numpy_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

@@ -1,5 +1,5 @@
-"""In-place methods: ``add_ sub_ mul_ div_ zero_ fill_ copy_ clamp_
-uniform_ normal_`` and ``__setitem__``.
+"""In-place methods: ``add_ sub_ mul_ div_ zero_ fill_ copy_ clamp_`` and
+``__setitem__`` (the random fills, ``uniform_`` ..., are in ``random.py``).
 
 Each computes its out-of-place twin and writes the result into the tensor's
 memory (``Tensor._inplace``), bumping the version counter so that backward
@@ -16,7 +16,6 @@ holds v's tangent at idx (zero for a number or an integer tensor).
 
 from ..function import Op
 from ..grad_mode import _state
-from ..random import numpy_generator
 from ..tensor import Tensor
 from .arith import add, div, mul, sub
 
@@ -105,22 +104,10 @@ def clamp_(self, min=None, max=None):
     return self._inplace(lambda s: clamp(s, min, max))
 
 
-def uniform_(self, a=0.0, b=1.0, generator=None):
-    """Fill with samples of U(a, b)."""
-    rng = numpy_generator(generator)
-    return fill_(self, a + (b - a) * rng.random(self.shape))
-
-
-def normal_(self, mean=0.0, std=1.0, generator=None):
-    """Fill with samples of N(mean, std²)."""
-    rng = numpy_generator(generator)
-    return fill_(self, mean + std * rng.standard_normal(self.shape))
-
-
 __all__ = ["index_put"]
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "fill_": fill_, "zero_": zero_,
-    "copy_": copy_, "clamp_": clamp_, "uniform_": uniform_, "normal_": normal_,
+    "copy_": copy_, "clamp_": clamp_,
     "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_,
     "__itruediv__": div_, "index_put": index_put,
 }

@@ -10,14 +10,15 @@ a ``RandomSampler``), grouped by a ``BatchSampler`` and stacked by
 index per tensor. ``batch_size=None`` turns batching off (samples go through
 ``default_convert``). An ``IterableDataset`` is read as a stream.
 
-Every ``iter(loader)`` first draws a base seed from ``generator`` (or the
-global generator of ``autograd_core``) and then the epoch's order, in both
-modes, so that after the same ``ag.manual_seed(s)`` the batches of
-``num_workers=k`` equal those of ``num_workers=0``. Worker ``i`` is seeded
-with ``base_seed + i``; random transforms therefore draw different numbers in
-workers than in the main process. Workers are started with ``fork`` on Linux
-(datasets and lambdas need not be picklable); ``multiprocessing_context``
-chooses another start method.
+Every ``iter(loader)`` first draws a base seed from ``generator`` (an
+``autograd_core.Generator`` or a ``numpy.random.Generator``; by default the
+default generator of ``autograd_core``; ``shuffle=True`` hands it to the
+``RandomSampler``) and then the epoch's order, in both modes, so that after
+the same ``ag.manual_seed(s)`` the batches of ``num_workers=k`` equal those of
+``num_workers=0``. Worker ``i`` is seeded with ``base_seed + i``; random
+transforms therefore draw different numbers in workers than in the main
+process. Workers are started with ``fork`` on Linux (datasets and lambdas
+need not be picklable); ``multiprocessing_context`` chooses another start method.
 """
 import multiprocessing as mp
 import sys

@@ -5,28 +5,29 @@ every iteration, or draws with replacement), ``SubsetRandomSampler``,
 ``WeightedRandomSampler`` (index i drawn with probability w_i / Σw) and
 ``BatchSampler`` (groups indices into lists of ``batch_size``).
 
-Randomness comes from ``generator`` (a ``numpy.random.Generator``) or, when it
-is None, from the global generator of ``autograd_core`` at the time of each
-iteration, so that ``ag.manual_seed(s)`` makes every epoch's order
+Randomness comes from ``generator`` (an ``autograd_core.Generator`` or a
+``numpy.random.Generator``) or, when it is None, from the default generator of
+``autograd_core`` at the time of each iteration, so that ``ag.manual_seed(s)`` makes every epoch's order
 reproducible while successive epochs differ.
 
 Each sampler also has ``_index_array()``, the whole epoch as one integer
-array, which the loader slices into batches without a Python loop.
+array, which the loader slices into batches without a Python loop. A
+``RandomSampler`` with more than ``_CHUNK`` samples (``num_samples=10**10``)
+has none: it draws its indices lazily, ``_CHUNK`` at a time.
 """
 import numpy as np
 
 from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
+_CHUNK = 1 << 20  # indices drawn at once by a RandomSampler too long for one array
+
 
 def resolve_generator(generator):
-    """``generator`` or, if None, the current global generator (looked up now:
-    ``manual_seed`` replaces it)."""
-    if generator is None:
-        return numpy_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}")
-    return generator
+    """The ``numpy.random.Generator`` behind ``generator`` (an
+    ``autograd_core.Generator`` or a ``numpy.random.Generator``) or, if None,
+    behind the default generator (looked up now: ``manual_seed`` re-seeds it)."""
+    return numpy_generator(generator)
 
 
 def _is_positive_int(x):
@@ -43,11 +44,19 @@ class Sampler:
     def _index_array(self):
         return None
 
+    def _index_chunks(self):
+        """The epoch as successive integer arrays, for a sampler whose epoch is
+        too long for ``_index_array``; None otherwise."""
+        return None
+
     def __iter__(self):
         arr = self._index_array()
-        if arr is None:
+        if arr is not None:
+            return iter(arr.tolist())
+        chunks = self._index_chunks()
+        if chunks is None:
             raise NotImplementedError(f"{type(self).__name__} must define __iter__")
-        return iter(arr.tolist())
+        return (i for chunk in chunks for i in chunk.tolist())
 
 
 def index_array(sampler):
@@ -90,12 +99,26 @@ class RandomSampler(Sampler):
 
     def _index_array(self):
         n, m = len(self.data_source), self.num_samples
+        if m > _CHUNK:
+            return None
         rng = resolve_generator(self.generator)
         if self.replacement:
             return rng.integers(0, n, size=m)
         if m == n:
             return rng.permutation(n)
         return np.concatenate([rng.permutation(n) for _ in range(-(-m // n))])[:m]
+
+    def _index_chunks(self):
+        n, m = len(self.data_source), self.num_samples
+        return self._chunks(n, m, resolve_generator(self.generator)) if m > _CHUNK else None
+
+    def _chunks(self, n, m, rng):
+        """Up to ``_CHUNK`` indices at a time: draws, or successive permutations (cut to ``m`` in all)."""
+        left = m
+        while left > 0:
+            part = rng.integers(0, n, size=min(left, _CHUNK)) if self.replacement else rng.permutation(n)[:left]
+            left -= len(part)
+            yield part
 
     def __len__(self):
         return self.num_samples

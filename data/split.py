@@ -2,9 +2,10 @@
 (``random_split``, ``train_val_test_split``) and k-fold cross-validation
 (``kfold``), each with an optional stratification by class.
 
-All of them shuffle with ``generator`` (a ``numpy.random.Generator``) or the
-global generator of ``autograd_core`` (``ag.manual_seed`` makes them
-reproducible) and return ``Subset``s of the dataset.
+All of them shuffle with ``generator`` (an ``autograd_core.Generator`` or a
+``numpy.random.Generator``) or the default generator of ``autograd_core``
+(``ag.manual_seed`` makes them reproducible) and return ``Subset``s of the
+dataset.
 """
 import math
 

@@ -191,6 +191,59 @@ def test_recording_is_undone_even_when_f_raises():
     assert Function.__dict__["apply"] is apply
 
 
+def test_nested_recordings_each_see_their_calls():
+    """A trace taken inside the function of another trace: the inner one sees
+    its own steps; the outer one sees every top-level call of its function
+    (the inner function's calls included) and is still right."""
+    inner = {}
+
+    def outer_f(x1, x2):
+        inner["tr"] = ag.trace(griewank, 2.0, 5.0)
+        return griewank(x1, x2)
+
+    outer = ag.trace(outer_f, 2.0, 5.0)
+    for tr in (inner["tr"], outer):
+        assert [v.op for v in tr] == [None, None, "Log", "Mul", "Sin", "Add", "Sub"]
+        np.testing.assert_allclose(values(tr, "value"), [2, 5, 0.693, 10, -0.959, 10.693, 11.652], atol=5e-4)
+        np.testing.assert_allclose(values(tr, "tangent"), [1, 0, 0.5, 5, 0, 5.5, 5.5], atol=1e-12)
+    assert Function.__dict__["apply"] is outer_apply
+
+
+outer_apply = Function.__dict__["apply"]
+
+
+def test_concurrent_recordings_in_threads():
+    """Traces taken at once in several threads each see their own thread's calls only."""
+    import threading
+
+    barrier = threading.Barrier(4)
+    results, errors = {}, []
+
+    def work(k):
+        def f(x1, x2):
+            barrier.wait(timeout=30)  # every thread records at the same time
+            y = griewank(x1, x2)
+            for _ in range(k):  # a different number of steps per thread
+                y = y * 1.0
+            return y
+
+        try:
+            results[k] = ag.trace(f, 2.0, 5.0)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k, tr in results.items():
+        assert [v.op for v in tr][2:] == ["Log", "Mul", "Sin", "Add", "Sub"] + ["Mul"] * k
+        assert float(tr[tr.outputs[0]].value) == pytest.approx(np.log(2) + 10 - np.sin(5))
+        np.testing.assert_allclose(float(tr[-1].adjoint), 5.5)
+
+
 def test_module_import():
     mod = importlib.import_module("autograd_core.tracing")
     assert ag.trace is mod.trace and isinstance(ag.trace(griewank, 2.0, 5.0), mod.Trace)

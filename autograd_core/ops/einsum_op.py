@@ -27,7 +27,8 @@ the operands of the same einsum with that operand replaced by its tangent,
 Labels are parsed once: ``...`` becomes explicit letters (right-aligned, as
 numpy broadcasts), so the backward einsum needs no ellipsis.
 
-``einsum`` is exported (as ``ag.einsum``) by ``linalg.py``.
+The module is named ``einsum_op`` so that the package name ``ops.einsum``
+stays the function.
 """
 import functools
 import string

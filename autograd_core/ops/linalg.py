@@ -1,5 +1,5 @@
 """Matrix products: ``matmul`` (and ``@``), ``mm``, ``bmm``, ``mv``, ``dot`` and
-``outer``; ``einsum`` (in ``einsum_op.py``) is exported from here.
+``outer`` (``einsum`` is in ``einsum_op.py``).
 
 ``matmul`` follows numpy/PyTorch: 2-D operands are matrices, leading dims of
 N-D operands are batch dims that broadcast, a 1-D left operand is a row
@@ -26,7 +26,6 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .einsum_op import einsum
 from .shape import reshape, transpose
 
 
@@ -226,7 +225,7 @@ def _rmatmul_op(self, other):
 
 ger = outer
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger"]
 METHODS = {
     "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer,
     "__matmul__": _matmul_op, "__rmatmul__": _rmatmul_op,

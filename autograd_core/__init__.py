@@ -7,7 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import forward, functional, ops, random
+from . import _facade, accelerator, backends, cuda, forward, functional, ops, random, utils
 from .creation import (
     arange,
     as_tensor,
@@ -24,6 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import device
 from .dtypes import (
     bool,
     double,
@@ -40,6 +41,7 @@ from .dtypes import (
     int64,
     is_floating_point,
     long,
+    set_default_dtype,
     short,
     uint8,
 )
@@ -57,7 +59,21 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .histogram import histc, histogram
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from .num_threads import get_num_threads, set_num_threads
 from .ops import *  # noqa: F401,F403
+from .printing import get_printoptions, set_printoptions
 from .random import (
     Generator,
     bernoulli,
@@ -78,8 +94,17 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
-from .tensor import Tensor
+from .size import Size
+from .tensor import Tensor, is_tensor, numel
 from .tracing import trace
 
 ops.install_methods(Tensor)
 random.install_methods(Tensor)
+
+# torch.nn, torch.optim, torch.utils.data: the top-level packages, loaded lazily (see _facade.py)
+_facade.install()
+
+
+def __getattr__(name):
+    return _facade.attribute(__name__, name)
+

@@ -1,9 +1,15 @@
 """Making tensors: ``tensor``, ``zeros``, ``ones``, ``full``, ``empty``,
 ``arange``, ``linspace``, ``eye``, the ``*_like`` variants and ``from_numpy``.
-The random factories live in ``random.py``."""
+The random factories live in ``random.py``.
+
+Every factory takes PyTorch's ``device=`` (None, ``'cpu'`` or a
+``device``; another device raises, see ``device.py``); floating results
+without a ``dtype`` have the default dtype (``set_default_dtype``)."""
 import numpy as np
 
-from .tensor import DEFAULT_FLOAT, Tensor, as_array
+from .device import check_device
+from .dtypes import get_default_dtype
+from .tensor import Tensor, as_array
 
 
 def _shape(size):
@@ -16,14 +22,16 @@ def _make(arr, requires_grad):
     return Tensor(arr, requires_grad=requires_grad)
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor that owns a copy of ``data`` (float32 for Python floats)."""
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor that owns a copy of ``data`` (the default dtype for Python floats)."""
+    check_device(device, "tensor")
     arr = np.array(as_array(data, dtype), copy=True)
     return _make(arr, requires_grad)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor, sharing memory with a numpy array when it can."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
     return Tensor(as_array(data, dtype))
@@ -36,53 +44,61 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _make(np.zeros(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "zeros")
+    return _make(np.zeros(_shape(size), dtype or get_default_dtype()), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _make(np.ones(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "ones")
+    return _make(np.ones(_shape(size), dtype or get_default_dtype()), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _make(np.empty(_shape(size), dtype or DEFAULT_FLOAT), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "empty")
+    return _make(np.empty(_shape(size), dtype or get_default_dtype()), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """``size`` filled with ``fill_value``; the dtype follows it (bool, int64, or the default float)."""
+    check_device(device, "full")
     if dtype is None:
         dtype = as_array(fill_value).dtype
     return _make(np.full(_shape((size,)), fill_value, dtype), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return _make(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "eye")
+    return _make(np.eye(n, m, dtype=dtype or get_default_dtype()), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    """``arange(5)``, ``arange(1, 4, 0.5)``: int64 for integer arguments, else float32."""
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """``arange(5)``, ``arange(1, 4, 0.5)``: int64 for integer arguments, else the default float."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if ints else DEFAULT_FLOAT
+        dtype = np.int64 if ints else get_default_dtype()
     return _make(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _make(np.linspace(start, end, steps).astype(dtype or DEFAULT_FLOAT), requires_grad)
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    check_device(device, "linspace")
+    return _make(np.linspace(start, end, steps).astype(dtype or get_default_dtype()), requires_grad)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
-    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    return zeros(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
-    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    return ones(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
-    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    return empty(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)

@@ -11,11 +11,26 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool = np.dtype(np.bool_)
 
+_default = [float32]  # the default floating dtype; read by get_default_dtype
 
 
 def get_default_dtype():
-    """float32: the dtype of tensors made from Python floats."""
-    return float32
+    """The dtype of tensors made from Python floats and of floating factories
+    without a ``dtype``: float32 unless ``set_default_dtype`` changed it."""
+    return _default[0]
+
+
+def set_default_dtype(d):
+    """Make ``d`` (float32, float64 or float16) the default floating dtype, as
+    ``torch.set_default_dtype``: ``tensor([1.0])``, ``zeros(3)`` ... get it;
+    Python scalars still do not promote a float32 tensor."""
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = dt
 
 
 def is_floating_point(t):

@@ -11,14 +11,19 @@ import weakref
 
 import numpy as np
 
+from . import printing
+from .device import CPU, check_device
+from .device import device as _device
+from .dtypes import _default as _default_float
 from .grad_mode import _state
+from .size import Size
 
-DEFAULT_FLOAT = np.dtype(np.float32)
+DEFAULT_FLOAT = np.dtype(np.float32)  # the initial default dtype; the current one: dtypes.get_default_dtype()
 
 
 def as_array(data, dtype=None):
     """Convert ``data`` to an ndarray with PyTorch's defaults: Python floats
-    become float32, Python ints int64, bools bool."""
+    become the default dtype (float32), Python ints int64, bools bool."""
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
@@ -28,7 +33,7 @@ def as_array(data, dtype=None):
     if dtype is not None:
         return arr.astype(dtype, copy=False)
     if arr.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
-        return arr.astype(DEFAULT_FLOAT, copy=False)
+        return arr.astype(_default_float[0], copy=False)
     if arr.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
         return arr.astype(np.int64, copy=False)
     if arr.dtype.kind not in "fiub":
@@ -104,7 +109,8 @@ class Tensor:
 
     @property
     def shape(self):
-        return self._data.shape
+        """The shape, a ``Size`` (a tuple); ops read the array's ``_data.shape``."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self):
@@ -116,7 +122,16 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """Always ``device('cpu')``: this engine is CPU-only."""
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def is_cpu(self):
+        return True
 
     @property
     def is_leaf(self):
@@ -127,16 +142,15 @@ class Tensor:
         return self._vc[0]
 
     def size(self, dim=None):
-        return self._data.shape if dim is None else self._data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def numel(self):
         return self._data.size
 
+    nelement = numel
+
     def dim(self):
         return self._data.ndim
-
-    def element_size(self):
-        return self._data.itemsize
 
     # -- conversion ---------------------------------------------------------
     def numpy(self):
@@ -201,29 +215,51 @@ class Tensor:
     def contiguous(self):
         return self if self._data.flags.c_contiguous else self.clone()
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
         return self
 
-    def to(self, *args, **kwargs):
-        """``to('cpu')``, ``to(dtype)``, ``to(other_tensor)``, ``to(device, dtype)``."""
-        dtype = kwargs.get("dtype")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Raises: this engine is CPU-only."""
+        check_device("cuda" if device is None else device, "Tensor.cuda")
+        return self
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+        """As ``torch.Tensor.to``: ``to(device)``, ``to(dtype)``, ``to(other)``
+        (its dtype), ``to(device, dtype)``, with ``non_blocking`` (ignored) and
+        ``copy`` (a new tensor even when nothing changes). Devices other than
+        the CPU raise."""
+        if len(args) > 2 or len(args) == 2 and isinstance(args[0], Tensor):
+            raise TypeError(f"to() received an invalid combination of arguments: {len(args)} positional")
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.startswith("cpu") or a is None:
+            elif isinstance(a, bool):  # to(dtype, non_blocking): copies are synchronous here anyway
                 continue
-            elif isinstance(a, str) and not _is_dtype_name(a):
-                raise RuntimeError(f"device {a!r} is not available: this engine runs on 'cpu'")
+            elif _is_device(a):
+                device = a
             else:
                 dtype = a
-        device = kwargs.get("device")
-        if device is not None and not str(device).startswith("cpu"):
-            raise RuntimeError(f"device {device!r} is not available: this engine runs on 'cpu'")
-        if dtype is None or np.dtype(dtype) == self._data.dtype:
-            return self
+        check_device(device, "Tensor.to")
+        if dtype is not None:
+            dtype = _as_dtype(dtype)
+        if dtype is None or dtype == self._data.dtype:
+            return self.clone() if copy else self
         from .ops.convert import to_dtype
 
-        return to_dtype(self, np.dtype(dtype))
+        return to_dtype(self, dtype)
+
+    def type(self, dtype=None, non_blocking=False):
+        """``type()``: the type string ('torch.FloatTensor' ...); ``type(dtype)``
+        (a dtype, a legacy class such as ``torch.LongTensor`` or its name): a
+        conversion."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self._data.dtype, f"torch.{self._data.dtype.name}")
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            if dtype not in names:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = names[dtype]
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def float(self):
         return self.to(np.float32)
@@ -246,18 +282,49 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
+    def element_size(self):
+        """Bytes per element."""
+        return self._data.itemsize
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new tensor holding a copy of ``data``, with this tensor's dtype unless ``dtype`` is given."""
+        check_device(device, "new_tensor")
+        arr = np.array(as_array(data), dtype=dtype or self._data.dtype, copy=True)
+        return Tensor(arr, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.zeros, size, dtype, device, requires_grad, "new_zeros")
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.ones, size, dtype, device, requires_grad, "new_ones")
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new(np.empty, size, dtype, device, requires_grad, "new_empty")
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        check_device(device, "new_full")
+        arr = np.full(_size_arg((size,)), fill_value, dtype=dtype or self._data.dtype)
+        return Tensor(arr, requires_grad=requires_grad)
+
+    def _new(self, make, size, dtype, device, requires_grad, op):
+        check_device(device, op)
+        return Tensor(make(_size_arg(size), dtype=dtype or self._data.dtype), requires_grad=requires_grad)
+
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
 
     # -- printing -----------------------------------------------------------
     def __repr__(self):
         d = self._data
-        if d.dtype.kind == "f" and d.size and np.all(np.isfinite(d)) and np.all(d == np.round(d)):
-            body = np.array2string(d, separator=", ", prefix="tensor(", precision=0, floatmode="fixed")
+        opts = printing.array_options()
+        if d.dtype.kind == "f" and d.size and np.all(np.isfinite(d)) and np.all(d == np.round(d)) \
+                and not printing.OPTIONS["sci_mode"]:
+            body = np.array2string(d, separator=", ", prefix="tensor(", precision=0, floatmode="fixed", **opts)
         elif d.dtype.kind == "f":
-            body = np.array2string(d, separator=", ", prefix="tensor(", precision=4, floatmode="fixed")
+            body = np.array2string(d, separator=", ", prefix="tensor(", precision=printing.OPTIONS["precision"],
+                                   floatmode="fixed", **opts)
         else:
-            body = np.array2string(d, separator=", ", prefix="tensor(")
+            body = np.array2string(d, separator=", ", prefix="tensor(", **opts)
         extra = ""
         if d.dtype not in (np.float32, np.int64, np.bool_):
             extra += f", dtype={d.dtype}"
@@ -266,6 +333,12 @@ class Tensor:
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def __format__(self, spec):
+        """``f"{loss:.4f}"`` formats the value of a one-element tensor; an empty spec gives ``str``."""
+        if self._data.ndim == 0 or spec and self._data.size == 1:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec) if spec else str(self)
 
     # -- autograd -----------------------------------------------------------
     def requires_grad_(self, requires_grad=True):
@@ -353,9 +426,44 @@ class Tensor:
         return self
 
 
+_TYPE_NAMES = {np.dtype(k): f"torch.{v}Tensor" for k, v in (
+    (np.float32, "Float"), (np.float64, "Double"), (np.float16, "Half"), (np.int64, "Long"), (np.int32, "Int"),
+    (np.int16, "Short"), (np.int8, "Char"), (np.uint8, "Byte"), (np.bool_, "Bool"))}
+
+
+def _size_arg(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _is_device(a):
+    """Whether a positional argument of ``to`` names a device (a string that is no dtype name, a device, an index)."""
+    if isinstance(a, str):
+        return not _is_dtype_name(a)
+    return isinstance(a, (_device, int))
+
+
+def _as_dtype(d):
+    try:
+        return np.dtype(d)
+    except TypeError:
+        raise TypeError(f"to(): expected a dtype, a device or a Tensor, got {d!r}") from None
+
+
 def _is_dtype_name(s):
     try:
         np.dtype(s)
         return True
     except TypeError:
         return False
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is a Tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    """The number of elements of ``input`` (``torch.numel``)."""
+    return input._data.size

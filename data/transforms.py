@@ -281,7 +281,7 @@ class RandomAffine:
     def get_params(degrees, translate, scale_ranges, img_size, n=1, generator=None):
         """(angles (n,), translations (n, 2) in pixels, scales (n,)) for images of
         ``img_size`` (H, W), drawn from ``generator`` (the global one by default)."""
-        rng = numpy_generator() if generator is None else generator
+        rng = numpy_generator(generator)
         angle = rng.uniform(degrees[0], degrees[1], n)
         shift = np.zeros((n, 2))
         if translate is not None:

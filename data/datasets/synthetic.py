@@ -18,17 +18,20 @@ Regression sets give X (n, 1) and y (n, 1) float32:
   from Bishop's PRML): t = sin(2 pi x) + N(0, noise^2) at N = 10 points
   evenly spaced on [0, 1] (uniformly drawn with ``random_x=True``), noise 0.3.
 
-``seed`` is an int, a ``numpy.random.Generator``, or None (the global
-generator of ``autograd_core``: ``ag.manual_seed`` makes the sets reproducible).
+``seed`` is an int, an ``autograd_core.Generator``, a ``numpy.random.Generator``,
+or None (the default generator of ``autograd_core``: ``ag.manual_seed`` makes
+the sets reproducible).
 """
 import numpy as np
+
+from autograd_core.random import Generator
 
 from ..dataset import TensorDataset
 from ..sampler import resolve_generator
 
 
 def _rng(seed):
-    if seed is None or isinstance(seed, np.random.Generator):
+    if seed is None or isinstance(seed, (Generator, np.random.Generator)):
         return resolve_generator(seed)
     return np.random.default_rng(seed)
 

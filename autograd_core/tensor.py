@@ -64,7 +64,8 @@ class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
-                 "_retains", "name", "_tangent", "__weakref__")
+                 "_retains", "name", "_tangent", "_view", "__weakref__")
+    # _view (set only on views made by indexing; read with getattr): (base, steps), see _track_view
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -388,18 +389,44 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     # -- in-place plumbing --------------------------------------------------
+    def _track_view(self, source, step):
+        """Remember that this tensor is the view ``step`` = ``(op, *args)`` of
+        ``source`` (``op.apply(source, *args)`` makes it again), as
+        ``(base, steps)``: the tensor that owns the memory and the view ops
+        that lead from it to this one. An in-place op on the view then rewrites
+        the base's history (``ops/copy_slices.py``). A view of a view made by
+        an op that does not track its base is left untracked (in-place ops on
+        it that need a graph raise, rather than leave the base's graph stale)."""
+        info = getattr(source, "_view", None)
+        if info is not None:
+            self._view = (info[0], info[1] + (step,))
+        elif source.grad_fn is None or not source.grad_fn._is_view:
+            self._view = (source, (step,))
+
     def _inplace(self, fn, *args):
         """Run the out-of-place ``fn(self, *args)`` and write its result into
-        this tensor's memory; the tensor takes the result's place in the graph."""
+        this tensor's memory; the tensor takes the result's place in the graph.
+        On a view, the base's history is rewritten too (CopySlices)."""
         tracked = _state.grad and (
             self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+        view = None
         if tracked:
-            if self.requires_grad and self.grad_fn is None:
+            view = getattr(self, "_view", None)
+            if view is not None:
+                if view[0].requires_grad and view[0].grad_fn is None:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                                       "in-place operation. Wrap it in no_grad() to modify it.")
+            elif self.requires_grad and self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                    "operation. Wrap it in no_grad() to modify it.")
-            if self.grad_fn is not None and self.grad_fn._is_view:
+            elif self.grad_fn is not None and self.grad_fn._is_view:
+                edge = self.grad_fn._edges[0] if self.grad_fn._edges else None
+                if edge is not None and isinstance(edge[0], Tensor):
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                                       "in-place operation. Wrap it in no_grad() to modify it.")
                 raise RuntimeError(f"in-place operation on a view ({self.grad_fn.name()}) of a tensor "
-                                   "that requires grad is not supported; use an out-of-place op")
+                                   "that requires grad is supported for views made by indexing; use an "
+                                   "out-of-place op")
             res = fn(self, *args)
             if res.grad_fn is not None:
                 res.grad_fn._snapshot_saved(self)
@@ -417,7 +444,11 @@ class Tensor:
                                f"shape {res._data.shape} in an in-place operation")
         np.copyto(self._data, res._data, casting="same_kind")
         self._vc[0] += 1
-        if tracked and res.requires_grad:
+        if view is not None:
+            from .ops.copy_slices import rebase
+
+            rebase(self, view, res)
+        elif tracked and res.requires_grad:
             self.requires_grad = True
             self.grad_fn = res.grad_fn
             self._out_nr = res._out_nr

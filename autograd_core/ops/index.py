@@ -1,7 +1,19 @@
 """Indexing: ``x[index]`` (ints, slices with steps, None, Ellipsis, integer
-and bool tensors/arrays/lists, and tuples mixing them, with numpy's rules),
-``narrow``, ``index_select``, ``gather``, ``scatter_add``, ``masked_fill``
-and ``masked_select``.
+and bool tensors/arrays/lists/ranges, and tuples mixing them, with
+PyTorch's rules), ``narrow``, ``index_select``, ``gather``, ``scatter_add``,
+``masked_fill`` and ``masked_select``.
+
+The order of the result's dims is PyTorch's, which differs from numpy's in
+one case. PyTorch applies the basic part of an index first: an int selects
+(removes its dim), a slice slices, None and a bool scalar insert a dim. Only
+then come the advanced indices (integer tensors, bool masks, and the dim a
+bool scalar inserted), broadcast together to one shape B: if they sit on
+adjacent dims of the basic result, B takes their place; if something
+separates them, B comes first. Numpy counts an int as an advanced index too,
+so with ``a`` of shape (3, 4, 5) and ``idx`` of 2 elements, ``a[0, :, idx]``
+has shape (4, 2) here and in PyTorch but (2, 4) in numpy. Without ints (or
+without advanced indices) the two rules agree and numpy indexes in one step;
+otherwise the index is split: ``x[basic][advanced]``.
 
 Reading elements is linear; its adjoint writes the gradient back where the
 elements came from, into zeros, adding up elements read more than once:
@@ -12,56 +24,81 @@ elements came from, into zeros, adding up elements read more than once:
     y = scatter_add(x, d, i, s)  ⇒  x̄ = ȳ,  s̄ = gather(ȳ, d, i)
     y = masked_fill(x, m, v)     ⇒  x̄ = ȳ where ¬m (else 0),  v̄ = Σ ȳ where m
 
-Forward mode: reading, scattering and filling are linear in the tensors, so
+Forward mode: reading, scattering and filling are linear in the tensors
+(``Linear`` ops: the tangent goes through the op itself), so
 
     ẏ = ẋ[idx]    ẏ = scatter(ġ, idx)    ẏ = scatter_add(ẋ, d, i, ṡ)    ẏ = where(m, v̇, ẋ)
 
 ``narrow``, ``index_select`` and ``gather`` are ``x[idx]`` with an index
 built for them. Basic indexing (ints, slices, None, Ellipsis) returns a view
-sharing memory and version counter with ``x``; the others return copies.
+sharing memory and version counter with ``x`` (and remembering ``x`` as its
+base, so that an in-place op on the view rewrites ``x``'s history; see
+``copy_slices.py``); the others return copies.
 """
 import operator
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..tensor import Tensor, as_array
 from ._util import normalize_dim
 
 _BASIC, _MASK, _INTS = 0, 1, 2  # index kinds: a view; a copy; a copy that may repeat elements
 
 
+class Split(tuple):
+    """An index applied in two steps, ``x[basic][advanced]`` (PyTorch's order
+    when ints and advanced indices meet): ``Split((basic, advanced))``."""
+
+    __slots__ = ()
+
+
+def take(a, index):
+    """``a[index]`` for a numpy index or a ``Split``."""
+    if type(index) is Split:
+        return a[index[0]][index[1]]
+    return a[index]
+
+
+def target(a, index):
+    """``(view, idx)`` with ``view[idx]`` the elements ``index`` picks from
+    ``a``: writing into it writes into ``a``."""
+    if type(index) is Split:
+        return a[index[0]], index[1]
+    return a, index
+
+
 def _array_index(i, pos):
     if isinstance(i, Tensor):
         i = i._data
-    elif isinstance(i, (list, tuple)):
-        i = np.empty(0, np.intp) if len(i) == 0 else as_array(i)
+    elif isinstance(i, (list, tuple, range)):
+        i = np.empty(0, np.intp) if len(i) == 0 else as_array(list(i) if isinstance(i, range) else i)
     if i.dtype.kind not in "iub":
         raise IndexError(f"tensors used as indices must be integer or bool tensors; got dtype "
                          f"{i.dtype} at position {pos} of the index")
     return i
 
 
-def to_numpy_index(index):
-    """``index`` as a tuple numpy understands (tensors become arrays, 0-d
-    integer arrays ints) and its kind: basic (a view), bool masks only, or
-    with integer arrays (elements may repeat)."""
+def _items(index):
+    """The items of ``index``: arrays (integer, bool masks, 0-d bools), ints,
+    slices, None, Ellipsis; whether it has ints; whether it has advanced items."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
-    kind = _BASIC
+    ints = adv = False
     for pos, i in enumerate(items):
-        if isinstance(i, (Tensor, np.ndarray, list, tuple)):
+        if isinstance(i, (Tensor, np.ndarray, list, tuple, range)):
             i = _array_index(i, pos)
             if i.dtype.kind == "b":
-                kind = max(kind, _MASK)
+                adv = True
             elif i.ndim == 0:
                 i = int(i)
+                ints = True
             else:
-                kind = _INTS
+                adv = True
         elif i is None or i is Ellipsis or isinstance(i, slice):
             pass
         elif isinstance(i, (bool, np.bool_)):
-            kind = max(kind, _MASK)
+            adv = True
         else:
             try:
                 i = operator.index(i)
@@ -69,29 +106,71 @@ def to_numpy_index(index):
                 raise IndexError(f"only integers, slices, None, Ellipsis and integer or bool "
                                  f"tensors are valid indices; got {type(i).__name__} at "
                                  f"position {pos} of the index") from None
+            ints = True
         out.append(i)
-    if kind == _BASIC and not any(i is Ellipsis for i in out):
-        out.append(Ellipsis)  # x[0, 1, ...] is a 0-d view where x[0, 1] would be a scalar copy
+    return out, ints, adv
+
+
+def _split(items, ndim):
+    """``Split((basic, advanced))``: ints, slices and None first (a bool
+    scalar inserts a dim), then the advanced indices on the dims they index
+    in the result of the basic step."""
+    consumed = sum(1 if not isinstance(i, np.ndarray) else (i.ndim if i.dtype.kind == "b" else 1)
+                   for i in items if i is not None and i is not Ellipsis and not isinstance(i, (bool, np.bool_)))
+    basic, adv = [], []
+    for i in items:
+        if i is Ellipsis:
+            basic.append(i)
+            adv.extend([slice(None)] * max(ndim - consumed, 0))
+        elif isinstance(i, slice) or i is None:
+            basic.append(i)
+            adv.append(slice(None))
+        elif isinstance(i, (bool, np.bool_)) or (isinstance(i, np.ndarray) and i.ndim == 0):
+            basic.append(None)  # a bool scalar: a new dim of length 1, kept (True) or emptied (False)
+            adv.append(np.arange(int(bool(i)), dtype=np.intp))
+        elif isinstance(i, np.ndarray):
+            basic.extend([slice(None)] * (i.ndim if i.dtype.kind == "b" else 1))
+            adv.append(i)
+        else:  # an int: selects, removing its dim
+            basic.append(i)
+    while adv and isinstance(adv[-1], slice):
+        adv.pop()
+    return Split((tuple(basic), tuple(adv)))
+
+
+def to_numpy_index(index, ndim=None):
+    """``index`` as numpy understands it, with PyTorch's order of dims
+    (tensors become arrays, 0-d integer arrays ints; a ``Split`` when ints
+    and advanced indices meet, see the module docstring), and its kind:
+    basic (a view), bool masks only, or with integer arrays (elements may
+    repeat). ``ndim`` is the indexed tensor's (needed for a ``Split``)."""
+    out, ints, adv = _items(index)
+    if not adv:
+        if not any(i is Ellipsis for i in out):
+            out.append(Ellipsis)  # x[0, 1, ...] is a 0-d view where x[0, 1] would be a scalar copy
+        return tuple(out), _BASIC
+    kind = _INTS if any(isinstance(i, np.ndarray) and i.dtype.kind != "b" and i.ndim for i in out) else _MASK
+    if ints and ndim is not None:
+        split = _split(out, ndim)
+        if any(isinstance(i, np.ndarray) and i.dtype.kind != "b" for i in split[1]):
+            kind = _INTS  # a bool scalar became an integer array
+        return split, kind
     return tuple(out), kind
 
 
-class GetItem(Op):
+class GetItem(Linear):
     @staticmethod
     def forward(ctx, x, index, kind):
         ctx.shape, ctx.index, ctx.kind = x.shape, index, kind
         ctx._is_view = kind == _BASIC
         try:
-            return x[index]
+            return x[index] if type(index) is tuple else take(x, index)
         except IndexError as e:
             raise IndexError(f"{type(ctx).__name__.lower()}: {e} (input shape {list(x.shape)})") from None
 
     @staticmethod
     def backward(ctx, g):
         return IndexScatter.apply(g, ctx.shape, ctx.index, ctx.kind), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return GetItem.apply(t, ctx.index, ctx.kind)
 
 
 class Narrow(GetItem):
@@ -106,30 +185,27 @@ class Gather(GetItem):
     pass
 
 
-class IndexScatter(Op):
+class IndexScatter(Linear):
     """zeros(shape) with ``out[index] += g``: the adjoint of ``GetItem``."""
 
     @staticmethod
     def forward(ctx, g, shape, index, kind):
         ctx.shape, ctx.index, ctx.kind = shape, index, kind
         out = np.zeros(shape, g.dtype)
+        view, index = target(out, index)
         first = index[0] if index else None
         if kind == _INTS and isinstance(first, np.ndarray) and g.size >= 8 * first.size and all(
                 i is Ellipsis or (isinstance(i, slice) and i == slice(None)) for i in index[1:]):
-            _add_rows(out, index[0].reshape(-1), g)
+            _add_rows(view, index[0].reshape(-1), g)
         elif kind == _INTS:
-            np.add.at(out, index, g)
+            np.add.at(view, index, g)
         else:
-            out[index] = g
+            view[index] = g
         return out
 
     @staticmethod
     def backward(ctx, g):
         return GetItem.apply(g, ctx.index, ctx.kind), None, None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return IndexScatter.apply(t, ctx.shape, ctx.index, ctx.kind)
 
 
 def _add_rows(out, rows, g):
@@ -145,9 +221,12 @@ def _add_rows(out, rows, g):
 
 
 def getitem(self, index):
-    """``x[index]`` with numpy's indexing rules; the gradient adds up repeats."""
-    index, kind = to_numpy_index(index)
-    return GetItem.apply(self, index, kind)
+    """``x[index]`` with PyTorch's indexing rules; the gradient adds up repeats."""
+    index, kind = to_numpy_index(index, self._data.ndim)
+    out = GetItem.apply(self, index, kind)
+    if kind == _BASIC:
+        out._track_view(self, (GetItem, index, kind))
+    return out
 
 
 def narrow(input, dim, start, length):
@@ -162,7 +241,10 @@ def narrow(input, dim, start, length):
     if length < 0 or start + length > n:
         raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
                            f"dim {d} (input shape {list(input.shape)})")
-    return Narrow.apply(input, (slice(None),) * d + (slice(start, start + length), Ellipsis), _BASIC)
+    index = (slice(None),) * d + (slice(start, start + length), Ellipsis)
+    out = Narrow.apply(input, index, _BASIC)
+    out._track_view(input, (Narrow, index, _BASIC))
+    return out
 
 
 def _int_index(index, op, size, dim):
@@ -212,7 +294,7 @@ def gather(input, dim, index):
     return Gather.apply(input, _along(idx, d), _INTS)
 
 
-class ScatterAdd(Op):
+class ScatterAdd(Linear):
     @staticmethod
     def forward(ctx, x, index, shape, src):
         ctx.index, ctx.shape, ctx.src_shape = index, shape, src.shape
@@ -231,10 +313,6 @@ class ScatterAdd(Op):
                 widths = tuple((0, n - i) for i, n in zip(gs.shape, ctx.src_shape))
                 gs = ConstantPad.apply(gs, widths, 0)
         return g, None, None, gs
-
-    @staticmethod
-    def jvp(ctx, tx, _, __, ts):
-        return ScatterAdd.apply(tx, ctx.index, ctx.shape, ts)
 
 
 def scatter_add(input, dim, index, src):

@@ -3,8 +3,12 @@
 
 Each computes its out-of-place twin and writes the result into the tensor's
 memory (``Tensor._inplace``), bumping the version counter so that backward
-detects a saved tensor that changed. On a leaf that requires grad they raise
-outside ``no_grad``, as in PyTorch. ``x[idx] = v`` is the op ``index_put``:
+detects a saved tensor that changed. On a leaf that requires grad, or a view
+of one, they raise outside ``no_grad``, as in PyTorch. On a view made by
+indexing (``h[:, 0].mul_(2)``, ``y[1:][0] = z``) the base's history is
+rewritten so that gradients reach both the base and what was written
+(``copy_slices.py``). ``x[idx] = v`` is the op ``index_put`` (the index read with the rules
+of ``x[idx]``, see ``index.py``):
 
     y = index_put(x, idx, v)  ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
                                  ẏ = index_put(ẋ, idx, v̇)
@@ -18,50 +22,45 @@ from ..function import Op
 from ..grad_mode import _state
 from ..tensor import Tensor
 from .arith import add, div, mul, sub
+from .index import GetItem, target, to_numpy_index
 
 
 class IndexPut(Op):
     @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.index = index
+    def forward(ctx, x, value, index, kind):
+        ctx.index, ctx.kind = index, kind
         out = x.copy()
-        out[index] = value
+        view, idx = target(out, index)
+        view[idx] = value
         return out
 
     @staticmethod
     def backward(ctx, g):
         gx = gv = None
         if ctx.needs_input_grad[0]:
-            gx = index_put(g, ctx.index, 0.0)
+            gx = IndexPut.apply(g, 0.0, ctx.index, ctx.kind)
         if ctx.needs_input_grad[1]:
-            gv = g[ctx.index]
-        return gx, gv, None
+            gv = GetItem.apply(g, ctx.index, ctx.kind)
+        return gx, gv, None, None
 
     @staticmethod
-    def jvp(ctx, tx, tv, _):
+    def jvp(ctx, tx, tv, *_):
         if tv is None or tv._data.dtype.kind != "f":
             tv = 0.0
-        return index_put(tx, ctx.index, tv)
-
-
-def _unwrap_index(index):
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    return index
+        return IndexPut.apply(tx, tv, ctx.index, ctx.kind)
 
 
 def index_put(input, index, value):
     """A copy of ``input`` with ``input[index] = value`` (differentiable in both)."""
-    return IndexPut.apply(input, value, _unwrap_index(index))
+    return IndexPut.apply(input, value, *to_numpy_index(index, input._data.ndim))
 
 
 def setitem(self, index, value):
     tracked = _state.grad and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     dual = self._tangent is not None or (isinstance(value, Tensor) and value._tangent is not None)
     if not tracked and not dual:  # the fast path: numpy assignment
-        self._data[_unwrap_index(index)] = value._data if isinstance(value, Tensor) else value
+        view, idx = target(self._data, to_numpy_index(index, self._data.ndim)[0])
+        view[idx] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
         return
     self._inplace(lambda s, v: index_put(s, index, v), value)

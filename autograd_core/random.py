@@ -16,6 +16,8 @@ same numbers at every run; ``seed()`` picks a non-deterministic seed.
 seed (8), PCG64's state (16) and increment (16), and its buffered 32-bit
 half-word flag (4) and value (4); ``set_state`` restores all of it exactly.
 """
+import contextlib
+
 import numpy as np
 
 from .device import check_device
@@ -129,6 +131,20 @@ def get_rng_state():
 
 def set_rng_state(new_state):
     default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type="cuda"):
+    """Within the block, draw from the default generator freely: its state is
+    restored on exit (``torch.random.fork_rng``; there are no other devices)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 # -- factories -----------------------------------------------------------------
@@ -474,5 +490,5 @@ def install_methods(cls):
 
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
-           "set_rng_state", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
+           "set_rng_state", "fork_rng", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
            "normal", "bernoulli", "multinomial"]

@@ -119,6 +119,16 @@ def test_module_functions_use_the_default_generator():
     ag.manual_seed(0)
 
 
+def test_fork_rng_restores_the_default_state():
+    ag.manual_seed(3)
+    want = ag.rand(4).numpy()
+    ag.manual_seed(3)
+    with ag.random.fork_rng():
+        ag.randn(100)
+    assert np.array_equal(ag.rand(4).numpy(), want)
+    assert ag.random.manual_seed is ag.manual_seed  # torch.random is the module
+
+
 def test_generator_argument_type():
     with pytest.raises(TypeError, match="Generator"):
         ag.rand(2, generator=3)

@@ -6,8 +6,9 @@ and the Tensor methods it provides in ``METHODS`` (name -> function or
 property), which ``install_methods`` attaches to ``Tensor``. The registry is
 built from the modules themselves, so a new family is a new module and
 nothing here changes. Helper modules (``_util``, ``conv_args``, ...) define no
-``METHODS``. Two families may not export the same name or method, so the
-order in which they are found does not matter.
+``METHODS``. Two families may not export the same name or method (nor a
+name of a family module), so the order in which they are found does not
+matter.
 """
 import importlib
 import pkgutil
@@ -35,7 +36,8 @@ def _claim(owners, names, family, what):
 FAMILIES = _find_families()
 
 __all__ = []
-_exported, _methods = {}, {}
+_exported = {f.__name__.rsplit(".", 1)[1]: f for f in FAMILIES}  # a function never hides a module
+_methods = {}
 for _family in FAMILIES:
     _claim(_exported, _family.__all__, _family, "function")
     _claim(_methods, _family.METHODS, _family, "Tensor method")

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
+from autograd_core.ops import conv
 from tests.helpers import check, check_jvp, leaf
 
 
@@ -112,6 +113,26 @@ def test_conv2d_jvp_of_one_input_and_of_the_backward_ops():
         return ag.grad(y, [x, w], g, create_graph=True)
 
     check_jvp(grads, x, w)
+
+
+def test_jvp_of_the_backward_ops_applied_directly():
+    """ChannelSum (Linear: its tangent is itself on ẋ) and the bilinear
+    InputGrad/WeightGrad (product rule), in one and in both arguments."""
+    x, w = leaf(2, 2, 5, 5, seed=1), leaf(3, 2, 3, 3, seed=2)
+    y = ag.conv2d(x, w, stride=2, padding=1)
+    lay, g = y.grad_fn.lay, leaf(*y.shape, seed=3)
+    check_jvp(lambda g: conv.ChannelSum.apply(g, lay), g)
+    check_jvp(lambda g, w: conv.ConvolutionInputGrad.apply(g, w, lay, x.shape), g, w)
+    check_jvp(lambda g: conv.ConvolutionInputGrad.apply(g, w.detach(), lay, x.shape), g)
+    check_jvp(lambda x, g: conv.ConvolutionWeightGrad.apply(x, g, lay, w.shape), x, g)
+    check_jvp(lambda x: conv.ConvolutionWeightGrad.apply(x, g.detach(), lay, w.shape), x)
+
+
+def test_jvp_of_the_bias_alone_and_of_nothing():
+    x, w, b = leaf(1, 2, 4, 4, seed=1), leaf(3, 2, 2, 2, seed=2), leaf(3, seed=3)
+    check_jvp(lambda b: ag.conv2d(x.detach(), w.detach(), b), b)
+    y = ag.conv2d(ag.forward.dual(x.detach(), np.zeros(x.shape)), w.detach(), b.detach())
+    np.testing.assert_array_equal(ag.forward.unpack_dual(y)[1].numpy(), np.zeros(y.shape))
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])

@@ -11,7 +11,21 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core.ops import einsum_op, index, join, linalg, reduce, reduce_prod, reduce_sort, shape_tile
+from autograd_core.function import Elementwise, Linear
+from autograd_core.ops import (
+    conv,
+    einsum_op,
+    index,
+    join,
+    linalg,
+    pool,
+    reduce,
+    reduce_prod,
+    reduce_sort,
+    select,
+    shape,
+    shape_tile,
+)
 from tests.autograd_core.test_shape import SHAPE_CASES
 from tests.helpers import check_jvp, leaf
 
@@ -480,3 +494,55 @@ def test_forward_over_reverse_of_matmul_with_vectors():
     _check_hvp(lambda a, b: _sq(a @ b), leaf(3), leaf(2, 3, 4, seed=1))
     _check_hvp(lambda a, b: _sq(b @ a), leaf(4), leaf(2, 3, 4, seed=1))
     _check_hvp(lambda a, b: ag.dot(a @ b, a), leaf(3), leaf(3, 3, seed=1))
+
+
+# ---------------------------------------------------------------- rules stated once
+LINEAR_OPS = [shape.Reshape, shape.Squeeze, shape.Unsqueeze, shape.Permute, shape.Transpose, shape_tile.Repeat,
+              shape_tile.FoldRepeat, shape_tile.Flip, join.Cat, join.Split, join.Stack, join.Unbind, join.ModePad,
+              join.PadFold, reduce.Sum, reduce.Mean, reduce.Cumsum, reduce.ReverseCumsum, reduce_sort.ScatterAlong,
+              reduce_sort.GatherAlong, conv.ChannelSum, pool.MaxUnpoolAdd, pool.PoolGather, pool.AvgPool2d,
+              pool.AvgPool2dAdjoint, pool.AdaptiveAvgPool2d, pool.AdaptiveAvgPool2dAdjoint]
+
+
+@pytest.mark.parametrize("op", LINEAR_OPS, ids=lambda op: op.__name__)
+def test_linear_ops_state_only_their_adjoint(op):
+    assert issubclass(op, Linear) and op.jvp is Linear.jvp and op.backward is not Linear.backward
+
+
+@pytest.mark.parametrize("op", [select.Where, select.Clamp, select.Maximum, select.Minimum],
+                         ids=lambda op: op.__name__)
+def test_selection_ops_state_only_their_derivative(op):
+    assert issubclass(op, Elementwise) and op.jvp is Elementwise.jvp and op.backward is Elementwise.backward
+    assert op.derivative is not Elementwise.derivative
+
+
+def test_hand_written_rules_where_the_op_is_not_re_applied():
+    # view reshapes its tangent (which need not be contiguous); constant padding is affine
+    assert "jvp" in vars(shape.View) and "jvp" in vars(join.ConstantPad) and not issubclass(join.ConstantPad, Linear)
+    y = ag.pad(ag.forward.dual(ag.tensor(A), np.ones(A.shape)), (1, 1), value=5.0)
+    np.testing.assert_array_equal(_tangent(y).numpy()[..., 1:-1], 1.0)
+    np.testing.assert_array_equal(_tangent(y).numpy()[..., [0, -1]], 0.0)
+
+
+def test_linear_ops_reapply_their_non_tensor_arguments():
+    """The tangent of a Linear op is the op re-applied with the same shapes,
+    dims, sizes and flags as the primal call."""
+    v = np.random.default_rng(3).standard_normal(A.shape)
+    x = ag.forward.dual(ag.tensor(A), v)
+    cases = [
+        (x.reshape(-1, 4), v.reshape(-1, 4)), (x.reshape(4, -1).T, v.reshape(4, -1).T),
+        (x.squeeze(), v), (x.unsqueeze(1), v[:, None]), (x.permute(2, 0, 1), v.transpose(2, 0, 1)),
+        (x.sum((0, 2), keepdim=True), v.sum((0, 2), keepdims=True)), (x.mean(-1), v.mean(-1)),
+        (x.cumsum(1), v.cumsum(1)), (x.repeat(1, 2, 1, 3), np.tile(v, (1, 2, 1, 3))),
+        (x.flip((0, 2)), v[::-1, :, ::-1]), (ag.pad(x, (2, 1), "reflect"), np.pad(v, ((0, 0), (0, 0), (2, 1)),
+                                                                                  "reflect")),
+        (ag.stack([x, 2.0 * x], 1), np.stack([v, 2.0 * v], 1)),
+        (ag.cat([x, x[:, :1]], 1), np.concatenate([v, v[:, :1]], 1)),
+    ]
+    for y, want in cases:
+        np.testing.assert_allclose(_tangent(y).numpy(), want, rtol=1e-15, atol=1e-15)
+    for pieces, want in [(x.split([1, 2], 1), np.split(v, [1], 1)), (x.chunk(2, -1), np.split(v, 2, -1)),
+                         (x.unbind(1), list(np.moveaxis(v, 1, 0)))]:
+        assert len(pieces) == len(want)
+        for p, w in zip(pieces, want):
+            np.testing.assert_array_equal(_tangent(p).numpy(), w)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+from autograd_core.ops import pool
 from tests.helpers import check, check_jvp, leaf
 
 
@@ -129,6 +130,19 @@ def test_adaptive_avg_pool2d(size, want):
     np.testing.assert_allclose(y._data, adaptive_reference(x._data, *want), rtol=1e-12, atol=1e-12)
     check(lambda x: ag.adaptive_avg_pool2d(x, size), x)
     check_jvp(lambda x: ag.adaptive_avg_pool2d(x, size), x)
+
+
+def test_jvp_of_the_adjoint_ops_applied_directly():
+    """The Linear ops of the backward passes (scatter-add of max pooling and
+    the adjoints of the averages) and their own adjoints: tangent = op(ẋ)."""
+    x = leaf(2, 3, 7, 6, seed=3)
+    y, idx = ag.max_pool2d(x, 3, 2, 1, return_indices=True)
+    check_jvp(lambda g: pool.MaxUnpoolAdd.apply(g, idx.numpy(), x.shape), leaf(*y.shape, seed=4))
+    check_jvp(lambda x: pool.PoolGather.apply(x, idx.numpy(), x.shape), x)
+    a = ag.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
+    check_jvp(lambda g: pool.AvgPool2dAdjoint.apply(g, a.grad_fn.geom, x.shape), leaf(*a.shape, seed=5))
+    r = ag.adaptive_avg_pool2d(x, (4, 5))
+    check_jvp(lambda g: pool.AdaptiveAvgPool2dAdjoint.apply(g, r.grad_fn.mats, x.shape), leaf(*r.shape, seed=6))
 
 
 def test_unbatched_inputs():

@@ -150,7 +150,7 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 # -- factories -----------------------------------------------------------------
 
 def _shape(size, name):
-    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, np.ndarray)):
         size = size[0]
     try:
         shape = tuple(int(s) for s in size)
@@ -273,12 +273,12 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, **kw):
-    return rand(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
+    return rand(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad,
                 generator=generator, **kw)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None, **kw):
-    return randn(input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
+    return randn(input.shape, dtype=input.dtype if dtype is None else dtype, device=device, requires_grad=requires_grad,
                  generator=generator, **kw)
 
 
@@ -287,7 +287,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
     """``randint_like(input, high)`` or ``randint_like(input, low, high)``."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype, device=device,
                    requires_grad=requires_grad, generator=generator, **kw)
 
 

@@ -92,22 +92,31 @@ def _share(ctx):
     return Tensor(m)
 
 
-def _gather_values(ctx, t, idx):
-    """The tangent of the values taken at ``idx`` along ``ctx.axis`` from a tensor of tangent ``t``."""
-    if not ctx.reduced:
-        return GatherAlong.apply(t, idx._data, ctx.axis), None
-    v = GatherAlong.apply(t, idx._data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
-    return reshape(v, idx.shape), None
+class _TakeAlong(Op):
+    """An op returning (values, indices) with values taken from its input x
+    at the indices along ``ctx.axis`` (dropped when ``ctx.reduced``); its
+    ``forward`` sets ``ctx.shape``, ``ctx.axis``, ``ctx.reduced`` and saves
+    the indices. Both rules follow the values back to where they came from:
+    x̄ = scatter(v̄ at i) and v̇ = gather(ẋ at i)."""
+
+    @staticmethod
+    def backward(ctx, g, _):
+        (idx,) = ctx.saved_tensors
+        shape = keep_shape(ctx.shape, (ctx.axis,)) if ctx.reduced else idx.shape
+        g = keep_grad(g, ctx.shape, (ctx.axis,), not ctx.reduced)
+        gx = ScatterAlong.apply(g, idx._data.reshape(shape), ctx.axis, ctx.shape)
+        return (gx,) + (None,) * (len(ctx.needs_input_grad) - 1)
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        (idx,) = ctx.saved_tensors
+        if not ctx.reduced:
+            return GatherAlong.apply(t, idx._data, ctx.axis), None
+        v = GatherAlong.apply(t, idx._data.reshape(keep_shape(ctx.shape, (ctx.axis,))), ctx.axis)
+        return reshape(v, idx.shape), None
 
 
-def _scatter_back(ctx, g, idx):
-    """The gradient ``g`` of values taken at ``idx`` along ``ctx.axis``, put back in place."""
-    shape = keep_shape(ctx.shape, (ctx.axis,)) if ctx.reduced else idx.shape
-    g = keep_grad(g, ctx.shape, (ctx.axis,), not ctx.reduced)
-    return ScatterAlong.apply(g, idx._data.reshape(shape), ctx.axis, ctx.shape)
-
-
-class ExtremumDim(Op):
+class ExtremumDim(_TakeAlong):
     """(values, indices) of the max (min) along one dim."""
 
     @staticmethod
@@ -121,15 +130,6 @@ class ExtremumDim(Op):
         ctx.save_for_backward(idx)
         return values, idx
 
-    @staticmethod
-    def backward(ctx, g, _):
-        (idx,) = ctx.saved_tensors
-        return _scatter_back(ctx, g, idx), None, None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return _gather_values(ctx, t, *ctx.saved_tensors)
-
 
 def _descending_key(x):
     """An array that sorts ascending in the descending order of ``x`` (NaN first)."""
@@ -142,7 +142,7 @@ def _descending_key(x):
     return key
 
 
-class Sort(Op):
+class Sort(_TakeAlong):
     @staticmethod
     def forward(ctx, x, axis, descending, stable):
         ctx.shape, ctx.axis, ctx.reduced = x.shape, axis, False
@@ -151,17 +151,8 @@ class Sort(Op):
         ctx.save_for_backward(idx)
         return np.take_along_axis(x, idx, axis), idx
 
-    @staticmethod
-    def backward(ctx, g, _):
-        (idx,) = ctx.saved_tensors
-        return _scatter_back(ctx, g, idx), None, None, None
 
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return _gather_values(ctx, t, *ctx.saved_tensors)
-
-
-class TopK(Op):
+class TopK(_TakeAlong):
     @staticmethod
     def forward(ctx, x, k, axis, largest, sorted):
         ctx.shape, ctx.axis, ctx.reduced = x.shape, axis, False
@@ -179,15 +170,6 @@ class TopK(Op):
         idx = idx.astype(np.int64, copy=False)
         ctx.save_for_backward(idx)
         return np.take_along_axis(x, idx, axis), idx
-
-    @staticmethod
-    def backward(ctx, g, _):
-        (idx,) = ctx.saved_tensors
-        return _scatter_back(ctx, g, idx), None, None, None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return _gather_values(ctx, t, *ctx.saved_tensors)
 
 
 def _amax(input, dim, keepdim, largest, op):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
-from tests.helpers import check, leaf
+from tests.helpers import check, check_jvp, leaf
 
 A = np.arange(24.0).reshape(2, 3, 4)
 MASK = A % 3 == 0
@@ -319,3 +319,89 @@ def test_masked_select():
     check(lambda x: x[0].masked_select(ag.tensor(MASK)), x)
     with pytest.raises(RuntimeError, match=r"\[3\].*\[2, 3, 4\]"):
         x.masked_select(ag.tensor([True, False, True]))
+
+
+# -- PyTorch's order of dims: ints select first, then advanced indices ------------------------------
+# The rule: apply the ints, slices, None (and a bool scalar, as a new dim) first; then the advanced
+# indices, broadcast together to B, index the dims of that result: B takes their place if they are
+# adjacent there, else B comes first. Each expected value is written as that two-step index (numpy
+# agrees with the rule when no int meets an advanced index).
+B = np.arange(60.0).reshape(3, 4, 5)
+IDX, IDX2, M5 = [1, 3], [2, 0], np.array([True, False, True, True, False])
+M45 = (B[0] % 3) == 1
+
+ORDER = [
+    ((0, slice(None), ag.tensor(IDX)), (4, 2), lambda b: b[0][:, IDX]),  # numpy: (2, 4)
+    ((0, Ellipsis, IDX), (4, 2), lambda b: b[0][..., IDX]),
+    ((slice(None), 0, IDX), (3, 2), lambda b: b[:, 0][:, IDX]),
+    ((IDX2, slice(None), 0), (2, 4), lambda b: b[:, :, 0][IDX2]),
+    ((IDX2, 0, IDX), (2,), lambda b: b[:, 0][IDX2, IDX]),
+    ((0, IDX, IDX), (2,), lambda b: b[0][IDX, IDX]),
+    ((0, slice(None), [[0, 1], [2, 3]]), (4, 2, 2), lambda b: b[0][:, [[0, 1], [2, 3]]]),
+    ((None, 0, slice(None), IDX), (1, 4, 2), lambda b: b[None][:, 0][:, :, IDX]),  # numpy: (2, 1, 4)
+    ((1, [[0], [2]], None, IDX), (2, 2, 1), lambda b: b[1][:, None][[[0], [2]], :, IDX]),
+    ((0, slice(None), M5), (4, 3), lambda b: b[0][:, M5]),  # numpy: (3, 4)
+    ((slice(None), 1, ag.tensor(M5)), (3, 3), lambda b: b[:, 1][:, M5]),
+    ((0, ag.tensor(M45)), (int(M45.sum()),), lambda b: b[0][M45]),
+    ((slice(None), True, slice(None), 0), (3, 1, 4), lambda b: b[:, :, 0][:, None]),  # numpy: (1, 3, 4)
+    ((slice(None), False, 0), (3, 0, 5), lambda b: b[:, 0][:, None][:, :0]),
+    ((ag.tensor(0), slice(None), ag.tensor(IDX)), (4, 2), lambda b: b[0][:, IDX]),  # a 0-d tensor is an int
+    ((np.int64(2), slice(1, None), IDX2, None), (3, 2, 1), lambda b: b[2][1:][:, IDX2][..., None]),
+    ((range(3), [0, 1, 2]), (3, 5), lambda b: b[[0, 1, 2], [0, 1, 2]]),
+    (([0, 1], [1, 2]), (2, 5), lambda b: b[[0, 1], [1, 2]]),  # a tuple of lists
+    ((slice(None), range(1, 3), 4), (3, 2), lambda b: b[:, :, 4][:, [1, 2]]),
+    ([2, 0], (2, 4, 5), lambda b: b[[2, 0]]),
+    ((ag.tensor([[1, 1]]), 2, slice(None, None, 2)), (1, 2, 3), lambda b: b[:, 2][[[1, 1]], ::2]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ORDER)))
+def test_mixed_int_and_advanced_indices_follow_pytorch_order(i):
+    index, shape, expected = ORDER[i]
+    out = ag.tensor(B)[index]
+    assert tuple(out.shape) == shape
+    np.testing.assert_array_equal(out.numpy(), expected(B))
+
+
+@pytest.mark.parametrize("i", range(len(ORDER)))
+def test_mixed_indices_gradients_and_setitem_agree(i):
+    index, shape, _ = ORDER[i]
+    check(lambda x: x[index], leaf(3, 4, 5, seed=i))
+    # __setitem__ writes where __getitem__ reads, with the same layout of the value
+    v = np.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape)
+    y = ag.zeros(3, 4, 5, dtype=ag.float64)
+    y[index] = ag.tensor(v)
+    if v.size == 0 or len(set(np.ravel(ag.tensor(B)[index].numpy()))) < v.size:
+        return  # nothing written, or an element picked twice (the last write wins)
+    np.testing.assert_array_equal(y[index].numpy(), v)
+    assert y.numpy().sum() == v.sum()
+
+    def put(x, w):
+        z = x * 1.0
+        z[index] = w
+        return z
+
+    check(put, leaf(3, 4, 5, seed=i), leaf(*shape, seed=i + 1))
+
+
+def test_index_put_and_its_jvp_follow_the_same_order():
+    x, w = leaf(3, 4, 5), leaf(4, 2, seed=1)
+    y = x.index_put((0, slice(None), ag.tensor(IDX)), w)
+    np.testing.assert_array_equal(y.detach().numpy()[0][:, IDX], w.detach().numpy())
+    check_jvp(lambda x, w: x.index_put((0, slice(None), ag.tensor(IDX)), w), x, w)
+    check_jvp(lambda x: x[0, :, IDX] * 2.0, x)
+
+
+def test_lists_and_ranges_index_like_tensors():
+    x = ag.tensor(B)
+    n = 3
+    target = ag.tensor([4, 0, 2])
+    np.testing.assert_array_equal(x[range(n), 1, target].numpy(), B[[0, 1, 2], 1, [4, 0, 2]])
+    np.testing.assert_array_equal(x[[True, False, True]].numpy(), B[[0, 2]])
+    np.testing.assert_array_equal(x[[ag.tensor(2), ag.tensor(0)]].numpy(), B[[2, 0]])
+    logits = leaf(3, 5)
+    picked = logits[range(3), [4, 0, 2]]
+    (g,) = ag.grad(picked.sum(), logits)
+    expected = np.zeros((3, 5))
+    expected[[0, 1, 2], [4, 0, 2]] = 1
+    np.testing.assert_array_equal(g.numpy(), expected)

@@ -58,6 +58,7 @@ def atomic_save(tensors, path, metadata=None):
                 os.fsync(f.fileno())
         else:
             with open(tmp, "wb") as f:
+                _check_tensors(tensors)
                 save(tensors, f, metadata)
                 f.flush()
                 os.fsync(f.fileno())
@@ -67,6 +68,14 @@ def atomic_save(tensors, path, metadata=None):
             os.remove(tmp)
         raise
     return path
+
+
+def _check_tensors(tensors):
+    """A checkpoint's entries are tensors or arrays by name (``ag.save`` would take plain values too)."""
+    for name, value in tensors.items():
+        if not isinstance(value, (Tensor, np.ndarray)):
+            raise TypeError(f"atomic_save: the value of {name!r} is a {type(value).__name__}; expected a "
+                            "Tensor or ndarray")
 
 
 def _tensor(v):

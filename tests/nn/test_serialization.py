@@ -80,7 +80,8 @@ def test_non_contiguous_and_big_endian_arrays_are_saved_by_value(tmp_path):
     ag.save({"a": ag.tensor(a), "b": b}, tmp_path / "t.safetensors")
     out = ag.load(str(tmp_path / "t.safetensors"))
     np.testing.assert_array_equal(out["a"].numpy(), a)
-    np.testing.assert_array_equal(out["b"].numpy(), b)
+    assert isinstance(out["b"], np.ndarray)  # a numpy array comes back as one
+    np.testing.assert_array_equal(out["b"], b)
     assert out["b"].dtype == np.int32
 
 
@@ -208,12 +209,15 @@ def test_damaged_npz():
 
 
 def test_save_rejects_what_it_cannot_store(tmp_path):
-    with pytest.raises(TypeError, match="state dict"):
-        ag.save([ag.ones(1)], tmp_path / "x.safetensors")
-    with pytest.raises(TypeError, match="expected a Tensor or ndarray"):
-        ag.save({"w": [1, 2]}, tmp_path / "x.safetensors")
+    # lists, plain values and int keys are stored since checkpoints hold them (test_save_load.py)
+    with pytest.raises(TypeError, match="state_dict"):
+        ag.save([nn.Linear(1, 1)], tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="of type object at 'w.1'"):
+        ag.save({"w": [1, object()]}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="keys must be"):
+        ag.save({frozenset(): ag.ones(1)}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="keys must be strings"):
-        ag.save({1: ag.ones(1)}, tmp_path / "x.safetensors")
+        ag.save({1: ag.ones(1)}, tmp_path / "x.npz")
     with pytest.raises(TypeError, match="cannot store"):
         ag.save({"w": np.ones(2, np.complex64)}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="metadata"):

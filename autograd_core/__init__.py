@@ -7,7 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import _facade, accelerator, backends, cuda, forward, functional, ops, random, utils
+from . import _facade, accelerator, arg_aliases, backends, cuda, forward, functional, ops, random, utils
 from .creation import (
     arange,
     as_tensor,
@@ -100,6 +100,8 @@ from .tracing import trace
 
 ops.install_methods(Tensor)
 random.install_methods(Tensor)
+
+arg_aliases.install(globals(), ops.__all__, Tensor)  # axis= and keepdims= for dim= and keepdim=
 
 # torch.nn, torch.optim, torch.utils.data: the top-level packages, loaded lazily (see _facade.py)
 _facade.install()

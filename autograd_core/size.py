@@ -10,7 +10,10 @@ class Size(tuple):
     __slots__ = ()
 
     def __new__(cls, sizes=()):
-        return tuple.__new__(cls, (s if type(s) is int else _as_int(s) for s in sizes))
+        sizes = tuple(sizes)
+        if not all(type(s) is int for s in sizes):
+            sizes = tuple(_as_int(s) for s in sizes)
+        return tuple.__new__(cls, sizes)
 
     def numel(self):
         """The number of elements of a tensor of this shape."""

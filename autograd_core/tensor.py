@@ -18,6 +18,7 @@ from .dtypes import _default as _default_float
 from .grad_mode import _state
 from .size import Size
 
+_tuple_new = tuple.__new__  # Size(shape) without re-checking numpy's ints
 DEFAULT_FLOAT = np.dtype(np.float32)  # the initial default dtype; the current one: dtypes.get_default_dtype()
 
 
@@ -111,7 +112,7 @@ class Tensor:
     @property
     def shape(self):
         """The shape, a ``Size`` (a tuple); ops read the array's ``_data.shape``."""
-        return Size(self._data.shape)
+        return _tuple_new(Size, self._data.shape)
 
     @property
     def ndim(self):
@@ -143,7 +144,7 @@ class Tensor:
         return self._vc[0]
 
     def size(self, dim=None):
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+        return _tuple_new(Size, self._data.shape) if dim is None else self._data.shape[dim]
 
     def numel(self):
         return self._data.size
@@ -336,7 +337,8 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __format__(self, spec):
-        """``f"{loss:.4f}"`` formats the value of a one-element tensor; an empty spec gives ``str``."""
+        """``f"{loss:.4f}"``: a 0-d tensor formats as its value (as in PyTorch), and
+        so does any one-element tensor given a spec; other tensors print as ``str``."""
         if self._data.ndim == 0 or spec and self._data.size == 1:
             return format(self._data.item(), spec)
         return object.__format__(self, spec) if spec else str(self)
@@ -394,9 +396,12 @@ class Tensor:
         ``source`` (``op.apply(source, *args)`` makes it again), as
         ``(base, steps)``: the tensor that owns the memory and the view ops
         that lead from it to this one. An in-place op on the view then rewrites
-        the base's history (``ops/copy_slices.py``). A view of a view made by
-        an op that does not track its base is left untracked (in-place ops on
-        it that need a graph raise, rather than leave the base's graph stale)."""
+        the base's history (``ops/copy_slices.py``). Indexing and ``narrow``
+        call this; any op whose output is always a view of its first input
+        can (``op.apply`` on a wrapper of an array must return a view of it).
+        A view of a view made by an op that does not track its base is left
+        untracked (in-place ops on it that need a graph raise, rather than
+        leave the base's graph stale)."""
         info = getattr(source, "_view", None)
         if info is not None:
             self._view = (info[0], info[1] + (step,))

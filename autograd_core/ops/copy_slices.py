@@ -19,14 +19,18 @@ made of differentiable ops (``ZeroRegion`` is its own adjoint), so
 import numpy as np
 
 from ..function import Linear, Op
-from .index import take
+from ..grad_mode import no_grad
+from ..tensor import Tensor
 
 
 def region(a, steps):
-    """``view(a)`` for an array ``a`` of the base's shape: a numpy view."""
-    for step in steps:
-        a = take(a, step[1])
-    return a
+    """``view(a)`` for an array ``a`` of the base's shape: a numpy view
+    (each step's op run on a wrapper of ``a``, without recording)."""
+    with no_grad():
+        t = Tensor(a)
+        for op, *args in steps:
+            t = op.apply(t, *args)
+    return t._data
 
 
 def replay(t, steps):

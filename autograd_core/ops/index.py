@@ -144,6 +144,11 @@ def to_numpy_index(index, ndim=None):
     and advanced indices meet, see the module docstring), and its kind:
     basic (a view), bool masks only, or with integer arrays (elements may
     repeat). ``ndim`` is the indexed tensor's (needed for a ``Split``)."""
+    kind = type(index)
+    if kind is int or kind is slice:  # the common cases, fast
+        return (index, Ellipsis), _BASIC
+    if kind is tuple and all(type(i) is int or type(i) is slice for i in index):
+        return index + (Ellipsis,), _BASIC
     out, ints, adv = _items(index)
     if not adv:
         if not any(i is Ellipsis for i in out):

@@ -1,0 +1,140 @@
+"""Tests of ops/scan.py: cumprod, cummax/cummin and logcumsumexp: values against
+numpy, first and second derivatives (zeros in cumprod, ties in cummax), forward
+mode, dtypes, 0-d inputs and errors."""
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from tests.helpers import check, check_jvp, leaf
+
+
+def _t(values):
+    return ag.tensor(values, dtype=ag.float64, requires_grad=True)
+
+
+# ---------------------------------------------------------------- cumprod
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_cumprod_values_gradients_and_jvp(dim):
+    x = leaf(2, 3, 4, seed=1)
+    np.testing.assert_allclose(ag.cumprod(x, dim)._data, np.cumprod(x._data, axis=dim))
+    check(lambda a: ag.cumprod(a, dim), x)
+    check_jvp(lambda a: ag.cumprod(a, dim), x)
+
+
+@pytest.mark.parametrize("values", [[[1.5, 0.0, 3.0, 2.0], [2.0, -1.0, 0.0, 0.0]],
+                                    [[0.0, 0.0, 2.0, -3.0], [0.5, 2.0, 4.0, 0.0]]])
+def test_cumprod_with_zeros_is_exact(values):
+    x = _t(values)
+    check(lambda a: ag.cumprod(a, 1), x)
+    check(lambda a: ag.cumprod(a, 0), x)
+    check_jvp(lambda a: ag.cumprod(a, 1), x)
+    # closed form: x̄_k = Σ_{i≥k} Π_{j≤i, j≠k} x_j for ȳ = 1
+    ag.cumprod(x, 1).sum().backward()
+    a = np.array(values)
+    want = np.zeros_like(a)
+    for r in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            want[r, k] = sum(np.prod(np.delete(a[r, :i + 1], k)) for i in range(k, a.shape[1]))
+    np.testing.assert_allclose(x.grad._data, want)
+    assert not np.isnan(x.grad._data).any()
+
+
+def test_cumprod_dtypes_and_0d():
+    assert ag.cumprod(ag.tensor([1, 2, 3], dtype=ag.int32), 0).dtype == ag.int64
+    np.testing.assert_array_equal(ag.cumprod(ag.tensor([True, True, False]), 0)._data, [1, 1, 0])
+    assert ag.cumprod(ag.tensor([1, 2]), 0, dtype=ag.float64).dtype == ag.float64
+    assert ag.cumprod(ag.tensor([1.0, 2.0]), 0).dtype == ag.float32
+    x = ag.tensor(3.0, dtype=ag.float64, requires_grad=True)
+    y = ag.cumprod(x, 0)
+    assert y.shape == () and y.item() == 3.0
+    check(lambda a: ag.cumprod(a, -1), x)
+    assert ag.tensor([1.0, 2.0]).cumprod(0).tolist() == [1.0, 2.0]
+
+
+def test_cumprod_errors():
+    with pytest.raises(IndexError):
+        ag.cumprod(ag.ones(2, 3), 2)
+    with pytest.raises(TypeError):
+        ag.cumprod(ag.ones(2, 3), (0, 1))
+    with pytest.raises(TypeError):
+        ag.cumprod(np.ones(3), 0)
+
+
+# ---------------------------------------------------------------- cummax / cummin
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cummax_cummin_values_gradients_and_jvp(dim):
+    x = leaf(3, 5, seed=2)
+    for fn, ufunc in ((ag.cummax, np.maximum), (ag.cummin, np.minimum)):
+        v, i = fn(x, dim)
+        np.testing.assert_array_equal(v._data, ufunc.accumulate(x._data, axis=dim))
+        np.testing.assert_array_equal(np.take_along_axis(x._data, i._data, dim), v._data)
+        assert i.dtype == ag.int64 and not i.requires_grad
+        check(lambda a, fn=fn: fn(a, dim).values, x)
+        check_jvp(lambda a, fn=fn: fn(a, dim), x)
+
+
+def test_cummax_ties_take_the_latest_index_and_gradients_add_up():
+    x = _t([1.0, 3.0, 3.0, 2.0, 3.0, 0.0])
+    res = ag.cummax(x, 0)
+    assert res.indices.tolist() == [0, 1, 2, 2, 4, 4]
+    assert res.values is res[0] and type(res).__name__ == "cummax"
+    res.values.backward(ag.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=ag.float64))
+    np.testing.assert_array_equal(x.grad._data, [1.0, 2.0, 7.0, 0.0, 11.0, 0.0])
+    m = ag.cummin(_t([2.0, 1.0, 1.0, 3.0]), 0)
+    assert m.indices.tolist() == [0, 1, 2, 2] and type(m).__name__ == "cummin"
+
+
+def test_cummax_nan_propagates_with_the_first_nan_index():
+    x = ag.tensor([1.0, np.nan, 5.0, np.nan])
+    v, i = ag.cummax(x, 0)
+    assert np.isnan(v._data[1:]).all() and i.tolist() == [0, 1, 1, 1]
+    v, i = ag.cummin(x, 0)
+    assert i.tolist() == [0, 1, 1, 1]
+
+
+def test_cummax_dtypes_0d_and_empty():
+    v, i = ag.cummax(ag.tensor([1, 5, 2], dtype=ag.int32), 0)
+    assert v.dtype == ag.int32 and v.tolist() == [1, 5, 5] and i.tolist() == [0, 1, 1]
+    v, i = ag.cummin(ag.tensor([True, False, True]), 0)
+    assert v.dtype == ag.bool and v.tolist() == [True, False, False] and i.tolist() == [0, 1, 1]
+    v, i = ag.cummax(ag.tensor(2.0), 0)
+    assert v.shape == () and i.shape == () and i.item() == 0
+    v, i = ag.cummax(ag.zeros(0, 3), 0)
+    assert v.shape == (0, 3) and i.shape == (0, 3)
+    assert ag.tensor([[1.0, 0.0]]).cummax(1).indices.tolist() == [[0, 0]]
+
+
+# ---------------------------------------------------------------- logcumsumexp
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_logcumsumexp_values_gradients_and_jvp(dim):
+    x = leaf(2, 3, 4, seed=3)
+    want = np.log(np.cumsum(np.exp(x._data), axis=dim))
+    np.testing.assert_allclose(ag.logcumsumexp(x, dim)._data, want, rtol=1e-12)
+    check(lambda a: ag.logcumsumexp(a, dim), x)
+    check_jvp(lambda a: ag.logcumsumexp(a, dim), x)
+
+
+def test_logcumsumexp_is_stable():
+    x = _t([-1000.0, 0.0, 1000.0, 999.0])
+    y = ag.logcumsumexp(x, 0)
+    np.testing.assert_allclose(y._data, [-1000.0, 0.0, 1000.0, 1000.0 + np.log1p(np.exp(-1.0))])
+    y.sum().backward()
+    # x̄_k = Σ_{i≥k} exp(x_k - y_i)
+    s = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(x.grad._data, [1.0, 1.0, 1.0 + s, 1.0 - s])
+    big = _t([[800.0, 801.0, -5.0], [-700.0, -701.0, 3.0]])
+    check(lambda a: ag.logcumsumexp(a, 1), big)
+    check_jvp(lambda a: ag.logcumsumexp(a, 1), big)
+
+
+def test_logcumsumexp_third_derivative_and_dtypes():
+    x = leaf(4, seed=4)
+    (g,) = ag.grad(ag.logcumsumexp(x, 0).sum(), [x], create_graph=True)
+    check(lambda a: ag.grad((ag.logcumsumexp(a, 0) ** 2).sum(), [a], create_graph=True)[0], x)
+    assert g.requires_grad
+    assert ag.logcumsumexp(ag.tensor([1.0, 2.0]), 0).dtype == ag.float32
+    with pytest.raises(RuntimeError):
+        ag.logcumsumexp(ag.tensor([1, 2]), 0)
+    y = ag.logcumsumexp(ag.tensor(1.5), 0)
+    assert y.shape == () and y.item() == 1.5
+    assert ag.tensor([0.0, 0.0]).logcumsumexp(0).tolist() == pytest.approx([0.0, np.log(2)])

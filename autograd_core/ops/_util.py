@@ -1,9 +1,13 @@
 """Helpers shared by the op families: turning arguments into tensors and
-keeping PyTorch's dtype rules (float32 default; ints promoted to float32,
-never to float64, by float scalars and by ops that return floats)."""
+keeping PyTorch's dtype rules. ``promote`` casts an op's operands to their
+common dtype, ``dtypes.result_type`` (PyTorch's promotion, Python numbers
+weak); the op wrappers call it before ``apply``. ``floating`` gives ops
+defined on reals a float input (the default float dtype for ints)."""
 import numpy as np
 
-from ..tensor import DEFAULT_FLOAT, Tensor
+from ..dtypes import get_default_dtype, result_type
+from ..tensor import Tensor
+from .convert import to_dtype
 
 
 def as_tensor(x, like=None):
@@ -21,16 +25,67 @@ _F64 = np.dtype(np.float64)
 
 
 def float_result(out, *inputs):
-    """Cast a float64 result to float32 unless an input was float64: numpy
-    promotes ints (and int / int) to float64, PyTorch to float32."""
+    """Cast a float64 result to the default float dtype unless an input was
+    float64: a guard for numpy's own promotion where an op's operands are only
+    numbers (``where(c, 1.0, 0.0)``) or an out-of-range number under numpy 1.x."""
     if out.dtype is _F64 and not any(getattr(a, "dtype", None) is _F64 for a in inputs):
-        return out.astype(DEFAULT_FLOAT)
+        return out.astype(get_default_dtype())
     return out
 
 
+def promote(*operands, floating=False):
+    """The operands of an elementwise op in their common dtype, ``result_type``
+    (PyTorch's promotion; with ``floating``, an integer or bool result becomes
+    the default float dtype, as for true division). Tensors are cast with a
+    differentiable ``to_dtype``, arrays with ``astype``; numbers stay numbers
+    (numpy keeps an in-range number from changing the dtype of an array it meets,
+    1.26 as 2.x, except a zero-dim one under 1.x: ``apply_promoted`` checks the result)."""
+    return _promote(operands, floating)[1]
+
+
+def _promote(operands, floating):
+    """(the common dtype, the operands cast to it); None operands are absent optional ones."""
+    if len(operands) == 2 and not floating and type(operands[0]) is Tensor:  # the common cases, quickly:
+        da = operands[0]._data.dtype  # one dtype, or a float (int) tensor and a float (int)
+        b = operands[1]
+        tb = type(b)
+        if (tb is Tensor and b._data.dtype is da or tb is float and da.kind == "f"
+                or tb is int and da.kind != "b"):
+            return da, operands
+    dt = result_type(*(x for x in operands if x is not None))
+    if floating and dt.kind != "f":
+        dt = get_default_dtype()
+    return dt, tuple(_cast(x, dt) for x in operands)
+
+
+def apply_promoted(op, *operands, floating=False, lead=(), extra=()):
+    """``op.apply(*lead, *operands, *extra)`` with ``operands`` promoted
+    (``promote``), and a result in their common dtype: numpy 1.x computes a
+    zero-dim array with a number in the number's own dtype (int64, float64),
+    and that result is cast back (a no-op under numpy 2)."""
+    dt, operands = _promote(operands, floating)
+    out = op.apply(*lead, *operands, *extra)
+    return out if out._data.dtype is dt or out._data.dtype == dt else to_dtype(out, dt)
+
+
+def promote_tensors(*operands):
+    """The operands as tensors of their common dtype (``result_type``): tensors
+    cast as by ``promote``, numbers and arrays made constant tensors of it."""
+    dt = result_type(*operands)
+    return tuple(_cast(x, dt) if isinstance(x, Tensor) else Tensor(np.asarray(x, dt)) for x in operands)
+
+
+def _cast(x, dt):
+    if isinstance(x, Tensor):
+        return x if x._data.dtype == dt else to_dtype(x, dt)
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return np.asarray(x).astype(dt, copy=False)
+    return x
+
+
 def floating(x):
-    """An integer or bool array as float32 (for ops defined on reals only)."""
-    return x if x.dtype.kind == "f" else x.astype(DEFAULT_FLOAT)
+    """An integer or bool array in the default float dtype (for ops defined on reals only)."""
+    return x if x.dtype.kind == "f" else x.astype(get_default_dtype())
 
 
 def normalize_dim(dim, ndim, op="op"):

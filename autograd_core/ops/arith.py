@@ -20,7 +20,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import float_result
+from ._util import apply_promoted, float_result
 
 
 class Add(Op):
@@ -179,21 +179,23 @@ def _sum_tangents(*tangents):
 def add(input, other, alpha=1):
     """input + alpha · other."""
     if alpha != 1:
-        return AddScaled.apply(input, other, alpha)
-    return Add.apply(input, other)
+        return apply_promoted(AddScaled, input, other, extra=(alpha,))
+    return apply_promoted(Add, input, other)
 
 
 def sub(input, other, alpha=1):
     """input - alpha · other."""
-    return Sub.apply(input, other) if alpha == 1 else AddScaled.apply(input, other, -alpha)
+    if alpha != 1:
+        return apply_promoted(AddScaled, input, other, extra=(-alpha,))
+    return apply_promoted(Sub, input, other)
 
 
 def mul(input, other):
-    return Mul.apply(input, other)
+    return apply_promoted(Mul, input, other)
 
 
 def div(input, other):
-    return Div.apply(input, other)
+    return apply_promoted(Div, input, other, floating=True)  # true division: ints give floats
 
 
 def neg(input):
@@ -201,19 +203,19 @@ def neg(input):
 
 
 def pow(input, exponent):
-    return Pow.apply(input, exponent)
+    return apply_promoted(Pow, input, exponent)
 
 
 def rsub(input, other):
-    return Sub.apply(other, input)
+    return apply_promoted(Sub, other, input)
 
 
 def rdiv(input, other):
-    return Div.apply(other, input)
+    return apply_promoted(Div, other, input, floating=True)
 
 
 def rpow(input, other):
-    return Pow.apply(other, input)
+    return apply_promoted(Pow, other, input)
 
 
 true_divide = divide = div

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import normalize_dim
+from ._util import normalize_dim, promote
 
 
 def _data(x, op):
@@ -39,8 +39,8 @@ def _wrap(out):
 
 def _binary(ufunc, name):
     def fn(input, other):
-        try:
-            return _wrap(ufunc(_data(input, name), _data(other, name)))
+        try:  # both operands in their promoted dtype (result_type), as PyTorch compares
+            return _wrap(ufunc(*promote(_data(input, name), _data(other, name))))
         except ValueError:
             raise RuntimeError(f"{name}: the shapes {np.shape(_data(input, name))} and "
                                f"{np.shape(_data(other, name))} cannot be broadcast") from None

@@ -25,6 +25,7 @@ import operator
 
 import numpy as np
 
+from ..dtypes import result_type
 from ..function import Linear, Op
 from ..tensor import Tensor
 from ._util import as_tensor, normalize_dim
@@ -38,8 +39,7 @@ class Cat(Linear):
         dtypes = {x.dtype for x in xs}
         if len(dtypes) == 1:
             return np.concatenate(xs, axis=dim)
-        floats = [d for d in dtypes if d.kind == "f"]  # PyTorch: ints never promote floats
-        dtype = np.result_type(*floats) if floats else np.result_type(*dtypes)
+        dtype = result_type(*xs)  # PyTorch's promotion: ints never promote floats
         return np.concatenate(xs, axis=dim, dtype=dtype, casting="same_kind")
 
     @staticmethod

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._util import as_tensor, float_result
+from ._util import apply_promoted, float_result, promote_tensors
 from .unary import tensor_arg
 
 
@@ -69,7 +69,7 @@ def where(condition, input, other):
     if condition._data.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {condition._data.dtype}")
-    return Where.apply(condition, input, other)
+    return apply_promoted(Where, input, other, lead=(condition,))
 
 
 def _tensor_where(self, condition, y):
@@ -122,7 +122,7 @@ def clamp(input, min=None, max=None):
     The gradient passes where min ≤ x ≤ max; if min > max every element is max."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(tensor_arg(input, "clamp"), min, max)
+    return apply_promoted(Clamp, tensor_arg(input, "clamp"), min, max)
 
 
 def clamp_min(input, min):
@@ -185,14 +185,12 @@ class Minimum(_Extremum):
 
 def maximum(input, other):
     """Elementwise maximum (nan if either is nan); a tie splits the gradient in half."""
-    input = as_tensor(input)
-    return Maximum.apply(input, as_tensor(other, like=input))
+    return Maximum.apply(*promote_tensors(input, other))
 
 
 def minimum(input, other):
     """Elementwise minimum (nan if either is nan); a tie splits the gradient in half."""
-    input = as_tensor(input)
-    return Minimum.apply(input, as_tensor(other, like=input))
+    return Minimum.apply(*promote_tensors(input, other))
 
 
 __all__ = ["where", "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum"]

@@ -6,9 +6,11 @@ and the Tensor methods it provides in ``METHODS`` (name -> function or
 property), which ``install_methods`` attaches to ``Tensor``. The registry is
 built from the modules themselves, so a new family is a new module and
 nothing here changes. Helper modules (``_util``, ``conv_args``, ...) define no
-``METHODS``. Two families may not export the same name or method (nor a
-name of a family module), so the order in which they are found does not
-matter.
+``METHODS``. Two families may not export the same name or method, so the
+order in which they are found does not matter. A function named like its
+module (``unique`` in ``unique.py``) takes the attribute ``ops.unique`` (the
+public name is the function); the module stays in ``FAMILIES`` and
+``sys.modules``.
 """
 import importlib
 import pkgutil
@@ -36,8 +38,7 @@ def _claim(owners, names, family, what):
 FAMILIES = _find_families()
 
 __all__ = []
-_exported = {f.__name__.rsplit(".", 1)[1]: f for f in FAMILIES}  # a function never hides a module
-_methods = {}
+_exported, _methods = {}, {}
 for _family in FAMILIES:
     _claim(_exported, _family.__all__, _family, "function")
     _claim(_methods, _family.METHODS, _family, "Tensor method")

@@ -20,11 +20,13 @@ shape. ``outer(a, b) = a bᵀ`` has ā = C̄ b, b̄ = C̄ᵀ a.
 Forward mode (product rule): Ċ = Ȧ B + A Ḃ, with numpy's own 1-D and
 broadcasting rules (so no promotion is needed), and d(a bᵀ) = ȧ bᵀ + a ḃᵀ.
 A term whose tangent is all zeros (an operand without a tangent) is skipped.
-Products use ``numpy.matmul`` (BLAS).
+Products use ``kernels.matmul``: ``numpy.matmul`` (BLAS), but numba loops
+for batches of 2x2 matrices, where they measured faster.
 """
 import numpy as np
 
 from ..function import Op
+from ..kernels.matmul import matmul as kernel_matmul
 from ..tensor import Tensor
 from .shape import reshape, transpose
 
@@ -33,7 +35,7 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        return kernel_matmul(a, b)  # BLAS, or the numba loops for batches of tiny matrices
 
     @staticmethod
     def backward(ctx, g):

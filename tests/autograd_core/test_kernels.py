@@ -303,3 +303,30 @@ def test_matmul_kernel(dtype, sa, sb):
         got = f(a, b)
         assert got.dtype == dtype and got.shape == ref.shape
         np.testing.assert_allclose(got, ref, **_tol(dtype))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_matmul_op_dispatches_tiny_batches_to_the_kernel(backend, monkeypatch):
+    """``ag.matmul`` (forward and the products of its backward) runs the numba
+    loops for a batch of 64 2x2 matrices in the numba set, BLAS otherwise."""
+    import autograd_core as ag
+    from autograd_core.gradcheck import gradcheck
+
+    calls = []
+    real = MM.matmul_numba
+    monkeypatch.setattr(MM, "matmul_numba", lambda a, b: (calls.append(a.shape), real(a, b))[1])
+    old = kernels.set_backend(backend)
+    try:
+        a = ag.tensor(_data((64, 2, 2), np.float64, 3), requires_grad=True)
+        b = ag.tensor(_data((64, 2, 2), np.float64, 4), requires_grad=True)
+        c = ag.matmul(a, b)
+        np.testing.assert_allclose(c.detach().numpy(), np.matmul(a._data, b._data), rtol=1e-12)
+        c.sum().backward()
+        assert len(calls) == (3 if backend == "numba" else 0)  # C, and Ā, B̄ in the backward
+        ag.matmul(ag.tensor(_data((2, 2), np.float64, 5)), ag.tensor(_data((2, 2), np.float64, 6)))
+        ag.matmul(ag.tensor(_data((64, 8, 8), np.float64, 5)), ag.tensor(_data((64, 8, 8), np.float64, 6)))
+        assert len(calls) == (3 if backend == "numba" else 0)  # a single matrix, 8x8 blocks: BLAS
+        small = [ag.tensor(_data((64, 2, 2), np.float64, s), requires_grad=True) for s in (7, 8)]
+        assert gradcheck(ag.matmul, small)
+    finally:
+        kernels.set_backend(old)

@@ -13,7 +13,7 @@ types a round trip needs: dict key types (optim's ``{0: {...}}``), list or
 tuple, OrderedDict, int, float (exactly), bool, None, tensor (its dtype and
 ``requires_grad``) or numpy array (it comes back as one). A tensor that
 appears twice is stored once and comes back as one object. A dict of
-name -> Tensor (a state dict) whose order the library keeps (it orders
+name -> Tensor (a plain dict) whose order the library keeps (it orders
 entries by dtype and name) is written as a plain safetensors file; otherwise
 the structure records the order. Any safetensors reader loads both, by the
 same names. ``.npz`` paths take dicts of name -> Tensor or array.
@@ -131,8 +131,10 @@ class _Encoder:
 
 
 def _is_state_dict(obj):
-    return type(obj) in (dict, OrderedDict) and all(
-        isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items())
+    """A plain dict of name -> Tensor that a plain safetensors file holds
+    exactly (an OrderedDict or a tensor that requires grad needs the structure)."""
+    return type(obj) is dict and all(
+        isinstance(k, str) and type(v) is Tensor and not v.requires_grad for k, v in obj.items())
 
 
 def _keeps_order(state):

@@ -150,6 +150,8 @@ def test_paths_and_file_objects(tmp_path):
     with open(tmp_path / "a.pt", "rb") as f:
         assert_same(obj, torch.load(f))
     assert_same(torch.ones(3), round_trip(torch.ones(3)))  # a bare tensor
+    single = OrderedDict(w=torch.ones(1, requires_grad=True))
+    assert_same(single, round_trip(single))
     assert round_trip([1, 2.0]) == [1, 2.0]
 
 

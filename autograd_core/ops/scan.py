@@ -8,10 +8,17 @@ tangents, along the scanned dim (i, j, k positions on it):
                                    M_ki = Π_{j≤i, j≠k} x_j   (i ≥ k)
 
 When no x is 0, M_ki = y_i / x_k, so x̄ = revcumsum(ȳ y) / x and ẏ = y cumsum(ẋ / x).
-With a zero the division is wrong (0/0), so M is built exactly: M = U ⊙ cumprod(X)
-along its last axis, X_kj = x_j off the diagonal and 1 on it, U_ki = [i ≥ k]. This
-costs n² per slice (only when a slice has a zero), and being made of cumprod again,
-every higher derivative is exact at zeros too.
+With zeros that division is 0/0, so each slice is split at its first zero z
+(x' is x with x_z set to 1, a constant, so Π_{j≤i, j≠z} x_j = cumprod(x')_i for i ≥ z):
+
+    x̄_k = revcumsum(ȳ y)_k / x_k  (k < z),   revcumsum(ȳ cumprod(x'))_z  (k = z),   0  (k > z)
+    ẏ_i = y_i cumsum(ẋ / x)_i      (i < z),   ẋ_z cumprod(x')_i            (i ≥ z)
+
+Every piece is exact (no 0/0), in O(n) per slice. Its derivative is not (the masks
+hide how x̄_k, k > z, varies with x_z), so when the gradient is itself differentiated
+(create_graph, or a tangent on it) M is built whole: M = U ⊙ cumprod(X) along its last
+axis, X_kj = x_j off the diagonal and 1 on it, U_ki = [i ≥ k]: n² per slice, made of
+cumprod again, so every higher derivative is exact at zeros too.
 
     (v, i) = cummax(x)         ⇒  x̄ = scatter_add(ȳ at i),  v̇ = gather(ẋ at i)
 
@@ -39,9 +46,10 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Op
+from ..grad_mode import _state
 from ..tensor import Tensor
 from .index import gather, scatter_add
-from .reduce import Cumsum, ReverseCumsum, cast, check_float, check_tensor, one_dim
+from .reduce import Cumsum, ReverseCumsum, Sum, cast, check_float, check_tensor, one_dim
 from .select import where
 from .shape import movedim, reshape
 
@@ -50,9 +58,16 @@ _cummin = namedtuple("cummin", ["values", "indices"])
 
 
 # ---------------------------------------------------------------- cumprod
+def _zero_masks(x, axis):
+    """(before, first): [k < z] and [k = z] with z the first zero of each slice (n if none)."""
+    zero = x == 0
+    seen = np.cumsum(zero, axis=axis)
+    return Tensor(seen == 0), Tensor(zero & (seen == 1))
+
+
 def _cumprod_matrix(x, axis):
     """M with the scanned axis of ``x`` moved last and split in two, (..., k, i):
-    M_ki = [i ≥ k] Π_{j≤i, j≠k} x_j, exact with zeros (see the module docstring)."""
+    M_ki = [i ≥ k] Π_{j≤i, j≠k} x_j, exact with zeros and in all its derivatives."""
     n = x.shape[axis]
     xl = movedim(x, axis, -1)
     eye = Tensor(np.eye(n, dtype=bool))
@@ -77,9 +92,15 @@ class Cumprod(Op):
         axis = ctx.axis
         if np.all(x._data):
             return ReverseCumsum.apply(g * y, axis) / x, None
-        gl = movedim(g, axis, -1)
-        gx = (_cumprod_matrix(x, axis) * reshape(gl, gl.shape[:-1] + (1, gl.shape[-1]))).sum(-1)
-        return movedim(gx, -1, axis), None
+        if _state.grad or g._tangent is not None or x._tangent is not None:  # differentiated again
+            gl = movedim(g, axis, -1)
+            gx = (_cumprod_matrix(x, axis) * reshape(gl, gl.shape[:-1] + (1, gl.shape[-1]))).sum(-1)
+            return movedim(gx, -1, axis), None
+        before, first = _zero_masks(x._data, axis)
+        # k < z: Σ_{i≥k} ȳ_i y_i / x_k;  k = z: Σ_{i≥z} ȳ_i Π_{j≤i, j≠z} x_j;  k > z: 0
+        low = where(before, ReverseCumsum.apply(g * y, axis) / where(before, x, 1.0), 0.0)
+        at_zero = ReverseCumsum.apply(g * Cumprod.apply(where(first, 1.0, x), axis), axis)
+        return low + where(first, at_zero, 0.0), None
 
     @staticmethod
     def jvp(ctx, t, _):
@@ -87,9 +108,11 @@ class Cumprod(Op):
         axis = ctx.axis
         if np.all(x._data):
             return y * Cumsum.apply(t / x, axis)
-        tl = movedim(t, axis, -1)
-        ty = (_cumprod_matrix(x, axis) * reshape(tl, tl.shape + (1,))).sum(-2)
-        return movedim(ty, -1, axis)
+        before, first = _zero_masks(x._data, axis)
+        # i < z: y_i Σ_{k≤i} ẋ_k / x_k;  i ≥ z: ẋ_z Π_{j≤i, j≠z} x_j
+        low = where(before, y * Cumsum.apply(t / where(before, x, 1.0), axis), 0.0)
+        t_zero = Sum.apply(where(first, t, 0.0), (axis,), True)
+        return low + where(before, 0.0, t_zero * Cumprod.apply(where(first, 1.0, x), axis))
 
 
 # ---------------------------------------------------------------- cummax / cummin

@@ -39,6 +39,20 @@ def test_cumprod_with_zeros_is_exact(values):
     assert not np.isnan(x.grad._data).any()
 
 
+def test_cumprod_zeros_in_3d_along_a_middle_dim_and_large_slices():
+    a = np.random.default_rng(5).standard_normal((2, 4, 3))
+    a[0, 1, 0] = a[0, 3, 0] = a[1, 0, 2] = a[1, 2, 1] = 0.0
+    x = _t(a)
+    np.testing.assert_array_equal(ag.cumprod(x, 1)._data, np.cumprod(a, 1))
+    check(lambda t: ag.cumprod(t, 1), x)
+    check_jvp(lambda t: ag.cumprod(t, 1), x)
+    big = np.ones((3, 5000))
+    big[:, 10] = 0.0  # the zero path is O(n) per slice (no n × n matrices)
+    b = _t(big)
+    ag.cumprod(b, 1).sum().backward()
+    assert b.grad._data[0, 10] == 4990 and b.grad._data[0, 11] == 0 and b.grad._data[0, 9] == 1
+
+
 def test_cumprod_dtypes_and_0d():
     assert ag.cumprod(ag.tensor([1, 2, 3], dtype=ag.int32), 0).dtype == ag.int64
     np.testing.assert_array_equal(ag.cumprod(ag.tensor([True, True, False]), 0)._data, [1, 1, 0])

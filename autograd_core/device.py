@@ -71,3 +71,13 @@ def check_device(d, op="tensor"):
         raise RuntimeError(f"{op}: device '{d}' is not available: this engine is CPU-only "
                            f"(torch.cuda.is_available() is False); use device='cpu'")
     return CPU
+
+
+def get_default_device():
+    """``device('cpu')``: where factories put tensors."""
+    return CPU
+
+
+def set_default_device(d):
+    """Accepts the CPU (or None); another device raises, as every tensor lives on the CPU."""
+    check_device(d, "set_default_device")

@@ -37,6 +37,9 @@ def array_options():
     """The options in ``numpy.array2string``'s names."""
     opts = {"threshold": OPTIONS["threshold"], "edgeitems": OPTIONS["edgeitems"],
             "max_line_width": OPTIONS["linewidth"]}
-    if OPTIONS["sci_mode"] is not None:
-        opts["suppress_small"] = not OPTIONS["sci_mode"]
+    if OPTIONS["sci_mode"]:
+        digits = OPTIONS["precision"]
+        opts["formatter"] = {"float_kind": lambda v: format(v, f".{digits}e")}
+    elif OPTIONS["sci_mode"] is not None:
+        opts["suppress_small"] = True
     return opts

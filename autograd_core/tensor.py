@@ -135,6 +135,17 @@ class Tensor:
     def is_cpu(self):
         return True
 
+    def get_device(self):
+        """-1: the CPU, as in PyTorch."""
+        return -1
+
+    def pin_memory(self, device=None):
+        """Pinned memory is for copies to a GPU: the tensor itself here."""
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
     @property
     def is_leaf(self):
         return self.grad_fn is None

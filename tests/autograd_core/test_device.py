@@ -106,3 +106,13 @@ def test_accelerator_and_backends():
     cudnn.deterministic = True
     cudnn.benchmark, cudnn.deterministic = False, False
     assert ag.backends.mps.is_available() is False
+
+
+def test_default_device_pinning_and_get_device():
+    assert ag.get_default_device() == ag.device("cpu")
+    ag.set_default_device("cpu")
+    ag.set_default_device(None)
+    with pytest.raises(RuntimeError, match="CPU-only"):
+        ag.set_default_device("cuda")
+    x = ag.ones(2)
+    assert x.get_device() == -1 and x.pin_memory() is x and not x.is_pinned()

@@ -154,8 +154,10 @@ def test_set_printoptions():
         assert "..." in repr(ag.arange(100))
         ag.set_printoptions(profile="full")
         assert "..." not in repr(ag.arange(2000))
-        ag.set_printoptions(sci_mode=True)
-        assert "e" in repr(ag.tensor([1.5e-3, 2.0]))
+        ag.set_printoptions(sci_mode=True, precision=2)
+        assert repr(ag.tensor([1.5, 2.0])) == "tensor([1.50e+00, 2.00e+00])"
+        ag.set_printoptions(sci_mode=False)
+        assert repr(ag.tensor([1.5e-7, 2.0])) == "tensor([0.00, 2.00])"
     finally:
         ag.set_printoptions(profile="default")
     assert repr(ag.tensor([1.23456])) == "tensor([1.2346])"

@@ -428,13 +428,13 @@ class Tensor:
         view = None
         if tracked:
             view = getattr(self, "_view", None)
+            if self.requires_grad and self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                                   "operation. Wrap it in no_grad() to modify it.")
             if view is not None:
                 if view[0].requires_grad and view[0].grad_fn is None:
                     raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                        "in-place operation. Wrap it in no_grad() to modify it.")
-            elif self.requires_grad and self.grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                                   "operation. Wrap it in no_grad() to modify it.")
             elif self.grad_fn is not None and self.grad_fn._is_view:
                 edge = self.grad_fn._edges[0] if self.grad_fn._edges else None
                 if edge is not None and isinstance(edge[0], Tensor):

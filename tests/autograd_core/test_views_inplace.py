@@ -135,6 +135,12 @@ def test_view_of_a_leaf_that_requires_grad_raises(op):
     assert x.is_leaf and x._version == 1
 
 
+def test_a_view_made_a_leaf_that_requires_grad_raises_as_a_leaf():
+    v = ag.zeros(2, 3, dtype=ag.float64)[0].requires_grad_()
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        v.add_(1.0)
+
+
 def test_view_of_a_leaf_by_another_view_op_raises_the_leaf_message():
     x = leaf(3, 3)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):

@@ -20,7 +20,10 @@ hide how x̄_k, k > z, varies with x_z), so when the gradient is itself differen
 axis, X_kj = x_j off the diagonal and 1 on it, U_ki = [i ≥ k]: n² per slice, made of
 cumprod again, so every higher derivative is exact at zeros too.
 
-    (v, i) = cummax(x)         ⇒  x̄ = scatter_add(ȳ at i),  v̇ = gather(ẋ at i)
+    (v, i) = cummax(x)         ⇒  x̄ = AddAlong(ȳ at i),  v̇ = TakeAlong(ẋ at i)
+
+(TakeAlong gathers along the dim, AddAlong sums back into place: an adjoint pair of
+``Linear`` ops, so every derivative is again one of the two.)
 
 The running maximum v_i = max_{j≤i} x_j comes from index i_i; ties go to the
 *latest* position (x_i ≥ v_{i-1} moves the index, as PyTorch's CPU kernel), a NaN
@@ -45,10 +48,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 from ..grad_mode import _state
 from ..tensor import Tensor
-from .index import gather, scatter_add
 from .reduce import Cumsum, ReverseCumsum, Sum, cast, check_float, check_tensor, one_dim
 from .select import where
 from .shape import movedim, reshape
@@ -116,6 +118,37 @@ class Cumprod(Op):
 
 
 # ---------------------------------------------------------------- cummax / cummin
+class TakeAlong(Linear):
+    """``x`` at the indices ``idx`` along ``axis`` (indices may repeat)."""
+
+    @staticmethod
+    def forward(ctx, x, idx, axis):
+        ctx.idx, ctx.axis = idx, axis
+        return np.take_along_axis(x, idx, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return AddAlong.apply(g, ctx.idx, ctx.axis), None, None
+
+
+class AddAlong(Linear):
+    """The adjoint of ``TakeAlong`` (same shape in and out): out[.., j, ..] = Σ_{i: idx_i = j} src_i
+    along ``axis`` (one ``bincount`` over flat positions, much faster than ``np.add.at``)."""
+
+    @staticmethod
+    def forward(ctx, src, idx, axis):
+        ctx.idx, ctx.axis = idx, axis
+        s, i = np.moveaxis(src, axis, -1), np.moveaxis(idx, axis, -1)
+        n = s.shape[-1]
+        rows = np.arange(s.size // n if n else 0).reshape(s.shape[:-1] + (1,)) * n
+        out = np.bincount((i + rows).reshape(-1), weights=s.reshape(-1), minlength=s.size)
+        return np.moveaxis(out.astype(src.dtype, copy=False).reshape(s.shape), -1, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return TakeAlong.apply(g, ctx.idx, ctx.axis), None, None
+
+
 class CumExtremum(Op):
     """(values, indices) of the running max (``largest``) or min along ``axis``."""
 
@@ -136,13 +169,12 @@ class CumExtremum(Op):
     @staticmethod
     def backward(ctx, g, _):
         (idx,) = ctx.saved_tensors
-        zeros = Tensor(np.zeros(idx.shape, g._data.dtype))
-        return scatter_add(zeros, ctx.axis, idx, g), None, None
+        return AddAlong.apply(g, idx._data, ctx.axis), None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
         (idx,) = ctx.saved_tensors
-        return gather(t, ctx.axis, idx), None
+        return TakeAlong.apply(t, idx._data, ctx.axis), None
 
 
 # ---------------------------------------------------------------- logcumsumexp
@@ -158,6 +190,8 @@ def _exp_scan(w, x, y, axis, forward):
     total = np.zeros(np.broadcast_shapes(w.shape, x.shape, y.shape), x.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         for sign, part in ((1, np.maximum(w, 0)), (-1, np.maximum(-w, 0))):
+            if not part.any():  # e.g. ȳ = 1 has no negative part
+                continue
             if forward:
                 s = _lcse(x + np.log(part), axis) - y
             else:

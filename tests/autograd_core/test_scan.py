@@ -152,3 +152,23 @@ def test_logcumsumexp_third_derivative_and_dtypes():
     y = ag.logcumsumexp(ag.tensor(1.5), 0)
     assert y.shape == () and y.item() == 1.5
     assert ag.tensor([0.0, 0.0]).logcumsumexp(0).tolist() == pytest.approx([0.0, np.log(2)])
+
+
+def test_take_along_and_add_along_are_adjoint_with_repeated_indices():
+    from autograd_core.ops.scan import AddAlong, TakeAlong
+
+    rng = np.random.default_rng(6)
+    idx = np.maximum.accumulate(rng.integers(0, 4, (3, 4, 2)), axis=1)  # repeats, as cummax's
+    x, g = leaf(3, 4, 2, seed=7), leaf(3, 4, 2, seed=8)
+    lhs = (TakeAlong.apply(x, idx, 1) * g).sum().item()
+    rhs = (x * AddAlong.apply(g, idx, 1)).sum().item()
+    assert lhs == pytest.approx(rhs, rel=1e-12)
+    want = np.zeros((3, 4, 2))
+    for a in range(3):
+        for i in range(4):
+            for c in range(2):
+                want[a, idx[a, i, c], c] += g._data[a, i, c]
+    np.testing.assert_allclose(AddAlong.apply(g, idx, 1)._data, want)
+    check(lambda t: AddAlong.apply(t, idx, 1), g)
+    check(lambda t: TakeAlong.apply(t, idx, 1), x)
+    check_jvp(lambda t: AddAlong.apply(t, idx, 1), g)

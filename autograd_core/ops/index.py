@@ -144,10 +144,10 @@ def to_numpy_index(index, ndim=None):
     and advanced indices meet, see the module docstring), and its kind:
     basic (a view), bool masks only, or with integer arrays (elements may
     repeat). ``ndim`` is the indexed tensor's (needed for a ``Split``)."""
-    kind = type(index)
-    if kind is int or kind is slice:  # the common cases, fast
+    t = type(index)
+    if t is int or t is slice:  # the common cases, fast
         return (index, Ellipsis), _BASIC
-    if kind is tuple and all(type(i) is int or type(i) is slice for i in index):
+    if t is tuple and all(type(i) is int or type(i) is slice for i in index):
         return index + (Ellipsis,), _BASIC
     out, ints, adv = _items(index)
     if not adv:

@@ -19,8 +19,9 @@ Conventions (PyTorch's where it states one):
 - the median of N values is the *lower* median, the ⌊(N − 1)/2⌋-th smallest (no averaging);
   a NaN in the slice makes it NaN (``nanmedian`` skips NaNs; all-NaN gives NaN). Along a dim the
   index is the first occurrence of the median value (PyTorch leaves ties unspecified).
-- ``mode`` is the most frequent value; among equally frequent values the smallest; its index is
-  the *last* occurrence of that value (what PyTorch's CPU kernel returns).
+- ``mode`` is the most frequent value; among equally frequent values the smallest (as PyTorch's
+  CPU kernel); its index is the *last* occurrence of that value (PyTorch takes the last of the
+  run after an unstable sort, so its choice among equal elements is unspecified).
 - quantiles use rank r = q (N − 1) with N the number of (non-NaN for ``nanquantile``) values; a NaN
   in the slice makes ``quantile`` NaN; ``nearest`` rounds half to even (as ``torch.round``).
 """
@@ -56,6 +57,8 @@ def _lower_median(x, ignore_nan):
                 return np.asarray(np.nan, x.dtype)
             a = a[~nan]
     if not a.size:
+        if a.dtype.kind != "f":
+            raise RuntimeError("median(): cannot compute the median of an empty integer tensor")
         return np.asarray(np.nan, x.dtype)
     k = (a.size - 1) // 2
     return np.asarray(np.partition(a, k)[k])
@@ -121,8 +124,7 @@ class ModeDim(_TakeAlong):
         ctx.shape, ctx.axis, ctx.reduced = x.shape, axis, not keepdim
         a = np.moveaxis(x, axis, -1)
         n = a.shape[-1]
-        order = np.argsort(a, axis=-1, kind="stable")
-        s = np.take_along_axis(a, order, -1)
+        s = np.sort(a, axis=-1)
         pos = np.arange(n)
         differs = s[..., 1:] != s[..., :-1]
         first = np.concatenate([np.ones(s.shape[:-1] + (1,), bool), differs], -1)  # a run starts
@@ -130,8 +132,10 @@ class ModeDim(_TakeAlong):
         start = np.maximum.accumulate(np.where(first, pos, 0), axis=-1)
         length = np.where(last, pos - start + 1, 0)
         best = np.argmax(length, axis=-1)[..., None]  # the longest run; the smallest value on ties
-        values = np.moveaxis(np.take_along_axis(s, best, -1), -1, axis)
-        idx = np.moveaxis(np.take_along_axis(order, best, -1), -1, axis).astype(np.int64)  # the last
+        v = np.take_along_axis(s, best, -1)
+        idx = n - 1 - np.argmax((a == v)[..., ::-1], axis=-1, keepdims=True)  # the last occurrence
+        values = np.moveaxis(v, -1, axis)
+        idx = np.moveaxis(idx.astype(np.int64), -1, axis)
         if not keepdim:
             values, idx = values.squeeze(axis), idx.squeeze(axis)
         ctx.save_for_backward(idx)

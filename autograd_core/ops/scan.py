@@ -138,9 +138,11 @@ class AddAlong(Linear):
     @staticmethod
     def forward(ctx, src, idx, axis):
         ctx.idx, ctx.axis = idx, axis
+        if not src.size:
+            return np.zeros_like(src)
         s, i = np.moveaxis(src, axis, -1), np.moveaxis(idx, axis, -1)
         n = s.shape[-1]
-        rows = np.arange(s.size // n if n else 0).reshape(s.shape[:-1] + (1,)) * n
+        rows = np.arange(s.size // n).reshape(s.shape[:-1] + (1,)) * n
         out = np.bincount((i + rows).reshape(-1), weights=s.reshape(-1), minlength=s.size)
         return np.moveaxis(out.astype(src.dtype, copy=False).reshape(s.shape), -1, axis)
 

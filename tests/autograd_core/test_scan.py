@@ -172,3 +172,15 @@ def test_take_along_and_add_along_are_adjoint_with_repeated_indices():
     check(lambda t: AddAlong.apply(t, idx, 1), g)
     check(lambda t: TakeAlong.apply(t, idx, 1), x)
     check_jvp(lambda t: AddAlong.apply(t, idx, 1), g)
+
+
+@pytest.mark.parametrize("values", [[1.5, 0.0, 2.0, -1.0, 0.0, 3.0], [0.3, -1.2, 0.8, 2.0]])
+def test_forward_over_reverse_agrees_with_the_hessian(values):
+    from autograd_core.functional import hessian, hvp
+
+    x = ag.tensor(values, dtype=ag.float64)
+    v = ag.tensor(np.linspace(-1.0, 1.5, len(values)), dtype=ag.float64)
+    for f in (lambda a: (ag.cumprod(a, 0) ** 2).sum(), lambda a: (ag.logcumsumexp(a, 0) ** 2).sum(),
+              lambda a: (ag.cummin(a, 0).values ** 3).sum()):
+        _, hv = hvp(f, x, v)
+        np.testing.assert_allclose(hv._data, hessian(f)(x)._data @ v._data, rtol=1e-12, atol=1e-12)

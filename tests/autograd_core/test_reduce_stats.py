@@ -2,8 +2,13 @@
 aminmax, count_nonzero, nansum, nanmean (and reduce's var_mean/std_mean): values
 against numpy, gradients (gradcheck, gradgradcheck, check_jvp), the tie and NaN
 conventions, namedtuple results, dtypes and errors."""
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
 from tests.helpers import check, check_jvp, leaf
@@ -138,6 +143,29 @@ def test_quantile_against_numpy_and_gradients(interpolation):
     check(lambda a: ag.quantile(a, q, 1, interpolation=interpolation), x)
     check(lambda a: ag.nanquantile(a, 0.3, 0, True, interpolation=interpolation), x)
     check_jvp(lambda a: ag.quantile(a, q, None, interpolation=interpolation), x)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)),
+                  elements=st.floats(-10, 10) | st.just(NAN)),
+       st.lists(st.floats(0, 1), min_size=1, max_size=4),
+       st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"]))
+def test_nanquantile_and_nanmedian_match_numpy(a, q, method):
+    x = ag.tensor(a, dtype=ag.float64)
+    qt = ag.tensor(q, dtype=ag.float64)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = np.nanquantile(a, q, axis=1, method=method)
+        nq = ag.nanquantile(x, qt, 1, interpolation=method)._data
+        np.testing.assert_allclose(nq, want, rtol=1e-12, atol=1e-12)
+        clean = ~np.isnan(a).any(axis=1)
+        got = ag.quantile(x, qt, 1, interpolation=method)._data
+        np.testing.assert_allclose(got[:, clean], want[:, clean], rtol=1e-12, atol=1e-12)
+        assert np.isnan(got[:, ~clean]).all()
+    for r in range(a.shape[0]):
+        row = np.sort(a[r][~np.isnan(a[r])])
+        med = ag.nanmedian(x, 1).values._data[r]
+        assert (np.isnan(med) and not row.size) or med == row[(row.size - 1) // 2]
 
 
 def test_quantile_closed_form_gradient_and_shapes():

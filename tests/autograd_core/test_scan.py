@@ -3,6 +3,9 @@ numpy, first and second derivatives (zeros in cumprod, ties in cummax), forward
 mode, dtypes, 0-d inputs and errors."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
 from tests.helpers import check, check_jvp, leaf
@@ -96,6 +99,17 @@ def test_cummax_ties_take_the_latest_index_and_gradients_add_up():
     np.testing.assert_array_equal(x.grad._data, [1.0, 2.0, 7.0, 0.0, 11.0, 0.0])
     m = ag.cummin(_t([2.0, 1.0, 1.0, 3.0]), 0)
     assert m.indices.tolist() == [0, 1, 2, 2] and type(m).__name__ == "cummin"
+
+
+@settings(max_examples=50, deadline=None)
+@given(hnp.arrays(np.int64, st.integers(1, 8), elements=st.integers(-3, 3)), st.booleans())
+def test_cummax_cummin_match_a_running_loop(a, largest):
+    v, i = (ag.cummax if largest else ag.cummin)(ag.tensor(a), 0)
+    best, at = a[0], 0
+    for k, e in enumerate(a):
+        if (e >= best) if largest else (e <= best):  # ties: the latest index
+            best, at = e, k
+        assert v._data[k] == best and i._data[k] == at
 
 
 def test_cummax_nan_propagates_with_the_first_nan_index():

@@ -419,6 +419,18 @@ class Tensor:
         elif source.grad_fn is None or not source.grad_fn._is_view:
             self._view = (source, (step,))
 
+    def _take_node(self, node, out_nr):
+        """Make ``node`` (output ``out_nr``) this tensor's history after an
+        in-place op; a retained gradient (``retain_grad``) is then that of
+        the new version, as in PyTorch."""
+        old, old_nr = self.grad_fn, self._out_nr
+        self.requires_grad, self.grad_fn, self._out_nr = True, node, out_nr
+        if self._retains:
+            if old is not None and old._retained:
+                old._retained.pop(old_nr, None)
+            self._retains = False
+            self.retain_grad()
+
     def _inplace(self, fn, *args):
         """Run the out-of-place ``fn(self, *args)`` and write its result into
         this tensor's memory; the tensor takes the result's place in the graph.
@@ -465,9 +477,7 @@ class Tensor:
 
             rebase(self, view, res)
         elif tracked and res.requires_grad:
-            self.requires_grad = True
-            self.grad_fn = res.grad_fn
-            self._out_nr = res._out_nr
+            self._take_node(res.grad_fn, res._out_nr)
         if res._tangent is not None or self._tangent is not None:
             self._tangent = res._tangent
         return self

@@ -90,6 +90,6 @@ def rebase(view, info, res):
     new = CopySlices.apply(base, res, steps, True)
     if not new.requires_grad:
         return
-    base.requires_grad, base.grad_fn, base._out_nr = True, new.grad_fn, new._out_nr
+    base._take_node(new.grad_fn, new._out_nr)
     again = replay(base, steps)
-    view.requires_grad, view.grad_fn, view._out_nr = True, again.grad_fn, again._out_nr
+    view._take_node(again.grad_fn, again._out_nr)

@@ -183,3 +183,22 @@ def test_training_loop_style_accumulation():
         expected[k] += ix
     expected += 0  # d's initial value contributes w.sum() * 0
     np.testing.assert_allclose(w.grad.numpy(), expected)
+
+
+def test_retained_gradients_are_those_of_the_new_versions():
+    x = leaf(3)
+    h = x * 1.0
+    h.retain_grad()
+    v = h[:2]
+    v.retain_grad()
+    v.mul_(2.0)
+    (h.sum() + v.sum()).backward()  # v's new node is the view of h's new node
+    np.testing.assert_array_equal(h.grad.numpy(), [2.0, 2.0, 1.0])
+    np.testing.assert_array_equal(v.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 1.0])
+    x.grad = None
+    y = x * 1.0
+    y.retain_grad()
+    y.mul_(3.0)  # not a view
+    y.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 1.0, 1.0])

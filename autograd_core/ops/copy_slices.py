@@ -15,6 +15,13 @@ and written into ``v``'s memory (which is ``b``'s), the base holds
 ``view(b')``: the view op replayed on the base's new node. Both rules are
 made of differentiable ops (``ZeroRegion`` is its own adjoint), so
 ``create_graph`` differentiates them again.
+
+Limits (PyTorch does more): only views made by indexing and ``narrow``
+track their base (an in-place op needing a graph on another view op's
+output raises); and another view of the same base, taken before the base
+changed through a different route and used after, keeps its old node
+(PyTorch regenerates it), so its gradient misses that in-place op when the
+regions overlap.
 """
 import numpy as np
 

@@ -21,25 +21,13 @@ def as_tensor(x, like=None):
     return Tensor(x)
 
 
-_F64 = np.dtype(np.float64)
-
-
-def float_result(out, *inputs):
-    """Cast a float64 result to the default float dtype unless an input was
-    float64: a guard for numpy's own promotion where an op's operands are only
-    numbers (``where(c, 1.0, 0.0)``) or an out-of-range number under numpy 1.x."""
-    if out.dtype is _F64 and not any(getattr(a, "dtype", None) is _F64 for a in inputs):
-        return out.astype(get_default_dtype())
-    return out
-
-
 def promote(*operands, floating=False):
     """The operands of an elementwise op in their common dtype, ``result_type``
     (PyTorch's promotion; with ``floating``, an integer or bool result becomes
     the default float dtype, as for true division). Tensors are cast with a
     differentiable ``to_dtype``, arrays with ``astype``; numbers stay numbers
     (numpy keeps an in-range number from changing the dtype of an array it meets,
-    1.26 as 2.x, except a zero-dim one under 1.x: ``apply_promoted`` checks the result)."""
+    1.26 as 2.x, except a zero-dim one under 1.x: ``apply_promoted`` casts such a result)."""
     return _promote(operands, floating)[1]
 
 

@@ -20,13 +20,13 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from ._util import apply_promoted, float_result
+from ._util import apply_promoted
 
 
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return float_result(a + b, a, b)
+        return a + b
 
     @staticmethod
     def backward(ctx, g):
@@ -43,7 +43,7 @@ class AddScaled(Op):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        return float_result(a + alpha * b, a, b)
+        return a + alpha * b
 
     @staticmethod
     def backward(ctx, g):
@@ -58,7 +58,7 @@ class AddScaled(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return float_result(a - b, a, b)
+        return a - b
 
     @staticmethod
     def backward(ctx, g):
@@ -74,7 +74,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return float_result(a * b, a, b)
+        return a * b
 
     @staticmethod
     def backward(ctx, g):
@@ -93,7 +93,7 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return float_result(np.true_divide(a, b), a, b)
+        return np.true_divide(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -127,7 +127,7 @@ class Neg(Op):
 class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
-        out = float_result(np.power(a, b), a, b)
+        out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._util import apply_promoted, float_result, promote_tensors
+from ._util import apply_promoted, promote_tensors
 from .unary import tensor_arg
 
 
@@ -50,7 +50,7 @@ class Where(Elementwise):
             raise RuntimeError(f"where: the shapes of condition {_shape(cond)}, input {_shape(a)} "
                                f"and other {_shape(b)} cannot be broadcast together") from None
         ctx.save_for_backward(cond)
-        return float_result(out, a, b)
+        return out
 
     @staticmethod
     def derivative(ctx, _, va, vb):
@@ -86,7 +86,7 @@ class Clamp(Elementwise):
             raise RuntimeError(f"clamp: the shapes of input {_shape(x)}, min {_shape(lo)} and max "
                                f"{_shape(hi)} cannot be broadcast together") from None
         ctx.save_for_backward(x, lo, hi)
-        return float_result(out, x, lo, hi)
+        return out
 
     @staticmethod
     def _mask(ctx, i):
@@ -159,7 +159,7 @@ class _Extremum(Elementwise):
             raise RuntimeError(f"{cls._name}: the shapes {_shape(a)} and {_shape(b)} cannot be "
                                f"broadcast together") from None
         ctx.save_for_backward(a, b)
-        return float_result(out, a, b)
+        return out
 
     @staticmethod
     def derivative(ctx, va, vb):

@@ -218,6 +218,7 @@ class Function:
         result = Tensor(out if type(out) is np.ndarray else np.asarray(out))
         if ctx._is_view:  # the output shares memory, so it shares the version counter
             result._vc = args[0]._vc
+            result._track_view(args[0], (cls, *args[1:]))  # so in-place ops on it reach the base
         if record and _state.grad:
             ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
         if dual:

@@ -407,12 +407,12 @@ class Tensor:
         ``source`` (``op.apply(source, *args)`` makes it again), as
         ``(base, steps)``: the tensor that owns the memory and the view ops
         that lead from it to this one. An in-place op on the view then rewrites
-        the base's history (``ops/copy_slices.py``). Indexing and ``narrow``
-        call this; any op whose output is always a view of its first input
-        can (``op.apply`` on a wrapper of an array must return a view of it).
-        A view of a view made by an op that does not track its base is left
-        untracked (in-place ops on it that need a graph raise, rather than
-        leave the base's graph stale)."""
+        the base's history (``ops/copy_slices.py``). ``Function.apply`` calls
+        this for the output of every single-output view op (``_is_view``):
+        ``op.apply`` on a wrapper of an array returns a view of it again.
+        A view of a view made by an op that does not track its base (the
+        multi-output ``split``/``unbind``) is left untracked (in-place ops on
+        it that need a graph raise, rather than leave the base's graph stale)."""
         info = getattr(source, "_view", None)
         if info is not None:
             self._view = (info[0], info[1] + (step,))
@@ -449,12 +449,12 @@ class Tensor:
                                        "in-place operation. Wrap it in no_grad() to modify it.")
             elif self.grad_fn is not None and self.grad_fn._is_view:
                 edge = self.grad_fn._edges[0] if self.grad_fn._edges else None
-                if edge is not None and isinstance(edge[0], Tensor):
+                if edge is not None and edge.is_leaf:
                     raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                        "in-place operation. Wrap it in no_grad() to modify it.")
                 raise RuntimeError(f"in-place operation on a view ({self.grad_fn.name()}) of a tensor "
-                                   "that requires grad is supported for views made by indexing; use an "
-                                   "out-of-place op")
+                                   "that requires grad is not supported for the outputs of multi-output "
+                                   "view ops (split, unbind, chunk); use an out-of-place op")
             res = fn(self, *args)
             if res.grad_fn is not None:
                 res.grad_fn._snapshot_saved(self)

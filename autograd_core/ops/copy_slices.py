@@ -16,9 +16,12 @@ and written into ``v``'s memory (which is ``b``'s), the base holds
 made of differentiable ops (``ZeroRegion`` is its own adjoint), so
 ``create_graph`` differentiates them again.
 
-Limits (PyTorch does more): only views made by indexing and ``narrow``
-track their base (an in-place op needing a graph on another view op's
-output raises); and another view of the same base, taken before the base
+Every single-output view op (indexing, ``narrow``, ``view``/``reshape``,
+``transpose``, ``permute``, ``diagonal``, ...) tracks its base, because
+``Function.apply`` records the step for any op marked ``_is_view``.
+Limits (PyTorch does more): the pieces of the multi-output ``split``,
+``unbind`` and ``chunk`` do not (an in-place op needing a graph on them
+raises); and another view of the same base, taken before the base
 changed through a different route and used after, keeps its old node
 (PyTorch regenerates it), so its gradient misses that in-place op when the
 regions overlap.

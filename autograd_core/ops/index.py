@@ -228,10 +228,7 @@ def _add_rows(out, rows, g):
 def getitem(self, index):
     """``x[index]`` with PyTorch's indexing rules; the gradient adds up repeats."""
     index, kind = to_numpy_index(index, self._data.ndim)
-    out = GetItem.apply(self, index, kind)
-    if kind == _BASIC:
-        out._track_view(self, (GetItem, index, kind))
-    return out
+    return GetItem.apply(self, index, kind)
 
 
 def narrow(input, dim, start, length):
@@ -247,9 +244,7 @@ def narrow(input, dim, start, length):
         raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds the size {n} of "
                            f"dim {d} (input shape {list(input.shape)})")
     index = (slice(None),) * d + (slice(start, start + length), Ellipsis)
-    out = Narrow.apply(input, index, _BASIC)
-    out._track_view(input, (Narrow, index, _BASIC))
-    return out
+    return Narrow.apply(input, index, _BASIC)
 
 
 def _int_index(index, op, size, dim):

@@ -147,12 +147,26 @@ def test_view_of_a_leaf_by_another_view_op_raises_the_leaf_message():
         x.t().mul_(2.0)
 
 
-def test_view_made_by_an_untracked_view_op_raises_clearly():
-    h = leaf(3, 3) * 1.0
-    with pytest.raises(RuntimeError, match="view .* made by indexing"):
+def test_views_made_by_any_view_op_rewrite_the_base():
+    """transpose, a row of a transpose, reshape and view all track their base."""
+    x = leaf(3, 4)
+
+    def f(x):
+        h = x * 1.0
         h.t().mul_(2.0)
-    with pytest.raises(RuntimeError, match="view .* made by indexing"):
-        h.t()[0].mul_(2.0)  # its base would be the transpose, not h: refused, not silently wrong
+        h.t()[0].add_(x[0, 0])
+        h.reshape(12)[3:5].mul_(3.0)
+        h.view(4, 3).transpose(0, 1)[1].sub_(x[1, 1])
+        return h
+
+    assert ag.gradcheck(f, (x,))
+    assert ag.gradgradcheck(f, (x,))
+
+
+def test_pieces_of_a_multi_output_view_op_raise_clearly():
+    h = leaf(4, 3) * 1.0
+    with pytest.raises(RuntimeError, match="multi-output view ops"):
+        h.split(2)[0].mul_(2.0)
 
 
 def test_saved_base_modified_through_a_view_is_detected():

@@ -1,6 +1,7 @@
 """``nn.functional``: every layer and loss of ``nn`` as a function, with
 PyTorch's names and signatures (``import nn.functional as F``)."""
 from .activation import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss_classification import *  # noqa: F401,F403

@@ -1,0 +1,127 @@
+"""``scaled_dot_product_attention``: softmax attention composed of
+differentiable autograd_core ops (so it differentiates twice).
+
+For queries Q (..., L, E), keys K (..., S, E) and values V (..., S, Eᵥ):
+
+    A   = softmax(Q Kᵀ · scale + M)          (softmax over the last dim, S)
+    out = dropout(A, p) V                     (..., L, Eᵥ)
+
+with scale = 1/√E unless given, and M the mask: a float mask is added; a
+bool mask (True = the key takes part, PyTorch's convention for this
+function) puts −∞ where it is False; ``is_causal`` keeps key j ≤ query i
+(the top-left aligned lower triangle of an L×S matrix, as PyTorch).
+The softmax shifts each row by its maximum, so large scores never
+overflow. A row in which every key is masked (all −∞) gives zero weights
+and a zero output, as PyTorch's math path does since 2.5 (``_safe_softmax``),
+instead of NaN; its gradient is zero.
+
+``enable_gqa=True`` (grouped-query attention) lets K and V have H_kv heads
+(dim −3) dividing the H_q heads of Q: each key/value head serves
+H_q / H_kv consecutive query heads (PyTorch's ``repeat_interleave``).
+"""
+import math
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core.tensor import Tensor
+
+from .layers import dropout as _dropout
+
+__all__ = ["scaled_dot_product_attention"]
+
+
+def _mask_array(mask):
+    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+
+
+def _repeat_heads(t, groups):
+    """(..., H, S, E) -> (..., H·groups, S, E), each head repeated ``groups`` times in a row."""
+    if groups == 1:
+        return t
+    shape = tuple(t.shape)
+    t = t.unsqueeze(-3).expand(*shape[:-2], groups, *shape[-2:])
+    return t.reshape(*shape[:-3], shape[-3] * groups, *shape[-2:])
+
+
+def causal_mask(L, S):
+    """The bool (L, S) mask of ``is_causal``: True where key j <= query i."""
+    return np.tril(np.ones((L, S), np.bool_))
+
+
+def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """``(out, weights)``: the attention output and the softmax weights A
+    (after dropout), shared by ``scaled_dot_product_attention`` and
+    ``nn.MultiheadAttention``. ``attn_mask`` is a bool (True = take part)
+    or float (added) Tensor or array broadcastable to (..., L, S)."""
+    L, E = query.shape[-2], query.shape[-1]
+    S = key.shape[-2]
+    if key.shape[-1] != E:
+        raise RuntimeError(f"scaled_dot_product_attention: query and key must have the same last dim, got "
+                           f"query {list(query.shape)} and key {list(key.shape)}")
+    if value.shape[-2] != S:
+        raise RuntimeError(f"scaled_dot_product_attention: key and value must have the same sequence length "
+                           f"(dim -2), got key {list(key.shape)} and value {list(value.shape)}")
+    if scale is None:
+        scale = 1.0 / math.sqrt(E) if E else 1.0
+    scores = ag.matmul(query * scale, key.transpose(-2, -1))  # (..., L, S)
+    keep = None  # bool array: where a key takes part
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("scaled_dot_product_attention: explicit attn_mask should not be set when "
+                               "is_causal=True")
+        keep = causal_mask(L, S)
+    elif attn_mask is not None:
+        m = _mask_array(attn_mask)
+        if m.dtype == np.bool_:
+            keep = m
+        elif m.dtype.kind == "f":
+            if isinstance(attn_mask, Tensor) and attn_mask.requires_grad:  # a learnt bias: keep its graph
+                mt = attn_mask if m.dtype == scores.dtype else attn_mask.to(scores.dtype)
+            else:
+                mt = Tensor(m.astype(scores.dtype, copy=False))
+            scores = scores + mt
+        else:
+            raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool or floating point, got "
+                            f"{m.dtype}")
+    if keep is not None:
+        try:
+            np.broadcast_shapes(keep.shape, tuple(scores.shape))
+        except ValueError:
+            raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {list(keep.shape)} does "
+                               f"not broadcast to the scores' shape {list(scores.shape)}") from None
+        scores = ag.masked_fill(scores, Tensor(~keep), float("-inf"))
+    sd = scores._data
+    dead = None
+    if sd.size and S and not np.isfinite(sd).all():
+        dead = np.isneginf(sd).all(axis=-1, keepdims=True)  # rows where every key is masked
+        if dead.any():
+            scores = ag.masked_fill(scores, Tensor(dead), 0.0)
+        else:
+            dead = None
+    weights = ag.softmax(scores, -1)
+    if dead is not None:
+        weights = ag.masked_fill(weights, Tensor(dead), 0.0)
+    if dropout_p > 0.0:
+        weights = _dropout(weights, dropout_p, True)
+    return ag.matmul(weights, value), weights
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """softmax(Q Kᵀ · scale + M) V over the last two dims (see the module
+    docstring): Q (..., H_q, L, E), K (..., H_kv, S, E), V (..., H_kv, S, Eᵥ)
+    -> (..., H_q, L, Eᵥ). ``dropout_p`` is applied to the weights whenever it
+    is positive (pass 0 in eval mode, as in PyTorch)."""
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError(f"scaled_dot_product_attention: expected query, key and value with at least 2 dims, "
+                           f"got {list(query.shape)}, {list(key.shape)}, {list(value.shape)}")
+    if enable_gqa and query.ndim >= 3 and key.ndim >= 3:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hk != hv or hk == 0 or hq % hk:
+            raise RuntimeError(f"scaled_dot_product_attention: with enable_gqa the key/value heads ({hk}, {hv}) "
+                               f"must be equal and divide the query heads ({hq})")
+        key, value = _repeat_heads(key, hq // hk), _repeat_heads(value, hq // hk)
+    return attention(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]

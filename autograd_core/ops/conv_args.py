@@ -35,6 +35,17 @@ def conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, grou
     """Check the arguments of a convolution with ``nsp`` spatial dims; return
     (Geometry, pre_pad): ``pre_pad`` is the ``pad`` argument for a padding
     mode other than 'zeros' (the geometry then has no padding), else None."""
+    (stride, pads, dilation, groups), pre_pad = conv_arguments_nd(op, nsp, input, weight, bias, stride, padding,
+                                                                  dilation, groups, padding_mode)
+    if nsp == 1:
+        stride, dilation, pads = (1,) + stride, (1,) + dilation, [(0, 0)] + pads
+    (pt, pb), (pl, pr) = pads
+    return Geometry(stride, (pt, pb, pl, pr), dilation, groups), pre_pad
+
+
+def conv_arguments_nd(op, nsp, input, weight, bias, stride, padding, dilation, groups, padding_mode):
+    """``conv_arguments`` for any number of spatial dims: return
+    ((stride, [(lo, hi) per dim], dilation, groups), pre_pad)."""
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
@@ -97,7 +108,4 @@ def conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, grou
     if padding_mode != "zeros" and any(lo or hi for lo, hi in pads):
         pre_pad = tuple(q for lo_hi in reversed(pads) for q in lo_hi)  # (left, right[, top, bottom])
         pads = [(0, 0)] * nsp
-    if nsp == 1:
-        stride, dilation, pads = (1,) + stride, (1,) + dilation, [(0, 0)] + pads
-    (pt, pb), (pl, pr) = pads
-    return Geometry(stride, (pt, pb, pl, pr), dilation, groups), pre_pad
+    return (stride, pads, dilation, groups), pre_pad

@@ -24,6 +24,7 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
 from .callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
 from .checkpoint import load_checkpoint, save_checkpoint
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -49,10 +50,13 @@ from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .summary import summarize, summary
 from .training import evaluate, fit, predict
 
 __all__ = [
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "summary", "summarize",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Identity", "Linear", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
@@ -60,6 +64,7 @@ __all__ = [
     "Unflatten", "Embedding",
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Hardtanh", "Softplus",
     "Softmax", "LogSoftmax",
+    "MultiheadAttention",
     "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
     "NLLLoss", "KLDivLoss", "GaussianNLLLoss",
     "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "ModelCheckpoint",

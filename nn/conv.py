@@ -119,3 +119,12 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         return self._conv(F.conv2d, input)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution of (N, C_in, D, H, W) inputs."""
+
+    _n = 3
+
+    def forward(self, input):
+        return self._conv(F.conv3d, input)

@@ -10,7 +10,8 @@ live there; see autograd_core/ops). The layers in ``nn.conv``,
 """
 import autograd_core as ag
 
-__all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm"]
+__all__ = ["conv1d", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm",
+           "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -21,6 +22,27 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of (N, C_in, H, W) by (C_out, C_in / groups, kh, kw)."""
     return ag.conv2d(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution of (N, C_in, D, H, W) by (C_out, C_in / groups, kd, kh, kw)."""
+    return ag.conv3d(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution of (N, C_in, L) by (C_in, C_out / groups, k): the adjoint of conv1d
+    in its input; out = (L - 1)s - 2p + d(k - 1) + output_padding + 1."""
+    return ag.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution of (N, C_in, H, W) by (C_in, C_out / groups, kh, kw)."""
+    return ag.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution of (N, C_in, D, H, W) by (C_in, C_out / groups, kd, kh, kw)."""
+    return ag.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -13,7 +13,9 @@ import autograd_core as ag
 from autograd_core.grad_mode import no_grad
 from autograd_core.tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
+from . import rnn  # noqa: E402  (nn.utils.rnn: packed and padded sequences)
+
+__all__ = ["rnn", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
 def _params(parameters):

@@ -8,6 +8,7 @@ PyTorch-style tensor API, on numpy.
 """
 
 from . import _facade, accelerator, arg_aliases, backends, cuda, forward, functional, ops, random, utils
+from . import linalg  # torch.linalg: inv, det, slogdet, solve, cholesky, ...
 from .creation import (
     arange,
     as_tensor,

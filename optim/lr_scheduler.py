@@ -22,17 +22,23 @@ The lecture notes' schedules (002 §5.2.6), for an optimizer made with lr=α0:
   ``ReduceLROnPlateau(opt, factor=λ, patience=...)``, stepped with the
   validation error every N steps (``plateau.py``).
 
-``CosineAnnealingLR``, ``LinearLR`` (warm-up), ``OneCycleLR`` and
-``SequentialLR`` (one schedule after another) complete the set.
+``MultiplicativeLR``, ``ConstantLR`` and ``LinearLR`` (warm-ups),
+``PolynomialLR``, ``CosineAnnealingLR``, ``CosineAnnealingWarmRestarts``
+(``warm_restarts.py``), ``CyclicLR`` (``cyclic.py``), ``OneCycleLR``,
+``SequentialLR`` (one schedule after another) and ``ChainedScheduler``
+(several at once, ``chained.py``) complete the set.
 """
 import math
 import types
 from bisect import bisect_right
 from collections import Counter
 
+from .chained import ChainedScheduler
+from .cyclic import CyclicLR
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
 from .scheduler_base import LRScheduler, _check_optimizer
+from .warm_restarts import CosineAnnealingWarmRestarts
 
 
 class LambdaLR(LRScheduler):
@@ -41,14 +47,7 @@ class LambdaLR(LRScheduler):
     and ``lambda t: (1 + t / T) ** -c``."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer)
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -56,18 +55,58 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self):
         """Functions are not saved; callable objects save their ``__dict__``."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
-                               for f in self.lr_lambdas]
-        return state
+        return _lambdas_state_dict(self)
 
     def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        lambdas = state.pop("lr_lambdas")
-        self.__dict__.update(state)
-        for f, saved in zip(self.lr_lambdas, lambdas):
-            if saved is not None:
-                f.__dict__.update(saved)
+        _lambdas_load_state_dict(self, state_dict)
+
+
+def _lambda_list(optimizer, lr_lambda):
+    """One function per parameter group (a single function is shared)."""
+    _check_optimizer(optimizer)
+    n = len(optimizer.param_groups)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n:
+            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
+        return list(lr_lambda)
+    return [lr_lambda] * n
+
+
+def _lambdas_state_dict(scheduler):
+    state = {k: v for k, v in scheduler.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+    state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
+                           for f in scheduler.lr_lambdas]
+    return state
+
+
+def _lambdas_load_state_dict(scheduler, state_dict):
+    state = dict(state_dict)
+    lambdas = state.pop("lr_lambdas")
+    scheduler.__dict__.update(state)
+    for f, saved in zip(scheduler.lr_lambdas, lambdas):
+        if saved is not None:
+            f.__dict__.update(saved)
+
+
+class MultiplicativeLR(LRScheduler):
+    """lr <- lr · lr_lambda(epoch) at each step from epoch 1 on (one function,
+    or one per group): lr_t = initial_lr · Π_{k=1..t} lr_lambda(k)."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch > 0:
+            return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._lrs())]
+        return self._lrs()
+
+    def state_dict(self):
+        """Functions are not saved; callable objects save their ``__dict__``."""
+        return _lambdas_state_dict(self)
+
+    def load_state_dict(self, state_dict):
+        _lambdas_load_state_dict(self, state_dict)
 
 
 class StepLR(LRScheduler):
@@ -170,6 +209,49 @@ class LinearLR(LRScheduler):
         return [base * f for base in self.base_lrs]
 
 
+class ConstantLR(LRScheduler):
+    """lr = initial_lr · factor for epochs < total_iters, initial_lr after."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 <= factor <= 1:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, got {factor}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e = self.last_epoch
+        if e == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self._is_initial or e != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        f = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base * f for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr = initial_lr · (1 - min(epoch, total_iters)/total_iters)^power: a
+    polynomial decay to 0 at total_iters (each step multiplies by the ratio of
+    consecutive values)."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e, n = self.last_epoch, self.total_iters
+        if self._is_initial or e == 0 or e > n:
+            return self._lrs()
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * factor for lr in self._lrs()]
+
+    def _closed_form_lr(self):
+        f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base * f for base in self.base_lrs]
+
+
 class SequentialLR(LRScheduler):
     """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``
     (restarted at its epoch 0), and so on."""
@@ -228,5 +310,6 @@ def _undo_initial_steps(scheduler):
             s.last_epoch -= 1
 
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LinearLR", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau"]

@@ -6,3 +6,4 @@ from .conv import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss_classification import *  # noqa: F401,F403
 from .loss_regression import *  # noqa: F401,F403
+from .spatial import *  # noqa: F401,F403

@@ -7,8 +7,7 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import _facade, accelerator, arg_aliases, backends, cuda, forward, functional, ops, random, utils
-from . import linalg  # torch.linalg: inv, det, slogdet, solve, cholesky, ...
+from . import _facade, accelerator, arg_aliases, backends, cuda, forward, functional, linalg, ops, random, utils
 from .creation import (
     arange,
     as_tensor,

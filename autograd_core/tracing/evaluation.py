@@ -46,7 +46,10 @@ def trace(f, *inputs, seed=None, adjoint_seed=None):
     numbers and integer data become float64). ``seed``: the tangent direction
     ẋ, one entry per input (default: 1 on the first element of the first
     input). ``adjoint_seed``: ȳ, one entry per output (default: 1 for a
-    scalar output; otherwise 1 on the first element of the first output)."""
+    scalar output; otherwise 1 on the first element of the first output).
+    ``trace(A)`` of a matrix Tensor is PyTorch's ``torch.trace``: Σ A_ii."""
+    if isinstance(f, Tensor) and not inputs:
+        return f.trace()
     return Trace(f, inputs, seed, adjoint_seed)
 
 

@@ -94,3 +94,11 @@ def test_trace():
     assert ag.ones(0, 3).trace().item() == 0
     with pytest.raises(RuntimeError, match="expected a matrix"):
         ag.ones(3).trace()
+
+
+def test_top_level_trace_of_a_matrix_is_torch_trace():
+    """``ag.trace(A)`` of a Tensor is the matrix trace; with a function it stays the evaluation trace."""
+    m = leaf(3, 3)
+    assert np.isclose(ag.trace(m).item(), np.trace(m._data))
+    check(ag.trace, m)
+    assert type(ag.trace(lambda x: x * 2, ag.tensor(1.0))).__name__ == "Trace"

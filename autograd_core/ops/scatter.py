@@ -125,7 +125,7 @@ def _reduce_array(x, src, index, shape, reduce, include_self):
         np.add.at(count, index, 1)
         count += bool(include_self)
         count = np.maximum(count, 1)
-        out = out / count if x.dtype.kind == "f" else np.floor_divide(out, count).astype(x.dtype)
+        out = (out / count if x.dtype.kind == "f" else np.floor_divide(out, count)).astype(x.dtype, copy=False)
     return out
 
 

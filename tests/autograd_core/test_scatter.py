@@ -147,6 +147,14 @@ def test_scatter_reduce_integers(reduce):
     np.testing.assert_array_equal(y._data, ref_scatter_reduce(x, 1, idx, s, reduce, True))
 
 
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_keeps_float32(reduce):
+    x, s = ag.ones(3, 4, requires_grad=True), ag.ones(2, 4, requires_grad=True)
+    y = ag.scatter_reduce(x, 0, ag.tensor(IDX), s, reduce)
+    y.sum().backward()
+    assert y.dtype == x.grad.dtype == s.grad.dtype == np.float32
+
+
 def test_scatter_reduce_errors_and_empty():
     with pytest.raises(RuntimeError, match="reduce"):
         ag.scatter_reduce(ag.ones(3), 0, ag.tensor([0]), ag.ones(1), "max")

@@ -15,7 +15,7 @@ defaults; each module's docstring gives the update and maps the lecture
 notes' form (002 §5.2) onto it. SGD and Adam/AdamW run fused numba kernels
 (``autograd_core/kernels/optim.py``, under the engine's kernel switch); docs/optim.md has the details.
 """
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -31,4 +31,5 @@ from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "required", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "NAdam",
-           "RAdam", "Adamax", "ASGD", "Rprop", "LBFGS", "lr_scheduler"]
+           "RAdam", "Adamax", "ASGD", "Rprop", "LBFGS", "lr_scheduler",
+           "swa_utils"]

@@ -64,6 +64,17 @@ def _pad_last(mask):
     return np.concatenate([mask, np.zeros(mask.shape[:-1] + (1,), mask.dtype)], -1)
 
 
+def _project(x, w, b):
+    """x Wᵀ + b for x (A, B, in) computed as one (A·B, in) matrix product, so
+    that forward and both backward products are single BLAS calls (a batched
+    product would make one call per row of A and sum W's gradient afterwards)."""
+    a, c = x.shape[0], x.shape[1]
+    y = ag.matmul(x.reshape(a * c, x.shape[2]), w.T)
+    if b is not None:
+        y = y + b
+    return y.reshape(a, c, w.shape[0])
+
+
 class MultiheadAttention(Module):
     """Multi-head attention (see the module docstring for the maths)."""
 
@@ -188,16 +199,12 @@ class MultiheadAttention(Module):
         fused = (self._qkv_same_embed_dim and query is key and key is value and self.bias_k is None
                  and not self.add_zero_attn)
         if fused:  # self-attention: one product for Q, K and V
-            proj = ag.matmul(query, self.in_proj_weight.T)
-            if self.in_proj_bias is not None:
-                proj = proj + self.in_proj_bias
-            a, b = proj.shape[0], proj.shape[1]
-            proj = proj.reshape(a, b, 3, H, d)
+            a, b = query.shape[0], query.shape[1]
+            proj = _project(query, self.in_proj_weight, self.in_proj_bias).reshape(a, b, 3, H, d)
             proj = proj.permute(2, 1, 3, 0, 4) if seq_first else proj.permute(2, 0, 3, 1, 4)
             q, k, v = proj[0], proj[1], proj[2]
         else:
-            q, k, v = (ag.matmul(x, w.T) if bb is None else ag.matmul(x, w.T) + bb
-                       for x, w, bb in zip((query, key, value), ws, bs))
+            q, k, v = (_project(x, w, bb) for x, w, bb in zip((query, key, value), ws, bs))
             if self.bias_k is not None:  # one more key/value row per sample
                 shape = (1, N, self.embed_dim) if seq_first else (N, 1, self.embed_dim)
                 k = ag.cat([k, self.bias_k.reshape(1, 1, -1).expand(*shape)], 0 if seq_first else 1)
@@ -225,7 +232,8 @@ class MultiheadAttention(Module):
         p = self.dropout if self.training else 0.0
         out, weights = attention(q, k, v, mask, p)  # (N, H, L, d), (N, H, L, S)
         out = out.permute(2, 0, 1, 3) if seq_first else out.permute(0, 2, 1, 3)
-        out = self.out_proj(out.reshape(*out.shape[:2], self.embed_dim))
+        a, b = out.shape[0], out.shape[1]  # out_proj on (a·b, E), as PyTorch: one matrix product
+        out = self.out_proj(out.reshape(a * b, self.embed_dim)).reshape(a, b, self.embed_dim)
         if not batched:
             out = out.squeeze(0)
         if not need_weights:

@@ -77,7 +77,9 @@ class _Layer(Module):
         self.activation = activation  # a Module becomes a submodule, as in PyTorch
 
     def _ff_block(self, x, drop):
-        return drop(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        shape = x.shape  # the linear layers see (rows, d_model): one matrix product each way
+        x = x.reshape(-1, shape[-1])
+        return drop(self.linear2(self.dropout(self.activation(self.linear1(x))))).reshape(shape)
 
 
 class TransformerEncoderLayer(_Layer):

@@ -227,8 +227,11 @@ class RNNBase(Module):
             for d in range(dirs):
                 bias, step = self._step(layer, d)
                 w_ih = getattr(self, f"weight_ih_l{layer}" + ("_reverse" if d else ""))
-                xg = F.linear(x, w_ih, bias)
-                xgs = xg.unbind(0) if batch_sizes is None else xg.split(batch_sizes, 0)
+                if batch_sizes is None:  # one 2-D product (a 3-D one runs per time step in BLAS)
+                    xg = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias)
+                    xgs = xg.reshape(x.shape[0], x.shape[1], -1).unbind(0)
+                else:
+                    xgs = F.linear(x, w_ih, bias).split(batch_sizes, 0)
                 k = layer * dirs + d
                 out, fin = _run_direction(step, xgs, tuple(s[k] for s in states), batch_sizes, d == 1)
                 outs.append(ag.stack(out, 0) if batch_sizes is None else ag.cat(out, 0))

@@ -31,7 +31,11 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied (input "
                            f"{list(input.shape)}, weight {list(weight.shape)}: expected input[..., "
                            f"{weight.shape[1]}])")
-    out = ag.matmul(input, weight.T)
+    if input.ndim > 2 and weight.ndim == 2:  # one 2-D product: a batched one runs BLAS per matrix
+        lead = input.shape[:-1]  # and its weight gradient is a batch of products summed afterwards
+        out = ag.matmul(input.reshape(-1, input.shape[-1]), weight.T).reshape(*lead, weight.shape[0])
+    else:
+        out = ag.matmul(input, weight.T)
     return out if bias is None else out + bias
 
 

@@ -1,0 +1,136 @@
+"""Benchmark of training steps of the models of issue 17 against PyTorch CPU.
+
+    python tools/bench_models.py [--quick] [--profile]   (also run at the end of tools/bench.py)
+
+(j) One training step of a 2-layer LSTM language model: ``nn.LSTM(200, 200,
+    num_layers=2)`` on a sequence of 35 steps, batch 20 (time-major input,
+    embeddings given as a (35, 20, 200) float32 tensor), a linear head to
+    a 1,000-word vocabulary, cross-entropy, backward, ``SGD(lr=1.0)``
+    with gradient clipping at 0.25 (the word-language-model recipe).
+    Target: within 2.0x of PyTorch.
+
+Timing as in tools/bench_train.py: a warm-up, then the runners alternate
+and each keeps the best of several consecutive steps. PyTorch runs with
+``torch.set_num_threads(2)``. ``--profile`` prints a cProfile listing of
+our step.
+"""
+import cProfile
+import gc
+import os
+import pstats
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import autograd_core as ag  # noqa: E402
+import nn  # noqa: E402
+import optim  # noqa: E402
+
+try:
+    import torch
+
+    torch.set_num_threads(2)
+except ImportError:  # the benchmark runs without PyTorch
+    torch = None
+
+ROWS = []
+W = 52
+STEPS = 5
+SEQ, BATCH, HIDDEN, VOCAB = 35, 20, 200, 1000
+
+
+def best(runs, repeats):
+    runs = {k: f for k, f in runs.items() if f is not None}
+    for f in runs.values():
+        f()
+    times = dict.fromkeys(runs)
+    for _ in range(repeats):
+        for k, f in runs.items():
+            gc.collect()
+            t = f()
+            times[k] = t if times[k] is None else min(times[k], t)
+    return times
+
+
+def lstm_inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((SEQ, BATCH, HIDDEN)).astype(np.float32)
+    y = rng.integers(0, VOCAB, SEQ * BATCH)
+    return x, y
+
+
+def lstm_runner(lib, x, y):
+    """A runner timing STEPS training steps of the LSTM model; returns the fastest (s)."""
+    n = nn if lib is ag else torch.nn
+    o = optim if lib is ag else torch.optim
+    clip = (nn.utils if lib is ag else torch.nn.utils).clip_grad_norm_
+    lstm, head = n.LSTM(HIDDEN, HIDDEN, num_layers=2), n.Linear(HIDDEN, VOCAB)
+    params = list(lstm.parameters()) + list(head.parameters())
+    opt, loss_fn = o.SGD(params, lr=1.0), n.CrossEntropyLoss()
+    x, y = (ag.tensor(x), ag.tensor(y)) if lib is ag else (torch.tensor(x), torch.tensor(y))
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(x)
+        loss = loss_fn(head(out).reshape(-1, VOCAB), y)
+        loss.backward()
+        clip(params, 0.25)
+        opt.step()
+
+    def run():
+        fastest = float("inf")
+        for _ in range(STEPS):
+            t0 = time.perf_counter()
+            step()
+            fastest = min(fastest, time.perf_counter() - t0)
+        return fastest
+    run.step = step
+    return run
+
+
+def row(name, unit, ours, th, target=None):
+    ROWS.append((name, unit, ours, th, target))
+
+
+def show():
+    def num(v):
+        return "-" if v is None else f"{v:.3g}"
+
+    print(f"{'workload [unit]':<{W}}{'ours':>9}{'torch':>9}{'ours/torch':>11}  target")
+    for name, unit, ours, th, target in ROWS:
+        r_th = f"{ours / th:.2f}" if th else "-"
+        status = ""
+        if target is not None:
+            status = f"<= {target}x torch  " + ("n/a (no torch)" if not th else
+                                                 ("pass" if ours / th <= target else "FAIL"))
+        print(f"{name + ' [' + unit + ']':<{W}}{num(ours):>9}{num(th):>9}{r_th:>11}  {status}")
+
+
+def main(argv=None, quick=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if quick is None:
+        quick = "--quick" in argv
+    repeats = 2 if quick else 5
+    ROWS.clear()
+    x, y = lstm_inputs()
+    ours = lstm_runner(ag, x, y)
+    t = best({"ours": ours, "torch": lstm_runner(torch, x, y) if torch else None}, repeats)
+    row(f"(j) 2-layer LSTM {HIDDEN}, seq {SEQ}, batch {BATCH}, step", "ms", t["ours"] * 1e3,
+        t["torch"] * 1e3 if torch else None, 2.0)
+    th = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch: not installed"
+    print(f"\nmodel training steps: numpy {np.__version__}, {th}, best of {repeats} runs of {STEPS} steps\n")
+    show()
+    if "--profile" in argv:
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(3):
+            ours.step()
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+
+
+if __name__ == "__main__":
+    main()

@@ -214,6 +214,15 @@ class MultiheadAttention(Module):
                 z = ag.zeros(N, H, 1, d, dtype=k.dtype)
                 k, v = ag.cat([k, z], 2), ag.cat([v, z], 2)
         S = k.shape[2]
+        S0 = S - (self.bias_k is not None) - bool(self.add_zero_attn)  # keys given by the caller
+        if attn_mask is not None:
+            want = (L, S0) if attn_mask.ndim == 2 else (N * H, L, S0)
+            if tuple(attn_mask.shape) != want:
+                raise RuntimeError(f"MultiheadAttention: the shape of the {attn_mask.ndim}D attn_mask is "
+                                   f"{list(attn_mask.shape)}, but should be {list(want)}")
+        if key_padding_mask is not None and tuple(key_padding_mask.shape) != (N, S0):
+            raise RuntimeError(f"MultiheadAttention: expecting key_padding_mask shape of {[N, S0]}, but got "
+                               f"{list(key_padding_mask.shape)}")
         mask = _additive(attn_mask, "attn_mask", dtype)
         if mask is None and is_causal:
             mask = np.where(causal_mask(L, S), 0.0, -np.inf).astype(dtype)

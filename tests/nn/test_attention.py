@@ -285,6 +285,14 @@ def test_mha_state_dict_keys_and_init():
         nn.MultiheadAttention(10, 3)
     with pytest.raises(AssertionError, match="embedding dimension"):
         nn.MultiheadAttention(8, 2)(ag.randn(2, 1, 8), ag.randn(2, 1, 7), ag.randn(2, 1, 7))
+    m = nn.MultiheadAttention(8, 2)
+    x = ag.randn(3, 2, 8)
+    with pytest.raises(RuntimeError, match=r"2D attn_mask is \[3, 2\], but should be \[3, 3\]"):
+        m(x, x, x, attn_mask=ag.zeros(3, 2))
+    with pytest.raises(RuntimeError, match=r"3D attn_mask is \[2, 3, 3\], but should be \[4, 3, 3\]"):
+        m(x, x, x, attn_mask=ag.zeros(2, 3, 3))
+    with pytest.raises(RuntimeError, match="key_padding_mask shape of"):
+        m(x, x, x, key_padding_mask=ag.zeros(3, 2, dtype=ag.bool))
 
 
 def test_mha_dropout_train_and_eval():

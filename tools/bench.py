@@ -24,6 +24,7 @@ slow every full collection down):
     printed, also with the garbage collector off (what cyclic GC costs).
 (d) One optimizer step (SGD momentum, Adam) on 1M parameters: tools/bench_optim.py.
 (g)-(i) Training steps of an MLP and of LeNet-5, and bundled-MNIST epochs: tools/bench_train.py.
+(j) A 2-layer LSTM (hidden 200, sequence 35, batch 20) training step: tools/bench_models.py.
 (k) A Transformer encoder training step (4 layers, d_model 64): tools/bench_transformer.py.
 
 ``--profile`` adds a cProfile listing of workload (a) and a breakdown of the
@@ -345,6 +346,9 @@ def main(argv=None):
     import bench_train  # workloads (g)-(i): training steps and epochs of an MLP and LeNet-5
 
     bench_train.main(quick=args.quick)
+    import bench_models  # workload (j): a 2-layer LSTM training step
+
+    bench_models.main(argv=["--profile"] if args.profile else [], quick=args.quick)
     import bench_transformer  # workload (k): a Transformer encoder training step
 
     bench_transformer.main(quick=args.quick, show_profile=args.profile)

@@ -6,9 +6,9 @@ With etas (η-, η+) and step_sizes (s_min, s_max), at step t = 1, 2, ...,
 starting from g_prev = 0::
 
     g  <- ∇J(θ)                        (-∇J(θ) if maximize)
-    if g · g_prev > 0:  s <- min(s η+, s_max)
-    if g · g_prev < 0:  s <- max(s η-, s_min);  g <- 0
-    (g · g_prev = 0:    s unchanged)
+    if g · g_prev > 0:  s <- s η+
+    if g · g_prev < 0:  s <- s η-;  g <- 0
+    s  <- clip(s, s_min, s_max)        (every step size, every step, as PyTorch's code)
     θ  <- θ - sign(g) s
     g_prev <- g
 

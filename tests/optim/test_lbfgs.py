@@ -68,7 +68,9 @@ def wolfe_search(fg, x, t, d, f0, g0, slope0, c1=1e-4, c2=0.9, tol=1e-9, max_ls=
         t = t_new
         f, g, s = phi(t)
         k += 1
-    if k == max_ls:  # no bracket found: the last trial point
+    if k == max_ls:  # no bracket found: the better of the start and the last trial point
+        start, last = (0, f0, g0), (t, f, g)
+        t, f, g = start if f0 <= f else last
         return f, g, t, phi.count
     # zoom: pts[lo] has the lower value, pts[hi] the other end
     lo = 0 if pts[0][1] <= pts[1][1] else 1

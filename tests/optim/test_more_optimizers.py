@@ -38,12 +38,15 @@ def ref_asgd(x, g, st, t, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=
 
 
 def ref_rprop(x, g, st, t, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
+    """PyTorch's code clips every step size to [s_min, s_max] at every step
+    (its documented pseudo-code clips only the ones that change: the two
+    differ only when lr lies outside the range; the last case pins that)."""
     g = -g if maximize else g
     prev = st.get("prev", np.zeros_like(x))
     s = st.get("s", np.full_like(x, lr))
     same, flipped = g * prev > 0, g * prev < 0
-    s = np.where(same, np.minimum(s * etas[1], step_sizes[1]), s)
-    s = np.where(flipped, np.maximum(s * etas[0], step_sizes[0]), s)
+    s = np.where(same, s * etas[1], np.where(flipped, s * etas[0], s))
+    s = np.clip(s, *step_sizes)
     g = np.where(flipped, 0.0, g)
     st["flips"] = st.get("flips", 0) + int(flipped.sum())
     st["prev"], st["s"] = g, s
@@ -60,7 +63,8 @@ CASES = {
         dict(lr=0.05, lambd=0.02, alpha=0.9, t0=4, weight_decay=0.1, maximize=True)]),
     optim.Rprop: (ref_rprop, [
         {}, dict(lr=0.1), dict(lr=0.3, etas=(0.3, 1.5)), dict(lr=0.3, step_sizes=(0.05, 0.4)),
-        dict(lr=0.1, maximize=True), dict(lr=0.2, etas=(0.4, 1.1), step_sizes=(1e-3, 1.0), maximize=True)]),
+        dict(lr=0.1, maximize=True), dict(lr=0.2, etas=(0.4, 1.1), step_sizes=(1e-3, 1.0), maximize=True),
+        dict(lr=0.8, step_sizes=(1e-3, 0.3))]),
 }
 PARAMS = [pytest.param(cls, ref, kw, id=f"{cls.__name__}-{kw}") for cls, (ref, kws) in CASES.items() for kw in kws]
 

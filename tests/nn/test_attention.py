@@ -320,3 +320,10 @@ def test_mha_gradcheck():
     m2 = nn.MultiheadAttention(4, 2, dtype=ag.float64)
     randomise(m2, 6)
     check(lambda x, *p: m2(x, x, x, is_causal=True)[0], leaf(3, 4, seed=3), *m2.parameters())
+
+
+def test_mha_second_derivatives():
+    m = nn.MultiheadAttention(4, 2, dtype=ag.float64)
+    randomise(m, 7)
+    x = leaf(3, 4, seed=3)
+    assert ag.gradgradcheck(lambda x: m(x, x, x, is_causal=True)[0], (x,))

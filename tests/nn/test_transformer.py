@@ -287,3 +287,9 @@ def test_transformer_language_model_learns():
         losses.append(float(loss.item()))
     final = float(np.mean(losses[-10:]))
     assert final < 0.6 * unigram, (final, unigram)
+
+
+def test_encoder_layer_second_derivatives():
+    layer = nn.TransformerEncoderLayer(4, 2, 5, dropout=0.0, dtype=ag.float64)
+    randomise(layer, 8)
+    assert ag.gradgradcheck(lambda x: layer(x), (leaf(3, 4, seed=3),))

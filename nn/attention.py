@@ -22,6 +22,9 @@ V (the masks get a column that lets them take part). The returned weights
 are A (after dropout, as PyTorch), averaged over the heads unless
 ``average_attn_weights=False``.
 """
+import contextlib
+import enum
+
 import numpy as np
 
 import autograd_core as ag
@@ -33,7 +36,27 @@ from .linear import Linear, check_device, float_dtype
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
+__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "SDPBackend", "sdpa_kernel"]
+
+
+class SDPBackend(enum.IntEnum):
+    """PyTorch's ``torch.nn.attention.SDPBackend`` names. This engine has one
+    implementation of ``scaled_dot_product_attention``, the math one."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends, set_priority=False):
+    """PyTorch's ``torch.nn.attention.sdpa_kernel``, so that ported code runs:
+    the math implementation is always used (there is no other on the CPU
+    here), whatever ``backends`` asks for."""
+    yield
 
 
 class NonDynamicallyQuantizableLinear(Linear):

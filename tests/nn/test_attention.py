@@ -327,3 +327,12 @@ def test_mha_second_derivatives():
     randomise(m, 7)
     x = leaf(3, 4, seed=3)
     assert ag.gradgradcheck(lambda x: m(x, x, x, is_causal=True)[0], (x,))
+
+
+def test_torch_nn_attention_names_for_ported_code():
+    from autograd_core.nn.attention import SDPBackend, sdpa_kernel
+
+    q = leaf(2, 3, 4)
+    with sdpa_kernel([SDPBackend.MATH, SDPBackend.FLASH_ATTENTION]):
+        out = F.scaled_dot_product_attention(q, q, q)
+    np.testing.assert_allclose(arr(out), np_sdpa(arr(q), arr(q), arr(q))[0], rtol=1e-12)

@@ -47,7 +47,8 @@ minimiser and the midpoint of the bounds is taken.
 
 State (kept with the first parameter, PyTorch's keys): ``func_evals``,
 ``n_iter``, ``d``, ``t``, ``old_dirs`` (the y's), ``old_stps`` (the s's),
-``ro``, ``H_diag``, ``prev_flat_grad``, ``prev_loss``, ``al``. LBFGS takes a
+``ro``, ``H_diag``, ``prev_flat_grad``, ``prev_loss`` and, from the second
+iteration on, ``al`` (the α's of the recursion). LBFGS takes a
 single parameter group; ``step`` requires the closure and returns the loss of
 its first evaluation.
 """
@@ -244,7 +245,7 @@ class LBFGS(Optimizer):
         ro = list(state.get("ro", []))
         H_diag = state.get("H_diag")
         prev_flat_grad, prev_loss = _array(state.get("prev_flat_grad")), state.get("prev_loss")
-        al = state.get("al") or [None] * history_size
+        al = state.get("al")  # made at the first two-loop recursion, as PyTorch's
 
         n_iter = 0
         while n_iter < max_iter:
@@ -268,6 +269,8 @@ class LBFGS(Optimizer):
                     ro.append(1.0 / ys)
                     H_diag = ys / y.dot(y)
                 num_old = len(old_dirs)
+                if al is None:
+                    al = [None] * history_size
                 if len(al) < num_old:
                     al = al + [None] * (num_old - len(al))
                 q = -flat_grad
@@ -319,7 +322,9 @@ class LBFGS(Optimizer):
 
         state.update(d=_tensor(d), t=t, old_dirs=[_tensor(v) for v in old_dirs],
                      old_stps=[_tensor(v) for v in old_stps], ro=ro, H_diag=H_diag,
-                     prev_flat_grad=_tensor(prev_flat_grad), prev_loss=prev_loss, al=al)
+                     prev_flat_grad=_tensor(prev_flat_grad), prev_loss=prev_loss)
+        if al is not None:
+            state["al"] = al
         return orig_loss
 
     # -- saving and loading ----------------------------------------------------------------------

@@ -4,8 +4,9 @@
 ``AveragedModel(model)`` keeps a deep copy of ``model`` whose parameters are
 the running average of the snapshots given to ``update_parameters(model)``:
 after n snapshots θ₁ … θₙ the copy holds ``θ̄ₙ = (θ₁ + … + θₙ)/n``, updated as
-``θ̄ <- θ̄ + (θ - θ̄)/(n + 1)`` (PyTorch's lerp, weight 1/(n + 1)); the first
-snapshot is copied. ``avg_fn(averaged, current, n_averaged)`` replaces the
+``θ̄ <- θ̄ + (θ - θ̄)/(n + 1)``; the first
+snapshot is copied (PyTorch's CPU path: ``get_swa_avg_fn``, not its lerp kernel
+for accelerators). ``avg_fn(averaged, current, n_averaged)`` replaces the
 rule, e.g. ``get_ema_avg_fn(decay)``: ``θ̄ <- decay · θ̄ + (1 - decay) θ``.
 Buffers (BatchNorm's running statistics) are copied from the model at each
 update, or averaged with the parameters when ``use_buffers=True``; non-float
@@ -42,11 +43,6 @@ from .one_cycle import _per_group
 from .scheduler_base import LRScheduler
 
 
-def _lerp(a, b, w):
-    """a + w (b - a), computed as torch.lerp does (from the nearer end)."""
-    return a + w * (b - a) if w < 0.5 else b - (b - a) * (1 - w)
-
-
 def get_ema_avg_fn(decay=0.999):
     """``avg_fn`` of an exponential moving average: decay · θ̄ + (1 - decay) θ."""
     def ema_update(ema_param, current_param, num_averaged):
@@ -67,6 +63,8 @@ class AveragedModel:
     lists ``(averaged, current, n_averaged)`` and updates in place."""
 
     def __init__(self, model, device=None, avg_fn=None, multi_avg_fn=None, use_buffers=False):
+        if avg_fn is not None and multi_avg_fn is not None:
+            raise ValueError("Only one of avg_fn and multi_avg_fn should be provided")
         self.module = copy.deepcopy(model)
         if device is not None:
             self.module = self.module.to(device)
@@ -156,7 +154,7 @@ class AveragedModel:
                     _assign(a, _array(out))
             elif n > 0:
                 for a, b in floats:
-                    _assign(a, _lerp(a._data, b._data.astype(a._data.dtype), 1 / (n + 1)))
+                    _assign(a, a._data + (b._data - a._data) / (n + 1))
             if not self.use_buffers:  # keep the buffers in sync with the source model
                 for a, b in zip(self.module.buffers(), model.buffers()):
                     _assign(a, b._data)

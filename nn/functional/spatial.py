@@ -2,11 +2,16 @@
 deprecated ``upsample``, ``upsample_nearest``, ``upsample_bilinear``) over
 autograd_core's ``interpolate``; the maths (separable taps, PyTorch's source
 coordinates with and without ``align_corners``) is in
-``autograd_core/ops/resample.py``.
+``autograd_core/ops/resample.py``. Also ``pixel_shuffle``/``pixel_unshuffle``
+(ops/pixel_ops.py), ``unfold``/``fold`` (im2col/col2im, ops/patches.py) and
+the 3-D and adaptive-max pooling and unpooling of ops/pool3d.py.
 """
 import autograd_core as ag
+from autograd_core.ops import patches
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
+           "pixel_unshuffle", "unfold", "fold", "max_pool3d", "avg_pool3d", "adaptive_max_pool2d",
+           "max_unpool2d", "max_unpool3d"]
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -29,3 +34,49 @@ def upsample_nearest(input, size=None, scale_factor=None):
 def upsample_bilinear(input, size=None, scale_factor=None):
     """``interpolate(..., mode='bilinear', align_corners=True)`` (as PyTorch's)."""
     return ag.interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C·r², H, W) -> (*, C, H·r, W·r): y[c, h·r + i, w·r + j] = x[c·r² + i·r + j, h, w]."""
+    return ag.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H·r, W·r) -> (*, C·r², H, W), the inverse of ``pixel_shuffle``."""
+    return ag.pixel_unshuffle(input, downscale_factor)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks of (N, C, H, W) as columns (N, C·kh·kw, L) (im2col)."""
+    return patches.unfold(input, kernel_size, dilation, padding, stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns (N, C·kh·kw, L) summed back into (N, C, *output_size) (col2im, the adjoint of ``unfold``)."""
+    return patches.fold(input, output_size, kernel_size, dilation, padding, stride)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over each 3-D window (and its flat index in the volume with ``return_indices``)."""
+    return ag.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each 3-D window."""
+    return ag.avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Maximum over PyTorch's adaptive windows to ``output_size``."""
+    return ag.adaptive_max_pool2d(input, output_size, return_indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Each value put at its ``max_pool2d`` index in a zero output."""
+    return ag.max_unpool2d(input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Each value put at its ``max_pool3d`` index in a zero output."""
+    return ag.max_unpool3d(input, indices, kernel_size, stride, padding, output_size)

@@ -343,6 +343,9 @@ def main(argv=None):
     import bench_kernels  # the kernels' workloads (conv, pooling, batch norm, matmul) and JIT cost
 
     bench_kernels.main(quick=args.quick, show_profile=args.profile)
+    import bench_spatial  # issue 16's spatial workloads: interpolate bilinear x2, conv_transpose2d
+
+    bench_spatial.main(quick=args.quick)
     import bench_train  # workloads (g)-(i): training steps and epochs of an MLP and LeNet-5
 
     bench_train.main(quick=args.quick)

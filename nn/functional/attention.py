@@ -64,7 +64,7 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
                            f"(dim -2), got key {list(key.shape)} and value {list(value.shape)}")
     if scale is None:
         scale = 1.0 / math.sqrt(E) if E else 1.0
-    scores = ag.matmul(query * scale, key.transpose(-2, -1))  # (..., L, S)
+    scores = ag.matmul(query if scale == 1.0 else query * scale, key.transpose(-2, -1))  # (..., L, S)
     keep = None  # bool array: where a key takes part
     if is_causal:
         if attn_mask is not None:

@@ -336,3 +336,9 @@ def test_torch_nn_attention_names_for_ported_code():
     with sdpa_kernel([SDPBackend.MATH, SDPBackend.FLASH_ATTENTION]):
         out = F.scaled_dot_product_attention(q, q, q)
     np.testing.assert_allclose(arr(out), np_sdpa(arr(q), arr(q), arr(q))[0], rtol=1e-12)
+
+
+def test_mha_forward_mode():
+    m = nn.MultiheadAttention(4, 2, dtype=ag.float64)
+    randomise(m, 8)
+    check_jvp(lambda x: m(x, x, x, is_causal=True)[0], leaf(3, 2, 4))

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops.rnn_cell import lstm_layer
 
 from . import functional as F
 from . import init
@@ -227,12 +228,19 @@ class RNNBase(Module):
             for d in range(dirs):
                 bias, step = self._step(layer, d)
                 w_ih = getattr(self, f"weight_ih_l{layer}" + ("_reverse" if d else ""))
+                k = layer * dirs + d
                 if batch_sizes is None:  # one 2-D product (a 3-D one runs per time step in BLAS)
-                    xg = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias)
-                    xgs = xg.reshape(x.shape[0], x.shape[1], -1).unbind(0)
+                    xg = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias).reshape(x.shape[0], x.shape[1], -1)
+                    if self.mode == "LSTM" and not self.proj_size:  # the whole direction is one node
+                        w_hh = getattr(self, f"weight_hh_l{layer}" + ("_reverse" if d else ""))
+                        out, h_t, c_t = lstm_layer(xg, states[0][k], states[1][k], w_hh, d == 1)
+                        outs.append(out)
+                        finals[0].append(h_t)
+                        finals[1].append(c_t)
+                        continue
+                    xgs = xg.unbind(0)
                 else:
                     xgs = F.linear(x, w_ih, bias).split(batch_sizes, 0)
-                k = layer * dirs + d
                 out, fin = _run_direction(step, xgs, tuple(s[k] for s in states), batch_sizes, d == 1)
                 outs.append(ag.stack(out, 0) if batch_sizes is None else ag.cat(out, 0))
                 for lst, f in zip(finals, fin):

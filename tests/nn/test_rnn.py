@@ -288,6 +288,28 @@ def test_fused_lstm_step_second_derivatives_and_jvp():
     check_jvp(lstm_step, *args)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_lstm_layer_matches_steps_and_differentiates_twice(reverse):
+    from autograd_core.ops.rnn_cell import lstm_layer, lstm_step
+    rng = np.random.default_rng(9)
+    args = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(3, 1, 8), (1, 2), (1, 2), (8, 2)]]
+    out, h_t, c_t = lstm_layer(*args, reverse=reverse)
+    h, c, outs = args[1], args[2], [None] * 3
+    for t in ([2, 1, 0] if reverse else [0, 1, 2]):
+        h, c = lstm_step(args[0][t], h, c, args[3])
+        outs[t] = h
+    np.testing.assert_allclose(npy(out), npy(ag.stack(outs)), rtol=1e-12)
+    np.testing.assert_allclose(npy(h_t), npy(h), rtol=1e-12)
+    np.testing.assert_allclose(npy(c_t), npy(c), rtol=1e-12)
+
+    def fn(*a):
+        return flat(*lstm_layer(*a, reverse=reverse))
+
+    assert ag.gradcheck(fn, args)
+    assert ag.gradgradcheck(fn, args)
+    check_jvp(fn, *args)
+
+
 def test_lstm_gradient_matches_composition():
     """The fused step's gradients equal those of the gates written with Tensor ops."""
     from autograd_core.ops.rnn_cell import _gates_tensors, lstm_step

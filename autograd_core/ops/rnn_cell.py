@@ -1,4 +1,6 @@
-"""The fused LSTM step: one graph node per time step and layer.
+"""Fused LSTM ops: ``lstm_step`` (one graph node per time step and layer) and
+``lstm_layer`` (one node for a whole direction of a layer over a full-length
+batch; see ``LSTMLayer``).
 
 ``lstm_step(xg, h, c, w_hh)`` takes the input part of the gate
 pre-activations ``xg = x W_ihᵀ + b_ih + b_hh`` (computed for every time step

@@ -40,14 +40,6 @@ from ..tensor import Tensor
 from .join import cat, stack
 
 
-def _sigmoid(a):
-    """σ(a) = (1 + tanh(a/2)) / 2: no overflow for large |a|."""
-    out = np.tanh(a * 0.5)
-    out += 1
-    out *= 0.5
-    return out
-
-
 def _gates_tensors(xg, h, c, w):
     """The gates and the new cell state from Tensors, with Tensor operations."""
     a = xg + h.matmul(w.t())
@@ -57,15 +49,31 @@ def _gates_tensors(xg, h, c, w):
     return i, f, g, o, c2.tanh()
 
 
+_AFFINE = {}
+
+
+def _gate_affine(hs, dtype):
+    """(scale, shift) rows: 1/2 and 1/2 on the σ blocks (i, f, o), 1 and 0 on g."""
+    key = (hs, dtype)
+    if key not in _AFFINE:
+        scale = np.full(4 * hs, 0.5, dtype)
+        scale[2 * hs:3 * hs] = 1
+        shift = scale.copy()
+        shift[2 * hs:3 * hs] = 0
+        _AFFINE[key] = (scale, shift)
+    return _AFFINE[key]
+
+
 def _step_arrays(xg, h, c, w):
     """One step on arrays: ``(h̃, c', gates [i f g o], tanh c')``."""
-    a = h @ w.T
-    a += xg
-    hs = a.shape[-1] // 4
-    ifo = np.empty_like(a)  # the gates i, f, g, o side by side
-    ifo[:, :2 * hs] = _sigmoid(a[:, :2 * hs])
-    ifo[:, 2 * hs:3 * hs] = np.tanh(a[:, 2 * hs:3 * hs])
-    ifo[:, 3 * hs:] = _sigmoid(a[:, 3 * hs:])
+    ifo = h @ w.T  # becomes the gates i, f, g, o side by side
+    ifo += xg
+    hs = ifo.shape[-1] // 4
+    scale, shift = _gate_affine(hs, ifo.dtype)
+    ifo *= scale  # σ(a) = tanh(a/2)/2 + 1/2 on the i, f, o blocks, tanh(a) on g: four passes
+    np.tanh(ifo, out=ifo)
+    ifo *= scale
+    ifo += shift
     i, f, g, o = ifo[:, :hs], ifo[:, hs:2 * hs], ifo[:, 2 * hs:3 * hs], ifo[:, 3 * hs:]
     c2 = f * c
     c2 += i * g

@@ -225,7 +225,7 @@ class MultiheadAttention(Module):
             a, b = query.shape[0], query.shape[1]
             proj = _project(query, self.in_proj_weight, self.in_proj_bias).reshape(a, b, 3, H, d)
             proj = proj.permute(2, 1, 3, 0, 4) if seq_first else proj.permute(2, 0, 3, 1, 4)
-            q, k, v = proj[0], proj[1], proj[2]
+            q, k, v = ag.unbind(proj, 0)
         else:
             q, k, v = (_project(x, w, bb) for x, w, bb in zip((query, key, value), ws, bs))
             if self.bias_k is not None:  # one more key/value row per sample

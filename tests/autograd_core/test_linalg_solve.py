@@ -122,3 +122,13 @@ def test_float32_and_namespace():
     np.testing.assert_array_equal(ag.linalg.cross(ag.tensor([1.0, 0, 0]), ag.tensor([0.0, 1, 0]))._data, [0, 0, 1])
     assert ag.linalg.matmul is ag.matmul or ag.linalg.matmul(ag.eye(2), ag.eye(2)).shape == (2, 2)
     np.testing.assert_array_equal(ag.linalg.diagonal(ag.eye(3))._data, np.ones(3))
+
+
+def test_empty_matrices():
+    A = ag.zeros(2, 0, 0, dtype=ag.float64, requires_grad=True)
+    assert ag.linalg.inv(A).shape == (2, 0, 0) and ag.linalg.cholesky(A).shape == (2, 0, 0)
+    np.testing.assert_array_equal(ag.linalg.det(A)._data, [1, 1])  # the empty product
+    np.testing.assert_array_equal(ag.linalg.slogdet(A).logabsdet._data, [0, 0])
+    assert ag.linalg.solve(A, ag.zeros(2, 0, 3, dtype=ag.float64)).shape == (2, 0, 3)
+    (g,) = ag.grad(ag.linalg.det(A).sum(), A)
+    assert g.shape == (2, 0, 0)

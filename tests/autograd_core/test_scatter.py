@@ -274,3 +274,20 @@ def test_nonzero_agrees_with_masked_select(shape, seed):
     picked = x[tuple(coords._data.T)] if len(shape) else x.reshape(-1)[: coords.shape[0]]
     np.testing.assert_array_equal(picked._data, ag.masked_select(x, x != 0)._data)
     np.testing.assert_array_equal(ag.argwhere(x)._data, coords._data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(0, 1),
+       st.sampled_from(["sum", "prod", "mean", "amax", "amin"]), st.booleans(), st.integers(0, 2 ** 16))
+def test_scatter_reduce_agrees_with_a_loop(rows, cols, dim, reduce, include_self, seed):
+    """Any index (repeats, untouched positions), small integer values (so ties happen), float and int."""
+    rng = np.random.default_rng(seed)
+    shape = (rows, cols)
+    idx_shape = tuple(rng.integers(1, n + 1) for n in shape)
+    idx = rng.integers(0, shape[dim], idx_shape)
+    x, s = rng.integers(-3, 4, shape), rng.integers(-3, 4, idx_shape)
+    for dt in (np.float64, np.int64):
+        out = ag.scatter_reduce(ag.tensor(x.astype(dt)), dim, ag.tensor(idx), ag.tensor(s.astype(dt)), reduce,
+                                include_self=include_self)
+        np.testing.assert_allclose(out._data, ref_scatter_reduce(x.astype(dt), dim, idx, s.astype(dt), reduce,
+                                                                 include_self))

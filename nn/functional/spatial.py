@@ -4,14 +4,15 @@ autograd_core's ``interpolate``; the maths (separable taps, PyTorch's source
 coordinates with and without ``align_corners``) is in
 ``autograd_core/ops/resample.py``. Also ``pixel_shuffle``/``pixel_unshuffle``
 (ops/pixel_ops.py), ``unfold``/``fold`` (im2col/col2im, ops/patches.py) and
-the 3-D and adaptive-max pooling and unpooling of ops/pool3d.py.
+the 3-D and adaptive-max pooling and unpooling of ops/pool3d.py, and
+``affine_grid``/``grid_sample`` (ops/grid.py).
 """
 import autograd_core as ag
 from autograd_core.ops import patches
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle",
            "pixel_unshuffle", "unfold", "fold", "max_pool3d", "avg_pool3d", "adaptive_max_pool2d",
-           "max_unpool2d", "max_unpool3d"]
+           "max_unpool2d", "max_unpool3d", "affine_grid", "grid_sample"]
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -80,3 +81,13 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Each value put at its ``max_pool3d`` index in a zero output."""
     return ag.max_unpool3d(input, indices, kernel_size, stride, padding, output_size)
+
+
+def affine_grid(theta, size, align_corners=None):
+    """Sampling grid (N, H, W, 2) of the affine maps theta (N, 2, 3) (or 3-D: (N, 3, 4), 5-D size)."""
+    return ag.affine_grid(theta, size, bool(align_corners))
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Sample (N, C, H, W) at the normalised points grid (N, H_out, W_out, 2)."""
+    return ag.grid_sample(input, grid, mode, padding_mode, align_corners)

@@ -51,3 +51,10 @@ def test_subpixel_upsampler_trains():
     loss = ((net(x) - x) ** 2).mean()
     loss.backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+def test_functional_affine_grid_and_grid_sample():
+    x = ag.randn(1, 2, 3, 3)
+    th = ag.tensor([[[1.0, 0, 0], [0, 1, 0]]])
+    g = F.affine_grid(th, x.shape, align_corners=False)
+    np.testing.assert_allclose(F.grid_sample(x, g, align_corners=False).numpy(), x.numpy(), atol=1e-6)

@@ -12,8 +12,10 @@ another op of this file:
     diag_embed(x, k, d1, d2)       =  diagonal_scatter(x) into zeros of the embedding shape
     trace(x) = Σ diagonal(x)       ⇒  x̄ = I ȳ
 
-``diagonal`` returns a copy here (PyTorch returns a view; numpy's diagonal
-view is read-only), so writing into it does not change the input.
+``diagonal`` returns a view, as PyTorch's: writing into it (``A.diagonal().add_(eps)``)
+writes into the input when no gradient is being recorded; on a tensor that requires
+grad such an in-place op raises (only views made by indexing are rewritten,
+``copy_slices.py``). ``diag`` of a matrix returns a copy, as PyTorch's.
 """
 import operator
 
@@ -100,15 +102,37 @@ def _diag_coords(n1, n2, offset):
     return a + max(-offset, 0), a + max(offset, 0)
 
 
+def _diagonal_view(x, offset, d1, d2):
+    """The diagonal as a writable view of ``x`` (numpy's own ``diagonal`` view is read-only)."""
+    moved = np.moveaxis(x, (d1, d2), (-2, -1))
+    rows, cols = _diag_coords(x.shape[d1], x.shape[d2], offset)
+    start = moved[..., max(-offset, 0):, max(offset, 0):]
+    return np.lib.stride_tricks.as_strided(start, start.shape[:-2] + (rows.size,),
+                                           start.strides[:-2] + (start.strides[-2] + start.strides[-1],))
+
+
 class Diagonal(Linear):
+    _is_view = True  # as PyTorch's: writing into it writes into the input
+
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.offset, ctx.d1, ctx.d2 = x.shape, offset, d1, d2
-        return np.diagonal(x, offset, d1, d2).copy()
+        return _diagonal_view(x, offset, d1, d2)
 
     @staticmethod
     def backward(ctx, g):
         return DiagonalScatter.apply(g, ctx.shape, ctx.offset, ctx.d1, ctx.d2), None, None, None
+
+
+class DiagCopy(Diagonal):
+    """``diag`` of a matrix: the diagonal as a new tensor (a copy, as PyTorch's ``diag``)."""
+
+    _is_view = False
+
+    @staticmethod
+    def forward(ctx, x, offset, d1, d2):
+        ctx.shape, ctx.offset, ctx.d1, ctx.d2 = x.shape, offset, d1, d2
+        return np.diagonal(x, offset, d1, d2).copy()
 
 
 class DiagonalScatter(Linear):
@@ -159,7 +183,7 @@ def diag(input, diagonal=0):
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:
-        return Diagonal.apply(input, operator.index(diagonal), 0, 1)
+        return DiagCopy.apply(input, operator.index(diagonal), 0, 1)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

@@ -102,3 +102,32 @@ def test_top_level_trace_of_a_matrix_is_torch_trace():
     assert np.isclose(ag.trace(m).item(), np.trace(m._data))
     check(ag.trace, m)
     assert type(ag.trace(lambda x: x * 2, ag.tensor(1.0))).__name__ == "Trace"
+
+
+def test_diagonal_is_a_view_and_diag_a_copy():
+    x = ag.zeros(3, 4)
+    x.diagonal(1).fill_(2)
+    x.diagonal().add_(1)
+    np.testing.assert_array_equal(x._data, np.eye(3, 4) + 2 * np.eye(3, 4, 1))
+    b = ag.zeros(2, 3, 3)
+    b.diagonal(0, 1, 2).fill_(5)
+    np.testing.assert_array_equal(b._data, 5 * np.broadcast_to(np.eye(3), (2, 3, 3)))
+    d = x.diag()
+    d.fill_(9)
+    assert x._data[0, 0] == 1
+    v = x.diagonal()
+    x.mul_(2)
+    np.testing.assert_array_equal(v._data, [2, 2, 2])  # shares memory and version counter
+    assert v._version == x._version
+
+
+def test_in_place_on_a_diagonal_view_reaches_the_base():
+    """``z.diagonal(1).mul_(w)`` rewrites z's history (copy_slices): gradients to x and w."""
+    c = ag.tensor(np.arange(12.0).reshape(3, 4))
+
+    def f(x, w):
+        z = x * 1
+        z.diagonal(1).mul_(w)
+        return z * c
+
+    check(f, leaf(3, 4), leaf(3, seed=1))

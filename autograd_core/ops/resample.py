@@ -160,6 +160,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"interpolate: {mode} mode needs a floating point input, got {input.dtype}")
     sizes_in = input.shape[2:]
     if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
         out = tuple(int(v) for v in _per_dim(size, nsp, "size"))
         scales = (None,) * nsp
     else:

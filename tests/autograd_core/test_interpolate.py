@@ -186,3 +186,5 @@ def test_errors():
         ag.interpolate(x, scale_factor=2, mode="cubic")
     with pytest.raises(ValueError, match="spatial dimensions"):
         ag.interpolate(x, size=(2, 2, 2))
+    with pytest.raises(ValueError, match="recompute_scale_factor"):
+        ag.interpolate(x, size=2, recompute_scale_factor=True)

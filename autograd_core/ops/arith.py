@@ -6,10 +6,14 @@ are written for same-shape operands:
     d(a+b) = da + db      d(a-b) = da - db      d(ab) = b da + a db
     d(a/b) = da/b - a db/b²                     d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln(a) db
 
-Backward reads them with d· = ȳ (ā = ȳ·∂y/∂a, b̄ = ȳ·∂y/∂b); forward mode
-reads them with d· = the tangents (ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ), e.g. ẏ = ȧ + α ḃ
-for a + α b and ẏ = -ȧ for -a. The tangent of an operand that is a number
-is zero, and so is that of an integer tensor (it is skipped). ∂(aᵇ)/∂b =
+Each op is ``Elementwise`` and states these once, as ``derivative(ctx, da,
+db)`` returning the terms (∂y/∂a·da, ∂y/∂b·db), None for an operand that
+needs none. Backward reads them with d· = ȳ (ā = ȳ·∂y/∂a, b̄ = ȳ·∂y/∂b; no
+term is computed for an operand that needs no gradient, such as the 2.0 of
+``x * 2.0``); forward mode reads them with d· = the tangents and sums the
+terms (ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ), e.g. ẏ = ȧ + α ḃ for a + α b and ẏ = -ȧ for
+-a. The tangent of an operand that is a number is zero, and so is that of an
+integer tensor (it is skipped). ∂(aᵇ)/∂b =
 aᵇ ln a is taken as 0 where a <= 0 (its limit at a = 0 for b > 0), and
 ln a is computed in the output's dtype (an integer or Python-number base
 does not round it to float32).
@@ -18,26 +22,26 @@ import math
 
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise
 from ..tensor import Tensor
 from ._util import apply_promoted
 
 
-class Add(Op):
+class Add(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
         return a + b
 
     @staticmethod
-    def backward(ctx, g):
-        return g, g
+    def derivative(ctx, da, db):
+        return _float(da), _float(db)
 
     @staticmethod
-    def jvp(ctx, ta, tb):
-        return _sum_tangents(_float(ta), _float(tb))
+    def backward(ctx, g):  # the derivative with da = db = ȳ, hand-written: a hot path
+        return g, g
 
 
-class AddScaled(Op):
+class AddScaled(Elementwise):
     """a + alpha·b (``add(a, b, alpha=...)``)."""
 
     @staticmethod
@@ -46,85 +50,71 @@ class AddScaled(Op):
         return a + alpha * b
 
     @staticmethod
-    def backward(ctx, g):
-        return g, g * ctx.alpha, None
-
-    @staticmethod
-    def jvp(ctx, ta, tb, _):
-        tb = _float(tb)
-        return _sum_tangents(_float(ta), None if tb is None else tb * ctx.alpha)
+    def derivative(ctx, da, db, _):
+        db = _float(db)
+        return _float(da), None if db is None else db * ctx.alpha, None
 
 
-class Sub(Op):
+class Sub(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
         return a - b
 
     @staticmethod
-    def backward(ctx, g):
-        return g, -g
-
-    @staticmethod
-    def jvp(ctx, ta, tb):
-        tb = _float(tb)
-        return _sum_tangents(_float(ta), None if tb is None else -tb)
+    def derivative(ctx, da, db):
+        db = _float(db)
+        return _float(da), None if db is None else -db
 
 
-class Mul(Op):
+class Mul(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, da, db):
         a, b = ctx.saved_tensors
-        return (g * b if ctx.needs_input_grad[0] else None,
-                g * a if ctx.needs_input_grad[1] else None)
+        da, db = _float(da), _float(db)
+        return None if da is None else da * b, None if db is None else db * a
 
     @staticmethod
-    def jvp(ctx, ta, tb):
+    def backward(ctx, g):  # the derivative with d· = ȳ, hand-written: a hot path
         a, b = ctx.saved_tensors
-        ta, tb = _float(ta), _float(tb)
-        return _sum_tangents(None if ta is None else ta * b, None if tb is None else a * tb)
+        need = ctx.needs_input_grad
+        return g * b if need[0] else None, g * a if need[1] else None
 
 
-class Div(Op):
+class Div(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return np.true_divide(a, b)
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, da, db):
         a, b = ctx.saved_tensors
-        ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        da, db = _float(da), _float(db)
+        return None if da is None else da / b, None if db is None else -db * a / (b * b)
 
     @staticmethod
-    def jvp(ctx, ta, tb):
+    def backward(ctx, g):  # the derivative with d· = ȳ, hand-written: a hot path
         a, b = ctx.saved_tensors
-        ta, tb = _float(ta), _float(tb)
-        return _sum_tangents(None if ta is None else ta / b,
-                             None if tb is None else -tb * a / (b * b))
+        need = ctx.needs_input_grad
+        return g / b if need[0] else None, -g * a / (b * b) if need[1] else None
 
 
-class Neg(Op):
+class Neg(Elementwise):
     @staticmethod
     def forward(ctx, a):
         return -a
 
     @staticmethod
-    def backward(ctx, g):
-        return -g
-
-    @staticmethod
-    def jvp(ctx, t):
-        return -t
+    def derivative(ctx, da):
+        return -da
 
 
-class Pow(Op):
+class Pow(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
@@ -132,18 +122,11 @@ class Pow(Op):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def derivative(ctx, da, db):
         a, b, out = ctx.saved_tensors
-        ga = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        gb = g * _out_log_base(a, out) if ctx.needs_input_grad[1] else None
-        return ga, gb
-
-    @staticmethod
-    def jvp(ctx, ta, tb):
-        a, b, out = ctx.saved_tensors
-        ta, tb = _float(ta), _float(tb)
-        return _sum_tangents(None if ta is None else ta * b * a ** (b - 1),
-                             None if tb is None else tb * _out_log_base(a, out))
+        da, db = _float(da), _float(db)
+        return (None if da is None else da * b * a ** (b - 1),
+                None if db is None else db * _out_log_base(a, out))
 
 
 def _out_log_base(a, out):
@@ -163,17 +146,9 @@ def _out_log_base(a, out):
 
 
 def _float(t):
-    """A tangent, or None when it is absent or belongs to an integer/bool input."""
+    """A gradient or tangent, or None when it is absent or belongs to an
+    integer/bool input (forward mode gives those a zero tangent)."""
     return t if t is not None and t._data.dtype.kind == "f" else None
-
-
-def _sum_tangents(*tangents):
-    """The sum of the tangents that are not None (None when all are)."""
-    out = None
-    for t in tangents:
-        if t is not None:
-            out = t if out is None else out + t
-    return out
 
 
 def add(input, other, alpha=1):

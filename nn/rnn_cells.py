@@ -13,7 +13,7 @@ and the previous state:
            r = σ(x_r + h_r);  z = σ(x_z + h_z);  n = tanh(x_n + r ⊙ h_n)
            h' = (1 − z) ⊙ n + z ⊙ h
 
-The LSTM step is one fused graph node (``autograd_core/ops/rnn_cell.py``).
+The LSTM and GRU steps are fused graph nodes (``autograd_core/ops/rnn_cell.py``).
 Every weight and bias starts as U(−k, k) with k = 1/sqrt(hidden_size).
 """
 import math
@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.ops.rnn_cell import lstm_step
+from autograd_core.ops.rnn_cell import gru_step_op, lstm_step
 
 from . import functional as F
 from . import init
@@ -48,14 +48,8 @@ def lstm_cell_step(xg, state, w_hh, b_hh, w_hr=None):
 
 
 def gru_step(xg, state, w_hh, b_hh):
-    """(h',) of a GRU step, with n = tanh(x_n + r ⊙ (h W_hnᵀ + b_hn))."""
-    h = state[0]
-    xr, xz, xn = xg.chunk(3, -1)
-    hr, hz, hn = F.linear(h, w_hh, b_hh).chunk(3, -1)
-    r = (xr + hr).sigmoid()
-    z = (xz + hz).sigmoid()
-    n = (xn + r * hn).tanh()
-    return (n + z * (h - n),)
+    """(h',) of a GRU step, with n = tanh(x_n + r ⊙ (h W_hnᵀ + b_hn)) (fused node)."""
+    return (gru_step_op(xg, state[0], w_hh, b_hh),)
 
 
 class RNNCellBase(Module):

@@ -288,6 +288,25 @@ def test_fused_lstm_step_second_derivatives_and_jvp():
     check_jvp(lstm_step, *args)
 
 
+def test_fused_gru_step_matches_composition_and_differentiates_twice():
+    from autograd_core.ops.rnn_cell import _gru_tensors, gru_step_op
+    rng = np.random.default_rng(12)
+    args = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 6), (2, 2), (6, 2), (6,)]]
+    out = gru_step_op(*args)
+    r, z, n, _ = _gru_tensors(*args)
+    ref = (1 - z) * n + z * args[1]
+    np.testing.assert_allclose(npy(out), npy(ref), rtol=1e-12)
+    g = ag.tensor(rng.standard_normal((2, 2)))
+    fused = ag.grad(out, args, g)
+    composed = ag.grad(ref, args, g)
+    for a, b in zip(fused, composed):
+        np.testing.assert_allclose(npy(a), npy(b), rtol=1e-10, atol=1e-12)
+    assert ag.gradcheck(gru_step_op, args)
+    assert ag.gradgradcheck(gru_step_op, args)
+    check_jvp(gru_step_op, *args)
+    assert ag.gradcheck(lambda x, h, w: gru_step_op(x, h, w, None), args[:3])
+
+
 @pytest.mark.parametrize("reverse", [False, True])
 def test_fused_lstm_layer_matches_steps_and_differentiates_twice(reverse):
     from autograd_core.ops.rnn_cell import lstm_layer, lstm_step

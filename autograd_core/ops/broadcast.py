@@ -4,11 +4,12 @@
     y = broadcast_to(x, S)   ⇒   x̄ = sum_to_shape(ȳ, x.shape),   ẏ = broadcast_to(ẋ, S)
     y = sum_to_shape(x, s)   ⇒   x̄ = broadcast_to(ȳ, x.shape),   ẏ = sum_to_shape(ẋ, s)
 
-(both are linear, so the tangent goes through the op itself).
+(both are ``Linear`` ops: the tangent goes through the op itself, and only
+backward, the adjoint, is written).
 """
 import numpy as np
 
-from ..function import Op
+from ..function import Linear
 
 
 def _reduced_axes(shape, target):
@@ -25,7 +26,7 @@ def _reduced_axes(shape, target):
     return tuple(axes)
 
 
-class SumToShape(Op):
+class SumToShape(Linear):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape, ctx.out_shape = x.shape, shape
@@ -36,12 +37,8 @@ class SumToShape(Op):
     def backward(ctx, g):
         return broadcast_to(g, ctx.shape), None
 
-    @staticmethod
-    def jvp(ctx, t, _):
-        return sum_to_shape(t, ctx.out_shape)
 
-
-class BroadcastTo(Op):
+class BroadcastTo(Linear):
     _is_view = True
 
     @staticmethod
@@ -56,10 +53,6 @@ class BroadcastTo(Op):
     @staticmethod
     def backward(ctx, g):
         return sum_to_shape(g, ctx.shape), None
-
-    @staticmethod
-    def jvp(ctx, t, _):
-        return broadcast_to(t, ctx.out_shape)
 
 
 def sum_to_shape(x, shape):

@@ -20,7 +20,7 @@ import builtins
 
 import numpy as np
 
-from ..function import Op
+from ..function import Elementwise
 from ..tensor import Tensor
 from ._util import normalize_dim, promote
 
@@ -204,20 +204,16 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return _wrap((n - 1) - idx)
 
 
-class Sign(Op):
-    """sign(x) ∈ {-1, 0, 1}; its gradient is zero everywhere."""
+class Sign(Elementwise):
+    """sign(x) ∈ {-1, 0, 1}; its derivative is zero everywhere (so are x̄ and ẏ)."""
 
     @staticmethod
     def forward(ctx, x):
         return x.copy() if x.dtype == np.bool_ else np.sign(x)
 
     @staticmethod
-    def backward(ctx, g):
-        return Tensor(np.zeros(g.shape, g.dtype))
-
-    @staticmethod
-    def jvp(ctx, t):
-        return Tensor(np.zeros(t.shape, t.dtype))
+    def derivative(ctx, v):
+        return Tensor(np.zeros(v.shape, v.dtype))
 
 
 def sign(input):

@@ -8,10 +8,12 @@ an integer input has no tangent, so an int → float cast starts with none.
 """
 import numpy as np
 
-from ..function import Op
+from ..function import Linear, Op
 
 
-class Clone(Op):
+class Clone(Linear):
+    """Linear: the jvp is the op applied to the tangent."""
+
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -19,10 +21,6 @@ class Clone(Op):
     @staticmethod
     def backward(ctx, g):
         return g
-
-    @staticmethod
-    def jvp(ctx, t):
-        return clone(t)
 
 
 class ToDtype(Op):

@@ -113,9 +113,10 @@ def numpy_lstm_runner(x, y):
         for w_ih, w_hh, b_ih, b_hh in layers:
             xg = (inp.reshape(-1, HIDDEN) @ w_ih.T + (b_ih + b_hh)).reshape(SEQ, BATCH, -1)
             h = c = np.zeros((BATCH, HIDDEN), np.float32)
+            w_hh_t = np.ascontiguousarray(w_hh.T)
             hs, cs, gates, tcs = [], [], [], []
             for t in range(SEQ):
-                h, c, g, tc = _step_arrays(xg[t], h, c, w_hh)
+                h, c, g, tc = _step_arrays(xg[t], h, c, w_hh_t)
                 hs.append(h)
                 cs.append(c)
                 gates.append(g)

@@ -64,9 +64,15 @@ def _gate_affine(hs, dtype):
     return _AFFINE[key]
 
 
-def _step_arrays(xg, h, c, w):
-    """One step on arrays: ``(h̃, c', gates [i f g o], tanh c')``."""
-    ifo = h @ w.T  # becomes the gates i, f, g, o side by side
+def _transpose(w):
+    """Wᵀ in row-major memory: a product with few rows (the batch) runs about
+    twice as fast in BLAS with it than with the transposed view (measured)."""
+    return np.ascontiguousarray(w.T)
+
+
+def _step_arrays(xg, h, c, wt):
+    """One step on arrays, ``wt`` = W_hhᵀ: ``(h̃, c', gates [i f g o], tanh c')``."""
+    ifo = h @ wt  # becomes the gates i, f, g, o side by side
     ifo += xg
     hs = ifo.shape[-1] // 4
     scale, shift = _gate_affine(hs, ifo.dtype)
@@ -116,7 +122,7 @@ class LSTMStep(Op):
 
     @staticmethod
     def forward(ctx, xg, h, c, w):
-        h2, c2, ifo, tc = _step_arrays(xg, h, c, w)
+        h2, c2, ifo, tc = _step_arrays(xg, h, c, _transpose(w))
         ctx.save_for_backward(xg, h, c, w, ifo, tc)
         return h2, c2
 
@@ -172,9 +178,9 @@ class LSTMLayer(Op):
         out = np.empty(xg.shape[:2] + (w.shape[1],), np.result_type(xg, h0, w))
         gates, cs, tcs = np.empty(xg.shape, out.dtype), np.empty(out.shape, out.dtype), np.empty(out.shape,
                                                                                                   out.dtype)
-        h, c = h0, c0
+        h, c, wt = h0, c0, _transpose(w)
         for t in ts:
-            h, c, gates[t], tcs[t] = _step_arrays(xg[t], h, c, w)
+            h, c, gates[t], tcs[t] = _step_arrays(xg[t], h, c, wt)
             out[t], cs[t] = h, c
         ctx.reverse = reverse
         ctx.save_for_backward(xg, h0, c0, w, gates, cs, tcs, out)
@@ -286,7 +292,7 @@ class GRUStep(Op):
 
     @staticmethod
     def forward(ctx, xg, h, w, b):
-        hg = h @ w.T
+        hg = h @ _transpose(w)
         hg += b
         hs = hg.shape[-1] // 3
         rz = xg[:, :2 * hs] + hg[:, :2 * hs]

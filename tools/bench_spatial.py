@@ -61,7 +61,7 @@ def main(argv=None, quick=None):
         quick = argparse.ArgumentParser().parse_args(argv).__dict__.get("quick", False) if argv else False
     repeats = 3 if quick else 7
     rng = np.random.default_rng(0)
-    print(f"\n{'spatial workload (float32)':<34}{'ours ms':>9}{'numpy kernels':>15}{'torch ms':>10}"
+    print(f"\n{'spatial workload (float32)':<42}{'ours ms':>9}{'numpy kernels':>15}{'torch ms':>10}"
           f"{'ours/torch':>11}{'target':>16}  status")
     for name, target in TARGETS.items():
         ours = _workload(ag, name, rng)
@@ -71,7 +71,7 @@ def main(argv=None, quick=None):
         ratio = None if th is None else t["ours"] / th
         status = "n/a (no torch)" if ratio is None else ("pass" if ratio <= target else "FAIL")
         shown = "-" if ratio is None else f"{ratio:.2f}"
-        print(f"{name + ' fwd+bwd':<34}{_ms(t['ours']):>9}{_ms(t['numpy']):>15}{_ms(th):>10}{shown:>11}"
+        print(f"{name + ' fwd+bwd':<42}{_ms(t['ours']):>9}{_ms(t['numpy']):>15}{_ms(th):>10}{shown:>11}"
               f"{'<= ' + str(target) + 'x torch':>16}  {status}")
     idx, wts = taps("bilinear", 64, 128, False, 2.0)
     cases = [("resample last axis (32*16*64, 64->128)", (32 * 16 * 64, 64, 1)),

@@ -188,3 +188,12 @@ def test_errors():
         ag.interpolate(x, size=(2, 2, 2))
     with pytest.raises(ValueError, match="recompute_scale_factor"):
         ag.interpolate(x, size=2, recompute_scale_factor=True)
+
+
+def test_nearest_keeps_integer_dtypes():
+    x = ag.tensor(np.arange(6, dtype=np.uint8).reshape(1, 1, 2, 3))
+    y = ag.interpolate(x, scale_factor=2)
+    assert y.dtype == np.uint8
+    np.testing.assert_array_equal(y.numpy(), np.kron(x.numpy()[0, 0], np.ones((2, 2), np.uint8))[None, None])
+    with pytest.raises(RuntimeError, match="floating"):
+        ag.interpolate(x, scale_factor=2, mode="bilinear")

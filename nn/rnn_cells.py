@@ -13,7 +13,7 @@ and the previous state:
            r = σ(x_r + h_r);  z = σ(x_z + h_z);  n = tanh(x_n + r ⊙ h_n)
            h' = (1 − z) ⊙ n + z ⊙ h
 
-The LSTM and GRU steps are fused graph nodes (``autograd_core/ops/rnn_cell.py``).
+Each step is one fused graph node (``autograd_core/ops/rnn_cell.py``).
 Every weight and bias starts as U(−k, k) with k = 1/sqrt(hidden_size).
 """
 import math
@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.ops.rnn_cell import gru_step_op, lstm_step
+from autograd_core.ops.rnn_cell import gru_step_op, lstm_step, rnn_step_op
 
 from . import functional as F
 from . import init
@@ -31,9 +31,8 @@ from .parameter import Parameter
 
 
 def rnn_step(xg, state, w_hh, b_hh, nonlinearity="tanh"):
-    """(h',) of an Elman RNN step: act(xg + h W_hhᵀ + b_hh)."""
-    a = xg + F.linear(state[0], w_hh, b_hh)
-    return (a.tanh() if nonlinearity == "tanh" else a.relu(),)
+    """(h',) of an Elman RNN step: act(xg + h W_hhᵀ + b_hh) (fused node)."""
+    return (rnn_step_op(xg, state[0], w_hh, b_hh, nonlinearity),)
 
 
 def lstm_cell_step(xg, state, w_hh, b_hh, w_hr=None):

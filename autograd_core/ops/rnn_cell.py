@@ -357,3 +357,55 @@ def gru_step_op(xg, h, w_hh, b_hh):
     if b_hh is None:
         b_hh = Tensor(np.zeros(w_hh.shape[0], w_hh.dtype))
     return GRUStep.apply(xg, h, w_hh, b_hh)
+
+
+class RNNStep(Op):
+    """One Elman RNN step as one node: ``(xg, h, W_hh, b_hh, relu) -> h'`` with
+    h' = act(a), a = xg + h W_hhᵀ + b_hh, act = tanh (act'(a) = 1 − h'²) or
+    relu (act'(a) = [a > 0]). Backward: ā = h̄' ⊙ act'(a); x̄g = ā,
+    h̄ = ā W_hh, W̄_hh = āᵀ h, b̄_hh = ā (summed over the batch by the engine);
+    jvp: ḣ' = act'(a) ⊙ (ẋg + ḣ W_hhᵀ + h Ẇ_hhᵀ + ḃ_hh)."""
+
+    @staticmethod
+    def forward(ctx, xg, h, w, b, relu):
+        a = h @ _transpose(w)
+        a += xg
+        a += b
+        if relu:
+            np.maximum(a, 0, out=a)
+        else:
+            np.tanh(a, out=a)
+        ctx.relu = relu
+        ctx.save_for_backward(xg, h, w, b, a)
+        return a
+
+    @staticmethod
+    def backward(ctx, gh):
+        xg, h, w, b, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        if not _state.grad:
+            y_ = y._data
+            da = gh._data * (y_ > 0) if ctx.relu else gh._data * (1 - y_ * y_)
+            return (Tensor(da) if need[0] else None, Tensor(da @ w._data) if need[1] else None,
+                    Tensor(da.T @ h._data) if need[2] else None, Tensor(da) if need[3] else None, None)
+        a = xg + h.matmul(w.t()) + b  # create_graph: as functions of the inputs
+        if ctx.relu:
+            da = gh * (a > 0)
+        else:
+            t = a.tanh()
+            da = gh * (1 - t * t)
+        return (da if need[0] else None, da.matmul(w) if need[1] else None,
+                da.t().matmul(h) if need[2] else None, da if need[3] else None, None)
+
+    @staticmethod
+    def jvp(ctx, txg, th, tw, tb, _):
+        xg, h, w, b, y = ctx.saved_tensors
+        da = txg + th.matmul(w.t()) + h.matmul(tw.t()) + tb
+        return da * (y > 0) if ctx.relu else da * (1 - y * y)
+
+
+def rnn_step_op(xg, h, w_hh, b_hh, nonlinearity="tanh"):
+    """h' of one Elman RNN step as one node (see ``RNNStep``); ``b_hh`` may be None."""
+    if b_hh is None:
+        b_hh = Tensor(np.zeros(w_hh.shape[0], w_hh.dtype))
+    return RNNStep.apply(xg, h, w_hh, b_hh, nonlinearity == "relu")

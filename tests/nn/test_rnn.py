@@ -307,6 +307,24 @@ def test_fused_gru_step_matches_composition_and_differentiates_twice():
     assert ag.gradcheck(lambda x, h, w: gru_step_op(x, h, w, None), args[:3])
 
 
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_fused_rnn_step_matches_composition_and_differentiates_twice(nonlinearity):
+    from autograd_core.ops.rnn_cell import rnn_step_op
+    rng = np.random.default_rng(13)
+    args = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 3), (2, 3), (3, 3), (3,)]]
+
+    def fn(*a):
+        return rnn_step_op(*a, nonlinearity=nonlinearity)
+
+    a = args[0] + args[1].matmul(args[2].t()) + args[3]
+    ref = a.tanh() if nonlinearity == "tanh" else a.relu()
+    np.testing.assert_allclose(npy(fn(*args)), npy(ref), rtol=1e-12)
+    assert ag.gradcheck(fn, args)
+    assert ag.gradgradcheck(fn, args)
+    check_jvp(fn, *args)
+    assert ag.gradcheck(lambda x, h, w: rnn_step_op(x, h, w, None, nonlinearity), args[:3])
+
+
 @pytest.mark.parametrize("reverse", [False, True])
 def test_fused_lstm_layer_matches_steps_and_differentiates_twice(reverse):
     from autograd_core.ops.rnn_cell import lstm_layer, lstm_step

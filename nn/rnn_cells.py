@@ -21,7 +21,8 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.ops.rnn_cell import gru_step_op, lstm_step, rnn_step_op
+from autograd_core.ops.rnn_cell import lstm_step
+from autograd_core.ops.rnn_cell_gru import gru_step_op, rnn_step_op
 
 from . import functional as F
 from . import init

@@ -289,7 +289,7 @@ def test_fused_lstm_step_second_derivatives_and_jvp():
 
 
 def test_fused_gru_step_matches_composition_and_differentiates_twice():
-    from autograd_core.ops.rnn_cell import _gru_tensors, gru_step_op
+    from autograd_core.ops.rnn_cell_gru import _gru_tensors, gru_step_op
     rng = np.random.default_rng(12)
     args = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 6), (2, 2), (6, 2), (6,)]]
     out = gru_step_op(*args)
@@ -309,7 +309,7 @@ def test_fused_gru_step_matches_composition_and_differentiates_twice():
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 def test_fused_rnn_step_matches_composition_and_differentiates_twice(nonlinearity):
-    from autograd_core.ops.rnn_cell import rnn_step_op
+    from autograd_core.ops.rnn_cell_gru import rnn_step_op
     rng = np.random.default_rng(13)
     args = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in [(2, 3), (2, 3), (3, 3), (3,)]]
 

@@ -33,12 +33,12 @@ def promote(*operands, floating=False):
 
 def _promote(operands, floating):
     """(the common dtype, the operands cast to it); None operands are absent optional ones."""
-    if len(operands) == 2 and not floating and type(operands[0]) is Tensor:  # the common cases, quickly:
+    if len(operands) == 2 and type(operands[0]) is Tensor:  # the common cases, quickly:
         da = operands[0]._data.dtype  # one dtype, or a float (int) tensor and a float (int)
         b = operands[1]
         tb = type(b)
-        if (tb is Tensor and b._data.dtype is da or tb is float and da.kind == "f"
-                or tb is int and da.kind != "b"):
+        if (not floating or da.kind == "f") and (tb is Tensor and b._data.dtype is da
+                                                 or tb is float and da.kind == "f" or tb is int and da.kind != "b"):
             return da, operands
     dt = result_type(*(x for x in operands if x is not None))
     if floating and dt.kind != "f":

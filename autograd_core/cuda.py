@@ -29,11 +29,11 @@ def manual_seed_all(seed):
 
 
 def seed():
-    pass
+    """Accepted and ignored: there is no CUDA generator to seed."""
 
 
 def seed_all():
-    pass
+    """Accepted and ignored: there is no CUDA generator to seed."""
 
 
 def synchronize(device=None):

@@ -3,7 +3,9 @@ PyTorch's names and signatures (``import nn.functional as F``)."""
 from .activation import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .loss_classification import *  # noqa: F401,F403
 from .loss_regression import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
 from .spatial import *  # noqa: F401,F403

@@ -26,7 +26,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.tensor import Tensor
 
-from .layers import dropout as _dropout
+from .dropout import dropout as _dropout
 
 __all__ = ["scaled_dot_product_attention"]
 

@@ -1,26 +1,20 @@
 """Layer functions of ``nn.functional`` built from autograd_core ops:
-``linear``, ``dropout``/``dropout1d``/``dropout2d``, ``embedding``,
-``one_hot``, ``pad``, ``layer_norm`` and ``normalize``.
+``linear``, ``bilinear``, ``embedding``, ``one_hot``, ``pad`` and ``normalize``.
 
-    linear(x, W, b)  = x Wᵀ + b                      (W: (out, in))
-    dropout(x, p)    = x · m / (1 - p),  m_i ~ Bernoulli(1 - p)   (training only)
-    layer_norm(x)    = (x - E[x]) / sqrt(Var[x] + eps) · w + b
-                       (E and the biased Var over the last len(normalized_shape) dims)
-    normalize(x)     = x / max(||x||_p, eps)   along ``dim``
-    embedding(i, W)  = W[i]   (rows of ``padding_idx`` get no gradient)
+    linear(x, W, b)        = x Wᵀ + b                     (W: (out, in))
+    bilinear(x1, x2, W, b) = x1ᵀ W_k x2 + b_k for each k   (W: (out, in1, in2))
+    normalize(x)           = x / max(||x||_p, eps)   along ``dim``
+    embedding(i, W)        = W[i]   (rows of ``padding_idx`` get no gradient)
 
-The random masks come from autograd_core's global generator, so
-``ag.manual_seed`` reproduces them.
+Dropout is in ``dropout.py``, the normalisations in ``normalization.py``.
 """
 import numpy as np
 
 import autograd_core as ag
 from autograd_core.grad_mode import no_grad
-from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
-__all__ = ["linear", "dropout", "dropout1d", "dropout2d", "embedding", "one_hot", "pad", "layer_norm",
-           "normalize"]
+__all__ = ["linear", "bilinear", "embedding", "one_hot", "pad", "normalize"]
 
 pad = ag.pad
 
@@ -39,47 +33,23 @@ def linear(input, weight, bias=None):
     return out if bias is None else out + bias
 
 
-def _check_p(p):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-
-
-def _drop(input, p, mask_shape):
-    if p == 1.0:
-        return input * Tensor(np.zeros(mask_shape, input.dtype))
-    keep = numpy_generator().random(mask_shape) >= p
-    return input * Tensor(keep.astype(input.dtype) * (1.0 / (1.0 - p)))
-
-
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Inverted dropout: zero each entry with probability ``p`` and scale the
-    rest by 1/(1 - p) in training; the identity otherwise."""
-    _check_p(p)
-    if not training or p == 0.0:
-        return input
-    return _drop(input, p, input.shape)
-
-
-def _channel_dropout(name, input, p, training, dims):
-    _check_p(p)
-    if input.ndim not in dims:
-        raise ValueError(f"{name}: expected a {' or '.join(f'{d}-D' for d in dims)} input, got shape "
-                         f"{list(input.shape)}")
-    if not training or p == 0.0:
-        return input
-    batched = input.ndim == max(dims)
-    lead = 2 if batched else 1
-    return _drop(input, p, input.shape[:lead] + (1,) * (input.ndim - lead))
-
-
-def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Drop whole channels of (N, C, L) or (C, L) inputs."""
-    return _channel_dropout("dropout1d", input, p, training, (2, 3))
-
-
-def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Drop whole channels (feature maps) of (N, C, H, W) or (C, H, W) inputs."""
-    return _channel_dropout("dropout2d", input, p, training, (3, 4))
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = Σ_ij x1_i W_kij x2_j + b_k for x1 (*, in1), x2 (*, in2) with the same
+    leading dims and W (out, in1, in2): one matrix product x1 · W' with W' the
+    (in1, out·in2) view of W, then a sum over in2."""
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear: expected a 3-D weight (out, in1, in2), got shape {list(weight.shape)}")
+    out_f, in1, in2 = weight.shape
+    if input1.shape[-1:] != (in1,) or input2.shape[-1:] != (in2,) or input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(f"bilinear: input1 {list(input1.shape)} and input2 {list(input2.shape)} must share "
+                           f"their leading dims and end in {in1} and {in2} (weight {list(weight.shape)})")
+    if bias is not None and tuple(bias.shape) != (out_f,):
+        raise RuntimeError(f"bilinear: expected bias of shape [{out_f}], got {list(bias.shape)}")
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, in1)
+    t = ag.matmul(x1, weight.permute(1, 0, 2).reshape(in1, out_f * in2)).reshape(-1, out_f, in2)
+    out = (t * input2.reshape(-1, 1, in2)).sum(-1).reshape(*lead, out_f)
+    return out if bias is None else out + bias
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -129,23 +99,6 @@ def one_hot(tensor, num_classes=-1):
     out = np.zeros(idx.shape + (num_classes,), np.int64)
     np.put_along_axis(out, idx[..., None].astype(np.intp), 1, axis=-1)
     return Tensor(out)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
-        raise RuntimeError(f"layer_norm: expected input with shape [*, {', '.join(map(str, shape))}], "
-                           f"but got input of size {list(input.shape)}")
-    dims = tuple(range(input.ndim - k, input.ndim))
-    var, mean = ag.var_mean(input, dims, keepdim=True, correction=0)
-    out = (input - mean) * ag.rsqrt(var + eps)
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import observers as _observers
 from .grad_mode import _state, set_grad_enabled
-from .graph import LEAF, dependencies
+from .graph import LEAF, dependencies, leaf_uses
 from .tensor import Tensor
 
 
@@ -111,6 +111,9 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         if watched is not None:
             watch, quiet = watched
             hooks = not quiet
+    pending = None  # id(leaf) -> uses not yet delivered, for leaves with post-accumulate hooks
+    if Tensor._post_hook_count and hooks and not capture:
+        pending = leaf_uses(deps, lambda t: getattr(t, "_post_hooks", None) and (only is None or id(t) in only))
     with set_grad_enabled(create_graph):
         while ready:
             node = ready.pop()
@@ -145,12 +148,16 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
                         g = _fit(node, g, shape, dtype)
                     if nr == leaf_nr:
                         _add_leaf(leaves, child, g)
+                        if pending and id(child) in pending:
+                            _leaf_used(pending, leaves, child, create_graph)
                         continue
                     if child not in buffers and child._out_meta is None:
                         buffers[child] = [g]
                     else:
                         _add(buffers, child, nr, g)
                 elif nr == leaf_nr:
+                    if pending and id(child) in pending:
+                        _leaf_used(pending, leaves, child, create_graph)
                     continue
                 d = deps[child] - 1
                 deps[child] = d
@@ -172,10 +179,31 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         else:
             owned = not create_graph and _sole(entry)  # before entry[1] is loaded (a reference)
             _accumulate(leaf, entry[1], create_graph, owned)
+            if hooks and getattr(leaf, "_post_hooks", None):
+                for hook in list(leaf._post_hooks):
+                    hook(leaf)
     if not capture:  # backward(inputs=[non-leaf, ...]) accumulates into those too
         for key, g in found.items():
             _accumulate(only[key], g, create_graph)
     return found
+
+
+def _leaf_used(pending, leaves, leaf, create_graph):
+    """One use of a leaf with post-accumulate hooks has delivered; after the
+    last one, finish the leaf now (tensor hooks, accumulate, post hooks)
+    instead of after the whole pass."""
+    k = id(leaf)
+    pending[k] -= 1
+    if pending[k] or k not in leaves:
+        return
+    g = leaves.pop(k)[1]
+    for hook in list(leaf._hooks or ()):
+        r = hook(g)
+        if r is not None:
+            g = r
+    _accumulate(leaf, g, create_graph)
+    for hook in list(leaf._post_hooks):
+        hook(leaf)
 
 
 def _add(buffers, node, nr, g):

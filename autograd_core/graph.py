@@ -19,6 +19,8 @@ works):
   number of edges into it (the engine's readiness count);
 - ``toposort(roots)``: the op nodes in forward order (each after the nodes
   that made its inputs) and the leaves in the order first met;
+- ``leaf_uses(nodes, keep)``: the number of edges from ``nodes`` into each
+  leaf that ``keep`` accepts (leaves whose gradient is finished early);
 - ``reachable(tensors)``: the ``(id(node), output_nr)`` outputs the tensors
   depend on;
 - ``inputs(node)`` / ``op_inputs(node)`` / ``leaf_inputs(node)``: a node's
@@ -83,6 +85,17 @@ def dependencies(starts):
             else:
                 deps[child] = c + 1
     return deps
+
+
+def leaf_uses(nodes, keep):
+    """For the leaves ``keep(leaf)`` accepts, the number of edges from ``nodes`` into each (by ``id``)."""
+    uses = {}
+    for node in nodes:
+        for edge in node._edges:
+            if edge is not None and edge.output_nr < 0 and keep(edge.node):
+                k = id(edge.node)
+                uses[k] = uses.get(k, 0) + 1
+    return uses
 
 
 def toposort(roots):

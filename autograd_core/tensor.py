@@ -61,12 +61,23 @@ class RemovableHandle:
             self._hooks.remove(self._fn)
 
 
+class _PostHookHandle(RemovableHandle):
+    """A post-accumulate hook's handle: ``remove()`` also tells the engine there is one hook fewer."""
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+            Tensor._post_hook_count -= 1
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
-                 "_retains", "name", "_tangent", "_view", "__weakref__")
+                 "_retains", "name", "_tangent", "_view", "_post_hooks", "__weakref__")
     # _view (set only on views made by indexing; read with getattr): (base, steps), see _track_view
+    # _post_hooks (set only by register_post_accumulate_grad_hook; read with getattr)
+    _post_hook_count = 0  # live post-accumulate hooks of all tensors: the engine looks for them when > 0
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor
 
     def __init__(self, data, requires_grad=False, name=None):
@@ -394,6 +405,22 @@ class Tensor:
             hooks = node._hooks.setdefault(self._out_nr, [])
         hooks.append(fn)
         return RemovableHandle(hooks, fn)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs right after the gradient is accumulated into this
+        leaf's ``.grad``, during the backward pass (as soon as every use of the
+        leaf has delivered its part, before the rest of the graph is done):
+        what ``DistributedDataParallel`` overlaps its communication with."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = getattr(self, "_post_hooks", None)
+        if hooks is None:
+            hooks = self._post_hooks = []
+        hooks.append(hook)
+        Tensor._post_hook_count += 1
+        return _PostHookHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) · gradient into the ``.grad`` of leaves."""

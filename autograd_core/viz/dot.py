@@ -1,7 +1,7 @@
 """DOT building blocks for the drawings (``drawing.py``, ``backward.py``):
 label text, the colours of each kind of box, and a ``Canvas`` that collects
 nodes (each in an optional module scope) and edges, then writes them into a
-``graphviz.Digraph`` with one nested cluster per module scope.
+``graphviz.Digraph`` (``render.Digraph``) with one nested cluster per module scope.
 
 Kinds of boxes: a leaf that requires grad (a parameter or an input, light
 blue), an op (grey, rounded; orange border when it saved its output for
@@ -10,11 +10,11 @@ collapsed module (one box per module call) and, in backward drawings, the
 seed gradient (yellow). Edges that carry a tensor saved for backward by the
 op they enter are orange.
 """
-import graphviz
 import numpy as np
 
 from ..formatting import fmt_small
 from ..tensor import Tensor
+from .render import Digraph
 
 SAVED = "#e8590c"
 STYLE = {
@@ -92,7 +92,7 @@ class Canvas:
     def digraph(self, rankdir="TB", note=None):
         if rankdir not in ("TB", "LR", "BT", "RL"):
             raise ValueError(f"rankdir must be 'TB', 'LR', 'BT' or 'RL', got {rankdir!r}")
-        g = graphviz.Digraph(
+        g = Digraph(
             graph_attr=dict(rankdir=rankdir, nodesep="0.25", ranksep="0.35"),
             node_attr=dict(fontname="Helvetica", fontsize="11", height="0.3"),
             edge_attr=dict(fontname="Helvetica", fontsize="9", arrowsize="0.7"))

@@ -1,13 +1,17 @@
-"""viz.render: SVG, PNG and PDF through Graphviz's dot (installed in CI by
-.ci/run), the DOT source, the missing-dot error with dot hidden from PATH,
-Jupyter's inline display, and the README graphs script."""
+"""viz.render: SVG, PNG and PDF through Graphviz's dot when it is on PATH and
+graphviz-pure (a pip dependency) when it is not (dot hidden from PATH), the
+DOT source, the error when neither is installed, Jupyter's inline display, and
+the README graphs script (with and without dot)."""
 import importlib.util
 import pathlib
+import shutil
 
 import pytest
 
 import autograd_core as ag
 from autograd_core import viz
+
+render_mod = importlib.import_module("autograd_core.viz.render")  # the module (viz.render is the function)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -47,26 +51,70 @@ def test_bad_arguments(tmp_path):
         viz.render(small_graph(), tmp_path / "f.jpeg")
     with pytest.raises(TypeError, match="expected a graphviz graph"):
         viz.render(42, tmp_path / "f.svg")
-    with pytest.raises(RuntimeError, match="dot failed"):
+    with pytest.raises(RuntimeError, match="(dot|graphviz-pure) failed"):
         viz.render("digraph { a -> }", tmp_path / "broken.svg")
 
 
-def test_missing_dot_writes_the_source_and_says_how_to_install(tmp_path, monkeypatch):
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    """PATH without Graphviz's dot (graphviz-pure is still found beside this Python)."""
     empty = tmp_path / "empty-bin"
     empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))  # dot is hidden
+    monkeypatch.setenv("PATH", str(empty))
+    assert shutil.which("dot") is None
+    return empty
+
+
+def test_without_dot_graphviz_pure_draws_svg_png_pdf(tmp_path, no_dot):
+    assert render_mod.layout_program()[0] == "graphviz-pure"
+    svg = viz.render(small_graph(), tmp_path / "f.svg").read_text()
+    assert "<svg" in svg and ">Mul</text>" in svg and ">x1</text>" in svg
+    assert viz.render(small_graph(), tmp_path / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = viz.render(small_graph(), tmp_path / "f.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and b"/MediaBox" in pdf
+    assert not (tmp_path / "f.gv").exists()
+
+
+def test_without_dot_jupyter_and_graphviz_api_work(tmp_path, no_dot, monkeypatch):
+    g = small_graph()
+    assert "<svg" in g._repr_mimebundle_()["image/svg+xml"]
+    assert g._repr_mimebundle_(include=["image/png"])["image/png"][:4] == b"\x89PNG"
+    assert g.copy().pipe(format="png")[:4] == b"\x89PNG"  # notebook 01 pipes copies
+    assert g.pipe(format="svg", encoding="utf-8").count("<svg") == 1
+    monkeypatch.chdir(tmp_path)
+    assert g.render("drawn", format="png") == "drawn.png"
+    assert (tmp_path / "drawn.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "drawn").exists()
+    assert g.render(outfile="out.svg", cleanup=True) == "out.svg"
+    assert "<svg" in (tmp_path / "out.svg").read_text() and not (tmp_path / "out.gv").exists()
+
+
+def test_system_dot_is_preferred(tmp_path, no_dot):
+    calls = tmp_path / "calls"
+    fake = no_dot / "dot"  # a `dot` that records its call, then draws with graphviz-pure
+    fake.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {render_mod._pure()[1]} "$@"\n')
+    fake.chmod(0o755)
+    assert render_mod.layout_program() == ("dot", str(fake))
+    assert viz.render(small_graph(), tmp_path / "f.svg").read_text().count("<svg") == 1
+    assert small_graph().pipe(format="png")[:4] == b"\x89PNG"
+    assert calls.read_text().splitlines() == ["-Kdot -Tsvg", "-Kdot -Tpng"]
+
+
+def test_no_program_writes_the_source_and_says_how_to_install(tmp_path, no_dot, monkeypatch):
+    monkeypatch.setattr(render_mod, "_pure", lambda: None)  # graphviz-pure not installed either
     g = small_graph()
     with pytest.raises(viz.GraphvizNotFoundError) as err:
         viz.render(g, tmp_path / "f.svg")
     msg = str(err.value)
-    assert "`dot` program was not found" in msg
-    for how in ("apt-get install graphviz", "brew install graphviz", "dnf install graphviz",
-                "conda install -c conda-forge graphviz"):
+    assert "no Graphviz program (`dot` or `graphviz-pure`) was found" in msg
+    for how in ("pip install graphviz-pure", "apt-get install graphviz", "brew install graphviz",
+                "dnf install graphviz", "conda install -c conda-forge graphviz"):
         assert how in msg
     assert str(tmp_path / "f.gv") in msg and f"dot -Tsvg {tmp_path / 'f.gv'}" in msg
     assert (tmp_path / "f.gv").read_text() == g.source
     assert not (tmp_path / "f.svg").exists()
     assert isinstance(err.value, RuntimeError)
+    with pytest.raises(viz.GraphvizNotFoundError, match="pip install graphviz-pure"):
+        g._repr_mimebundle_()
 
 
 def test_jupyter_shows_graphs_inline():
@@ -74,7 +122,10 @@ def test_jupyter_shows_graphs_inline():
     assert "<svg" in bundle["image/svg+xml"]
 
 
-def test_readme_graphs_script(tmp_path):
+@pytest.mark.parametrize("hide_dot", [False, True], ids=["path", "no-dot"])
+def test_readme_graphs_script(tmp_path, monkeypatch, hide_dot):
+    if hide_dot:
+        monkeypatch.setenv("PATH", str(tmp_path))
     script = ROOT / "tools" / "make_readme_graphs.py"
     spec = importlib.util.spec_from_file_location("make_readme_graphs", script)
     tool = importlib.util.module_from_spec(spec)

@@ -9,8 +9,10 @@
   one image, cross-entropy loss), every op in the cluster of its layer;
 - ``lenet_collapsed.svg``: the same graph with one box per layer.
 
-Needs Graphviz's ``dot``. The files are deterministic for a given Graphviz
-version (fixed seeds; only shapes are printed for the LeNet).
+Draws with Graphviz's ``dot`` when it is on PATH, else with ``graphviz-pure``
+(installed with the package; its layouts differ slightly from Graphviz 2.x).
+The files are deterministic for a given program and version (fixed seeds;
+only shapes are printed for the LeNet).
 """
 import argparse
 import pathlib

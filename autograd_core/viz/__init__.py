@@ -19,15 +19,17 @@ topological order from the root to the leaves, edges labelled with the
 gradient each node sends to its inputs (their values for small tensors,
 their shapes otherwise), and each leaf's total (``AccumulateGrad``).
 
-``render(graph, path)`` runs Graphviz's ``dot``; without it a clear error
-tells how to install Graphviz, and the DOT source is written next to the
-requested file.
+``render(graph, path)`` runs Graphviz's ``dot`` when it is on PATH, else
+``graphviz-pure`` (a pip-installed port of Graphviz, a dependency); the
+drawings are ``render.Digraph``s, whose Jupyter display and ``pipe`` make the
+same choice. Without either program a clear error says how to install one,
+and the DOT source is written next to the requested file.
 
 The package: ``drawing.py`` (``draw_graph``), ``backward.py``
 (``draw_backward``), ``walk.py`` (what the drawings read from the graph and
 observe of the engine), ``modules.py`` (which module made which node),
 ``dot.py`` (boxes, colours, the DOT canvas), ``render.py`` (running
-``dot``). The graph walks themselves are ``autograd_core.graph``'s.
+``dot`` or ``graphviz-pure``). The graph walks themselves are ``autograd_core.graph``'s.
 """
 from .backward import draw_backward
 from .drawing import draw_graph

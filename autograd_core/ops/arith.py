@@ -13,10 +13,17 @@ term is computed for an operand that needs no gradient, such as the 2.0 of
 ``x * 2.0``); forward mode reads them with d· = the tangents and sums the
 terms (ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ), e.g. ẏ = ȧ + α ḃ for a + α b and ẏ = -ȧ for
 -a. The tangent of an operand that is a number is zero, and so is that of an
-integer tensor (it is skipped). ∂(aᵇ)/∂b =
-aᵇ ln a is taken as 0 where a <= 0 (its limit at a = 0 for b > 0), and
-ln a is computed in the output's dtype (an integer or Python-number base
-does not round it to float32).
+integer tensor (it is skipped). As in PyTorch, ∂(aᵇ)/∂a = b aᵇ⁻¹ is taken
+as 0 where b = 0 (so the gradient of x ** 0 is 0, also at x = 0), and
+∂(aᵇ)/∂b = aᵇ ln a as 0 where a = 0 and b >= 0 (its limit there; nan for
+a < 0, -inf for a = 0 and b < 0); ln a is computed in the output's dtype (an
+integer or Python-number base does not round it to float32). Both masks are
+built into the operands (a ** 0, ln 1), not applied to the result, so the
+rules differentiate again without a nan leaking through a masked branch.
+
+``div(rounding_mode='trunc'|'floor')`` is in ``division``; an integer
+tensor raised to a negative Python integer raises RuntimeError, as in
+PyTorch, while negative integer exponent *tensors* truncate (2 ** -1 = 0).
 """
 import math
 
@@ -117,7 +124,7 @@ class Neg(Elementwise):
 class Pow(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        out = np.power(a, b) if np.result_type(a, b).kind == "f" else _int_power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -125,24 +132,51 @@ class Pow(Elementwise):
     def derivative(ctx, da, db):
         a, b, out = ctx.saved_tensors
         da, db = _float(da), _float(db)
-        return (None if da is None else da * b * a ** (b - 1),
-                None if db is None else db * _out_log_base(a, out))
+        return (None if da is None else _exponent_rule(da, a, b),
+                None if db is None else db * _out_log_base(a, b, out))
 
 
-def _out_log_base(a, out):
-    """d(aᵇ)/db = aᵇ ln a, taken as 0 where a <= 0 (its limit at a = 0 for
-    b > 0), with ln a in the dtype of ``out`` = aᵇ (``a`` a Tensor or a number)."""
+def _int_power(a, b):
+    """aᵇ for integers, where a negative exponent truncates as in PyTorch:
+    1 for a = 1, ±1 for a = -1, 0 otherwise (numpy refuses negative ones)."""
+    if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    neg = np.asarray(b < 0)
+    if not neg.any():
+        return np.power(a, b)
+    out = np.power(a, np.where(neg, 0, b))
+    small = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2), 0))
+    return np.where(neg, small, out).astype(out.dtype, copy=False)
+
+
+def _exponent_rule(da, a, b):
+    """da · b aᵇ⁻¹, 0 where b = 0 (PyTorch's convention: x ** 0 has gradient 0
+    everywhere): the exponent b - 1 is replaced by 0 there, so a ** 0 = 1."""
+    if not isinstance(b, Tensor):
+        return da * Tensor(np.zeros((), da.dtype)) if b == 0 else da * b * a ** (b - 1)
+    from .select import where
+
+    return da * b * a ** where(b == 0, 0.0, b - 1)
+
+
+def _out_log_base(a, b, out):
+    """d(aᵇ)/db = aᵇ ln a, taken as 0 where a = 0 and b >= 0 (PyTorch's mask;
+    nan for a < 0 and -inf for a = 0, b < 0 as there), with ln a in the dtype
+    of ``out`` = aᵇ (``a`` a Tensor or a number, ``b`` a Tensor)."""
     if not isinstance(a, Tensor):
         if a > 0:
             return out * math.log(a)
-        return Tensor(np.zeros(out.shape, out.dtype))
+        mask = a == 0 and b._data >= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return out * Tensor(np.where(mask, 0.0, np.log(np.asarray(a, out.dtype))).astype(out.dtype))
     from .select import where
     from .unary import log
 
     if a.dtype != out.dtype:
         a = a.to(out.dtype)
-    pos = a > 0
-    return where(pos, out * log(where(pos, a, 1.0)), 0.0)
+    zero = (a._data == 0) & (b._data >= 0)
+    with np.errstate(invalid="ignore"):  # ln a = nan for a < 0, as in PyTorch
+        return out * log(where(Tensor(zero), 1.0, a))
 
 
 def _float(t):
@@ -169,8 +203,19 @@ def mul(input, other):
     return apply_promoted(Mul, input, other)
 
 
-def div(input, other):
+def div(input, other, *, rounding_mode=None):
+    """input / other: true division (ints give floats) or, with ``rounding_mode``
+    'trunc' or 'floor', the quotient rounded that way (in the operands' dtype)."""
+    if rounding_mode is not None:
+        from .division import div_rounded
+
+        return div_rounded(input, other, rounding_mode)
     return apply_promoted(Div, input, other, floating=True)  # true division: ints give floats
+
+
+def true_divide(input, other):
+    """input / other, true division (ints give floats)."""
+    return apply_promoted(Div, input, other, floating=True)
 
 
 def neg(input):
@@ -178,6 +223,10 @@ def neg(input):
 
 
 def pow(input, exponent):
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ; an integer tensor to a negative Python integer raises, as in PyTorch."""
+    if (isinstance(exponent, (int, np.integer)) and exponent < 0 and isinstance(input, Tensor)
+            and input._data.dtype.kind != "f"):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return apply_promoted(Pow, input, exponent)
 
 
@@ -193,7 +242,7 @@ def rpow(input, other):
     return apply_promoted(Pow, other, input)
 
 
-true_divide = divide = div
+divide = div
 multiply = mul
 subtract = sub
 negative = neg
@@ -204,6 +253,6 @@ METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "pow": pow,
     "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
     "__rmul__": mul, "__truediv__": div, "__rtruediv__": rdiv, "__neg__": neg,
-    "__pow__": pow, "__rpow__": rpow, "true_divide": div, "divide": div, "multiply": mul,
+    "__pow__": pow, "__rpow__": rpow, "true_divide": true_divide, "divide": div, "multiply": mul,
     "subtract": sub, "negative": neg,
 }

@@ -22,44 +22,39 @@ Anything else (a whole ``nn.Module``, an optimizer object, a function) is
 refused with a ``TypeError`` that points to ``state_dict()``: storing it
 would need pickle, and loading a pickle runs code. ``load`` never does.
 
-A safetensors file is
-
-    8 bytes     N, the header length (unsigned 64-bit little-endian)
-    N bytes     a JSON object {name: {"dtype": "F32", "shape": [2, 3],
-                "data_offsets": [begin, end]}, ..., "__metadata__": {str: str}}
-                (padded with spaces to a multiple of 8 bytes)
-    the rest    the tensors' raw little-endian bytes, C order; offsets count
-                from the start of this buffer, and the tensors tile it exactly.
-
-dtypes: F64 F32 F16 BF16 (read as float32) I64 I32 I16 I8 U8 BOOL. Before
-the library reads a file, the header is checked here: a truncated file, a
-pickle, a header that does not add up, or a structure that names missing
-tensors raises a ``ValueError`` that says what is wrong.
+Reading a file (``serialization_files.py``) is the ``safetensors`` library's
+job, with the project's checks around it: a truncated, damaged, foreign or
+hostile file raises a ``ValueError`` that names the file and the fault, in
+memory that does not grow with what the file claims; so does a structure
+that names missing tensors, holds unknown items or nests deeper than
+``MAX_DEPTH`` levels. The name ``__metadata__`` is the format's own (the
+header's metadata): ``save`` refuses an entry of that name.
 """
 import io
 import json
 import os
-import struct
+import re
 import zipfile
 from collections import OrderedDict
 
 import numpy as np
 import safetensors.numpy as _st
 
+from . import serialization_files as files
 from .tensor import Tensor
 
 __all__ = ["save", "load", "load_metadata"]
 
-_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
-           "I8": "i1", "U8": "u1", "BOOL": "?"}
-_NAMES = {np.dtype(v).newbyteorder("="): k for k, v in _DTYPES.items()}
-_MAX_HEADER = 100_000_000
+_SAVED = {np.dtype(v).newbyteorder("=") for k, v in files.DTYPES.items() if k != "BF16"}
 STRUCTURE = "autograd_core.structure"  # the __metadata__ key holding the JSON structure
+RESERVED = "__metadata__"  # the safetensors header's metadata: no entry may take its name
+MAX_DEPTH = 100  # how deeply a saved structure may nest (a deeper one, or a cycle, is refused)
+_SCALAR = re.compile(r"[<>|=]?[biuf][1248]")  # the numpy scalar types a structure may name
 
 
 def _storable(name, arr):
     """``arr`` as the library stores it: little-endian, C-contiguous, of a safetensors dtype."""
-    if _NAMES.get(arr.dtype.newbyteorder("=")) is None:
+    if arr.dtype.newbyteorder("=") not in _SAVED:
         raise TypeError(f"save: {name!r} has dtype {arr.dtype}, which safetensors cannot store")
     return np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C")  # 0-d stays 0-d
 
@@ -92,6 +87,9 @@ class _Encoder:
         return name
 
     def value(self, obj, path):
+        if len(path) > MAX_DEPTH:
+            raise ValueError(f"save: the object nests deeper than {MAX_DEPTH} levels at "
+                             f"{'.'.join(path[:3])}... (does it contain itself?)")
         if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":  # before float: np.float64 is one
             return {"$scalar": obj.dtype.str, "value": self.value(obj.item(), path)}
         if obj is None or isinstance(obj, (bool, str)):
@@ -143,10 +141,7 @@ def _keeps_order(state):
     if len(state) < 2:
         return True
     probe = _st.save({k: np.zeros(1, t._data.dtype.newbyteorder("<")) for k, t in state.items()})
-    (n,) = struct.unpack("<Q", probe[:8])
-    header = json.loads(probe[8:8 + n])
-    header.pop("__metadata__", None)
-    return sorted(header, key=lambda k: header[k]["data_offsets"]) == list(state)
+    return list(files.read_header(io.BytesIO(probe), "the order probe", len(probe))[0]) == list(state)
 
 
 def save(obj, f, metadata=None):
@@ -167,12 +162,15 @@ def save(obj, f, metadata=None):
         enc = _Encoder()
         meta[STRUCTURE] = json.dumps(enc.value(obj, []), separators=(",", ":"), allow_nan=False)
         arrays = enc.arrays
-    data = _st.save(arrays, metadata=meta or None)
+    if RESERVED in arrays:
+        where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
+        raise ValueError(f"save: cannot write {where}: the entry name {RESERVED!r} is reserved by the "
+                         "safetensors format (it holds the header's metadata; a file with such an entry "
+                         "cannot be loaded); rename it")
     if hasattr(f, "write"):
-        f.write(data)
+        f.write(_st.save(arrays, metadata=meta or None))
     else:
-        with open(f, "wb") as fh:
-            fh.write(data)
+        _st.save_file(arrays, f, metadata=meta or None)
 
 
 def _save_npz(obj, f):
@@ -200,116 +198,44 @@ def load(f, map_location=None, weights_only=True):
     a dict of name -> Tensor), or an npz archive of arrays. ``f`` is a path
     or a binary file. ``map_location`` ('cpu', a cpu device or None) and
     ``weights_only`` are accepted for PyTorch compatibility: only the CPU
-    exists, and loading never unpickles nor runs code, whatever they say."""
+    exists, and loading never unpickles nor runs code, whatever they say.
+    A damaged or hostile file raises a ``ValueError`` naming the file and
+    the fault (docs/guarantees.md)."""
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict) \
             and not str(map_location).startswith("cpu"):
         raise RuntimeError(f"load: map_location {map_location!r} is not available: this engine runs on 'cpu'")
-    where = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
-    if hasattr(f, "read"):
-        raw = f.read()
-    else:
-        with open(f, "rb") as fh:
-            raw = fh.read()
-    if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (PK\x05\x06: an empty one)
-        return _load_npz(raw, where)
-    return _load_safetensors(raw, where)
-
-
-def _bad(where, why):
-    return ValueError(f"load: {where} is not a valid safetensors file: {why}")
-
-
-def _header(raw, where):
-    """(the JSON header of a safetensors file, its length n), from ``raw``,
-    which holds at least the file's first 8 + n bytes."""
-    if len(raw) < 8:
-        raise _bad(where, f"it has {len(raw)} bytes, fewer than the 8-byte header length")
-    (n,) = struct.unpack("<Q", raw[:8])
-    if n > _MAX_HEADER:
-        raise _bad(where, f"header length {n} is implausible (not a safetensors file?)")
-    if 8 + n > len(raw):
-        raise _bad(where, f"the header says {n} bytes but the file has only {len(raw) - 8} after the "
-                          "length (truncated?)")
-    try:
-        header = json.loads(bytes(raw[8:8 + n]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _bad(where, f"the header is not JSON ({e})") from None
-    if not isinstance(header, dict):
-        raise _bad(where, "the header is not a JSON object")
-    return header, n
-
-
-def load_metadata(path):
-    """The user's ``__metadata__`` dict (str -> str) of the safetensors file at
-    ``path`` (empty when it has none), reading only its header."""
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-        if len(head) == 8:
-            head += fh.read(min(struct.unpack("<Q", head)[0], _MAX_HEADER + 1))
-    meta = _metadata(_header(head, path)[0], path)
-    meta.pop(STRUCTURE, None)
-    return meta
-
-
-def _metadata(header, where):
-    meta = header.pop("__metadata__", None) or {}
-    if not isinstance(meta, dict):
-        raise _bad(where, "__metadata__ is not a JSON object")
-    return dict(meta)
-
-
-def _load_safetensors(raw, where):
-    header, n = _header(raw, where)
-    meta = _metadata(header, where)
-    buf = memoryview(raw)[8 + n:]
-    entries = []
-    for name, info in header.items():
-        try:
-            dtype, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
-        except (TypeError, KeyError, ValueError):
-            raise _bad(where, f"entry {name!r} lacks dtype, shape or data_offsets") from None
-        if dtype not in _DTYPES and dtype != "BF16":
-            raise _bad(where, f"entry {name!r} has unsupported dtype {dtype!r}")
-        if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
-            raise _bad(where, f"entry {name!r} has an invalid shape {shape}")
-        if not (type(begin) is int and type(end) is int):
-            raise _bad(where, f"entry {name!r} has non-integer data_offsets")
-        itemsize = 2 if dtype == "BF16" else np.dtype(_DTYPES[dtype]).itemsize
-        if end - begin != int(np.prod(shape, dtype=np.int64)) * itemsize or begin < 0:
-            raise _bad(where, f"entry {name!r} of shape {shape} and dtype {dtype} has data_offsets "
-                              f"[{begin}, {end}] of the wrong length")
-        entries.append((begin, end, name, dtype, shape))
-    entries.sort()
-    pos = 0
-    for begin, end, name, _, _ in entries:
-        if begin != pos:
-            raise _bad(where, f"entry {name!r} starts at byte {begin}, expected {pos} (overlap or gap)")
-        pos = end
-    if pos != len(buf):
-        raise _bad(where, f"the tensors take {pos} bytes but the data buffer has {len(buf)} (truncated?)")
-    if any(e[3] == "BF16" for e in entries):  # numpy has no bfloat16: the top half of a float32
-        arrays = {}
-        for begin, end, name, dtype, shape in entries:
-            if dtype == "BF16":
-                arr = (np.frombuffer(buf[begin:end], "<u2").astype(np.uint32) << 16).view(np.float32)
-            else:
-                arr = np.frombuffer(buf[begin:end], _DTYPES[dtype]).astype(np.dtype(_DTYPES[dtype]).newbyteorder("="))
-            arrays[name] = arr.reshape(shape)
-    else:  # checked: the library reads it (into writable arrays)
-        try:
-            arrays = _st.load(bytes(raw))
-        except Exception as e:  # the library's own error type
-            raise _bad(where, f"the safetensors library refused it ({e})") from None
+    arrays, meta, where = read_arrays(f)
+    if meta is None:  # an npz archive
+        return {name: Tensor(arr) for name, arr in arrays.items()}
     if STRUCTURE in meta:
         return _Decoder(arrays, where).value(_structure(meta[STRUCTURE], where))
-    return {name: Tensor(arrays[name]) for _, _, name, _, _ in entries}
+    return {name: Tensor(arr) for name, arr in arrays.items()}
+
+
+def read_arrays(f):
+    """``(arrays by name in file order, metadata or None for an npz, the file's name)`` of a path or binary file."""
+    with files.open_source(f) as (fh, where, path):
+        zipped, fh = files.is_zip(fh)
+        if zipped:
+            return files.read_npz(fh, where, path), None, where
+        arrays, meta = files.read_safetensors(fh, where, path)
+        return arrays, meta, where
+
+
+def load_metadata(f):
+    """The user's ``__metadata__`` dict (str -> str) of the safetensors file
+    ``f`` (a path or a binary file; empty when it has none), reading only its header."""
+    with files.open_source(f) as (fh, where, _):
+        meta = files.read_header(fh, where, files.remaining(fh))[1]
+    meta.pop(STRUCTURE, None)
+    return meta
 
 
 def _structure(text, where):
     try:
         return json.loads(text)
     except (TypeError, ValueError, RecursionError) as e:
-        raise _bad(where, f"its {STRUCTURE} metadata is not JSON ({e})") from None
+        raise files.bad(where, f"its {STRUCTURE} metadata is not JSON ({str(e)[:200]})") from None
 
 
 class _Decoder:
@@ -319,78 +245,59 @@ class _Decoder:
         self.arrays, self.where, self.made = arrays, where, {}
 
     def bad(self, why):
-        return _bad(self.where, f"its {STRUCTURE} metadata {why}")
+        return files.bad(self.where, f"its {STRUCTURE} metadata {why}")
 
-    def array(self, name):
-        if not isinstance(name, str) or name not in self.arrays:
-            raise self.bad(f"names a tensor {name!r} the file does not hold")
-        return self.arrays[name]
-
-    def value(self, node):
+    def value(self, node, depth=0):
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
+        if depth > MAX_DEPTH:
+            raise self.bad(f"nests deeper than {MAX_DEPTH} levels")
         if isinstance(node, list):
-            return [self.value(v) for v in node]
+            return [self.value(v, depth + 1) for v in node]
         if not isinstance(node, dict) or len(node) not in (1, 2):
             raise self.bad(f"holds an unknown item {str(node)[:80]}")
         tag, body = next(iter(node.items()))
         if tag in ("$tensor", "$ndarray"):
-            key = (tag, body)
-            if key not in self.made:
-                arr = self.array(body)
-                if tag == "$ndarray":
-                    self.made[key] = arr
-                else:
-                    t = Tensor(arr)
-                    if node.get("requires_grad") is True and arr.dtype.kind == "f":
-                        t.requires_grad = True
-                    self.made[key] = t
-            return self.made[key]
+            return self.tensor(tag, body, node.get("requires_grad") is True)
         if tag == "$tuple" and isinstance(body, list):
-            return tuple(self.value(v) for v in body)
+            return tuple(self.value(v, depth + 1) for v in body)
         if tag in ("$dict", "$ordered") and isinstance(body, list):
             out = OrderedDict() if tag == "$ordered" else {}
             for item in body:
                 if not isinstance(item, list) or len(item) != 2:
                     raise self.bad("holds a dict item that is not a [key, value] pair")
-                out[self.hashable(self.value(item[0]))] = self.value(item[1])
+                out[self.hashable(self.value(item[0], depth + 1))] = self.value(item[1], depth + 1)
             return out
         if tag == "$float" and body in ("nan", "inf", "-inf"):
             return float(body)
-        if tag == "$scalar" and isinstance(body, str) and len(node) == 2:
-            try:
-                dtype = np.dtype(body)
-            except TypeError:
-                dtype = None
-            if dtype is not None and dtype.kind in "biuf":
-                return dtype.type(self.value(node["value"]))
+        if tag == "$scalar" and isinstance(body, str) and _SCALAR.fullmatch(body) and len(node) == 2:
+            value = node.get("value")
+            if isinstance(value, (bool, int, float)):
+                try:
+                    return np.dtype(body).type(value)
+                except (OverflowError, ValueError):
+                    raise self.bad(f"holds a {np.dtype(body)} scalar out of its range: {value!r}") from None
         raise self.bad(f"holds an unknown item {str(node)[:80]}")
+
+    def tensor(self, tag, name, requires_grad):
+        """The tensor (or numpy array) stored as ``name``: one object however often the structure names it."""
+        if not isinstance(name, str) or name not in self.arrays:
+            raise self.bad(f"names a tensor {str(name)[:80]!r} the file does not hold")
+        key = (tag, name)
+        if key not in self.made:
+            arr = self.arrays[name]
+            if tag == "$ndarray":
+                self.made[key] = arr
+            else:
+                t = Tensor(arr)
+                if requires_grad and arr.dtype.kind == "f":
+                    t.requires_grad = True
+                self.made[key] = t
+        return self.made[key]
 
     def hashable(self, key):
         try:
             hash(key)
         except TypeError:
-            raise self.bad(f"has a dict key {key!r} that cannot be a key") from None
+            raise self.bad(f"has a dict key {str(key)[:80]} that cannot be a key") from None
         return key
-
-
-def _load_npz(raw, where):
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        names = archive.namelist()
-    except zipfile.BadZipFile as e:
-        raise ValueError(f"load: {where} is a damaged zip/npz file ({e})") from None
-    foreign = [n for n in names if not n.endswith(".npy")]
-    if foreign:
-        hint = " (a PyTorch torch.save checkpoint? save it with safetensors)" if any(
-            n.endswith(".pkl") for n in foreign) else ""
-        raise ValueError(f"load: {where} is a zip archive but not an npz of arrays: it holds "
-                         f"{foreign[:3]}{hint}")
-    out = {}
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:  # never unpickles
-            for key in npz.files:
-                out[key] = Tensor(npz[key])
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(f"load: {where} could not be read as an npz of arrays ({e})") from None
-    return out

@@ -1,18 +1,24 @@
-"""Activation functions: ``relu``, ``leaky_relu``, ``elu``, ``softplus``,
-``gelu`` (exact and tanh forms) and ``silu`` (``sigmoid`` and ``tanh`` are in
-``trig``).
+"""Activation functions: ``relu``, ``leaky_relu``, the exponential-linear
+family ``elu``, ``celu``, ``selu``, and ``softplus``, ``gelu`` (exact and tanh
+forms), ``silu`` (``sigmoid`` and ``tanh`` are in ``trig``; the piecewise-linear
+ones in ``activation_piecewise``, the other smooth ones in ``activation_smooth``).
 
 With y the output, σ the logistic function, Φ/φ the standard normal cdf/pdf:
 
     relu(x)        = max(x, 0)                   x̄ = ȳ·[x > 0]        (ReLU'(0) = 0)
     leaky_relu(x)  = x if x > 0 else s·x         x̄ = ȳ·(1 if x > 0 else s)
     elu(x)         = x if x > 0 else α(eˣ-1)     x̄ = ȳ if x > 0 else ȳ·α·eˣ
+    celu(x)        = x if x > 0 else α(e^(x/α)-1)          x̄ = ȳ if x > 0 else ȳ·e^(x/α)
+    selu(x)        = λ·elu(x) with α = 1.6732632423543772, λ = 1.0507009873554805
     softplus(x)    = log(1 + e^(βx)) / β         x̄ = ȳ·σ(βx)
                      (x itself where βx > threshold, where x̄ = ȳ)
     gelu(x)        = x·Φ(x) = x/2·(1 + erf(x/√2))          x̄ = ȳ·(Φ(x) + x·φ(x))
     gelu_tanh(x)   = x/2·(1 + tanh(u)),  u = √(2/π)(x + 0.044715x³)
                      x̄ = ȳ·(½(1 + tanh u) + ½x(1 - tanh²u)·√(2/π)(1 + 3·0.044715x²))
     silu(x)        = x·σ(x)                      x̄ = ȳ·σ(x)(1 + x(1 - σ(x)))
+
+At the kink x = 0 the derivative is the left one, as in PyTorch: 0 for relu,
+s for leaky_relu, α for elu, 1 for celu, λα for selu.
 
 Each op is ``Elementwise``: it states its slope dy/dx once, as
 ``derivative(ctx, v, ...)`` = dy/dx · v (None for the number arguments),
@@ -22,8 +28,9 @@ The piecewise masks are constants (their derivative is 0); everything else
 in the rules is written with tensor ops, so they differentiate again.
 Forward and backward avoid ``numpy.where`` on data-dependent masks (a branch
 per element, slow on random signs): they use max/min and mask products.
-``relu`` keeps integer dtypes (as PyTorch); the others give float32 for
-integer inputs.
+Dtypes as PyTorch: ``relu`` keeps integer dtypes (bool raises RuntimeError);
+the others take floating tensors only and raise PyTorch's NotImplementedError
+for integer and bool ones. ``relu_``, ``celu_`` and ``selu_`` work in place.
 """
 import math
 
@@ -31,7 +38,6 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._util import floating
 from .select import clamp
 from .trig import erf, erf_array, sigmoid, sigmoid_array, tanh
 from .unary import exp, tensor_arg
@@ -40,6 +46,34 @@ _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _K = math.sqrt(2.0 / math.pi)
 _C = 0.044715
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_TORCH_DTYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                      "bool": "Bool"}
+
+
+def float_input(input, op, kernel=None):
+    """``input`` when it is a floating-point Tensor. Otherwise PyTorch's
+    errors: TypeError for a non-Tensor, NotImplementedError naming the CPU
+    kernel (``"elu_cpu" not implemented for 'Long'``) for integer and bool."""
+    tensor_arg(input, op)
+    dt = input._data.dtype
+    if dt.kind != "f":
+        name = _TORCH_DTYPE_NAMES.get(dt.name, dt.name)
+        raise NotImplementedError(f"\"{kernel or op + '_cpu'}\" not implemented for '{name}'")
+    return input
+
+
+def inplace(fn, op):
+    """The in-place twin of the activation ``fn``: ``fn(input, *args)``
+    written into ``input`` (``Tensor._inplace``: version bump, leaf check)."""
+
+    def fn_(input, *args):
+        return tensor_arg(input, op)._inplace(fn, *args)
+
+    fn_.__name__ = op
+    fn_.__doc__ = f"In-place {fn.__name__}: the result is written into ``input``, which is returned."
+    return fn_
 
 
 class ReLU(Elementwise):
@@ -58,7 +92,6 @@ class ReLU(Elementwise):
 class LeakyReLU(Elementwise):
     @staticmethod
     def forward(ctx, x, slope):
-        x = floating(x)
         ctx.save_for_backward(x)
         ctx.slope = slope
         # max(x, s·x) for s <= 1, min(x, s·x) for s > 1: no data-dependent branch
@@ -72,29 +105,41 @@ class LeakyReLU(Elementwise):
 
 
 class ELU(Elementwise):
+    """y = λ·x for x > 0, λ·α·(e^(c·x) - 1) otherwise; dy/dx = λ for x > 0,
+    λ·α·c·e^(c·x) for x <= 0 (elu: λ = c = 1; celu: λ = 1, c = 1/α; selu:
+    PyTorch's α and λ, c = 1). The arguments are (α, λ, c)."""
+
     @staticmethod
-    def forward(ctx, x, alpha):
-        x = floating(x)
+    def forward(ctx, x, alpha, scale, input_scale):
         ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        out = np.expm1(np.minimum(x, 0))
-        out *= alpha
-        out += np.maximum(x, 0)
+        ctx.params = alpha, scale, input_scale
+        out = np.minimum(x, 0)
+        if input_scale != 1:
+            out *= input_scale
+        np.expm1(out, out=out)
+        out *= alpha * scale
+        pos = np.maximum(x, 0)
+        if scale != 1:
+            pos *= scale
+        out += pos
         return out
 
     @staticmethod
-    def derivative(ctx, v, _):
+    def derivative(ctx, v, *_):
         (x,) = ctx.saved_tensors
+        alpha, scale, c = ctx.params
         pos = x._data > 0
-        neg = np.logical_not(pos).astype(x.dtype) * ctx.alpha
-        # dy/dx = [x > 0] + α·e^min(x, 0)·[x <= 0], finite for every x
-        return v * (exp(clamp(x, None, 0.0)) * Tensor(neg) + Tensor(pos)), None
+        neg = np.logical_not(pos).astype(x.dtype) * (alpha * scale * c)
+        # dy/dx = λ[x > 0] + λαc·e^(c·min(x, 0))·[x <= 0], finite for every x
+        z = clamp(x, None, 0.0)
+        slope = exp(z * c if c != 1 else z) * Tensor(neg)
+        slope = slope + Tensor(pos * scale if scale != 1 else pos)
+        return v * slope, None, None, None
 
 
 class Softplus(Elementwise):
     @staticmethod
     def forward(ctx, x, beta, threshold):
-        x = floating(x)
         z = x * beta if beta != 1 else x
         # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), which never overflows
         out = np.abs(z, out=np.empty(z.shape, z.dtype))
@@ -125,7 +170,6 @@ class Softplus(Elementwise):
 class GELU(Elementwise):
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         ctx.save_for_backward(x)
         return x * (1 + erf_array(x * _SQRT1_2)) * 0.5
 
@@ -140,7 +184,6 @@ class GELU(Elementwise):
 class GELUTanh(Elementwise):
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         ctx.save_for_backward(x)
         return x * (1 + np.tanh((x + x * x * x * _C) * _K)) * 0.5
 
@@ -155,7 +198,6 @@ class GELUTanh(Elementwise):
 class SiLU(Elementwise):
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
         ctx.save_for_backward(x)
         return x * sigmoid_array(x)
 
@@ -167,40 +209,61 @@ class SiLU(Elementwise):
 
 
 def relu(input):
-    """max(x, 0); its gradient at 0 is 0."""
-    return ReLU.apply(tensor_arg(input, "relu"))
+    """max(x, 0); its gradient at 0 is 0. Integer dtypes are kept."""
+    if tensor_arg(input, "relu")._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return ReLU.apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01):
     """x for x > 0, negative_slope · x otherwise."""
-    return LeakyReLU.apply(tensor_arg(input, "leaky_relu"), float(negative_slope))
+    return LeakyReLU.apply(float_input(input, "leaky_relu"), float(negative_slope))
 
 
 def elu(input, alpha=1.0):
     """x for x > 0, alpha · (eˣ - 1) otherwise."""
-    return ELU.apply(tensor_arg(input, "elu"), float(alpha))
+    return ELU.apply(float_input(input, "elu"), float(alpha), 1.0, 1.0)
+
+
+def celu(input, alpha=1.0):
+    """max(0, x) + min(0, alpha · (e^(x/alpha) - 1)); alpha may not be 0."""
+    float_input(input, "celu", "elu_cpu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return ELU.apply(input, float(alpha), 1.0, 1.0 / alpha)
+
+
+def selu(input):
+    """scale · (max(0, x) + min(0, alpha · (eˣ - 1))) with PyTorch's
+    alpha = 1.6732632423543772 and scale = 1.0507009873554805."""
+    return ELU.apply(float_input(input, "selu", "elu_cpu"), SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def softplus(input, beta=1, threshold=20):
     """log(1 + e^(beta·x)) / beta, and x where beta·x > threshold."""
-    return Softplus.apply(tensor_arg(input, "softplus"), float(beta), float(threshold))
+    return Softplus.apply(float_input(input, "softplus"), float(beta), float(threshold))
 
 
 def gelu(input, approximate="none"):
     """x · Φ(x) with Φ the standard normal cdf (``approximate='none'``, via erf)
     or its tanh approximation (``approximate='tanh'``)."""
+    float_input(input, "gelu", "GeluKernelImpl")
     if approximate == "none":
-        return GELU.apply(tensor_arg(input, "gelu"))
+        return GELU.apply(input)
     if approximate == "tanh":
-        return GELUTanh.apply(tensor_arg(input, "gelu"))
+        return GELUTanh.apply(input)
     raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', "
                        f"got {approximate!r}")
 
 
 def silu(input):
     """x · sigmoid(x) (also called swish)."""
-    return SiLU.apply(tensor_arg(input, "silu"))
+    return SiLU.apply(float_input(input, "silu"))
 
 
-__all__ = ["relu", "leaky_relu", "elu", "softplus", "gelu", "silu"]
-METHODS = {"relu": relu}
+relu_ = inplace(relu, "relu_")
+celu_ = inplace(celu, "celu_")
+selu_ = inplace(selu, "selu_")
+
+__all__ = ["relu", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu_", "celu_", "selu_"]
+METHODS = {"relu": relu, "relu_": relu_}

@@ -1,0 +1,232 @@
+"""Piecewise activations: ``hardtanh``, ``relu6``, ``hardsigmoid``,
+``hardswish``, ``threshold``, ``hardshrink``, ``softshrink``, ``prelu`` and
+``rrelu`` (with the in-place ``threshold_`` and ``rrelu_``).
+
+With λ (``lambd``) the shrink width, [a, b] the hardtanh bounds:
+
+    hardtanh(x)    = min(max(x, a), b)           dy/dx = [a < x < b]
+    relu6(x)       = hardtanh(x, 0, 6)
+    hardsigmoid(x) = min(max(x + 3, 0), 6) / 6   dy/dx = [-3 < x < 3] / 6
+    hardswish(x)   = x · hardsigmoid(x)          dy/dx = 0 (x <= -3), (2x + 3)/6 (-3 < x < 3), 1 (x >= 3)
+    threshold(x)   = x if x > t else value       dy/dx = [x > t]
+    hardshrink(x)  = x if |x| > λ else 0         dy/dx = [|x| > λ]
+    softshrink(x)  = x - λ·sign(x) if |x| > λ else 0       dy/dx = [|x| > λ]
+    prelu(x, w)    = x if x > 0 else w·x         ∂y/∂x = 1 or w,  ∂y/∂w = 0 or x
+    rrelu(x)       = x if x > 0 else r·x,  r ~ U(lower, upper) per element in
+                     training, r = (lower + upper)/2 in evaluation
+
+Subgradients at the kinks are PyTorch's: the derivative at a breakpoint is
+that of the *outer* (flat) piece, so hardtanh and relu6 pass 0 at their
+bounds, hardsigmoid 0 at ±3, hardswish 0 at -3 and 1 at 3, threshold 0 at
+x = t, the shrinks 0 at ±λ; prelu and rrelu use the negative slope at 0.
+
+The ops whose slope is a constant pattern (every one but hardswish and
+prelu) save that pattern as a mask in forward; the derivative is the mask
+times v, so the second derivative is 0. hardswish keeps x for the middle
+piece (second derivative 1/3 there). ``prelu`` has two inputs; its weight
+(one slope, or one per channel, dim 1) is reshaped to broadcast, and the
+engine sums w̄ back to the weight's shape. ``rrelu`` in training is x times
+a constant noise tensor (one ``mul``).
+
+Dtypes as PyTorch: ``hardtanh``, ``relu6`` and ``threshold`` keep integer
+dtypes (their numbers truncated to it), the others raise NotImplementedError
+for integer inputs; bool raises.
+"""
+import numpy as np
+
+from ..function import Elementwise
+from ..random import numpy_generator
+from ..tensor import Tensor
+from .activation import float_input, inplace, leaky_relu
+from .arith import mul
+from .unary import tensor_arg
+
+
+class _Masked(Elementwise):
+    """An op whose slope is a constant pattern ``m`` saved by forward:
+    dy/dx = m (0 off the active pieces), so x̄ = m·ȳ and ẏ = m·ẋ."""
+
+    @staticmethod
+    def derivative(ctx, v, *args):
+        (m,) = ctx.saved_tensors
+        return (v * m, *(None for _ in args)) if args else v * m
+
+
+class Hardtanh(_Masked):
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward((x > lo) & (x < hi))
+        return np.minimum(np.maximum(x, lo), hi)
+
+
+class Hardsigmoid(_Masked):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(((x > -3) & (x < 3)).astype(x.dtype) * (1 / 6))
+        out = x + 3
+        np.clip(out, 0, 6, out=out)
+        out /= 6
+        return out
+
+
+class Threshold(_Masked):
+    @staticmethod
+    def forward(ctx, x, threshold, value):
+        below = x <= threshold  # NaN is kept (as in PyTorch)
+        ctx.save_for_backward(~below)
+        return np.where(below, np.asarray(value, x.dtype), x)
+
+
+class Hardshrink(_Masked):
+    @staticmethod
+    def forward(ctx, x, lambd):
+        inside = (x >= -lambd) & (x <= lambd)  # NaN is kept (as in PyTorch)
+        ctx.save_for_backward(~inside)
+        return np.where(inside, np.zeros((), x.dtype), x)
+
+
+class Softshrink(_Masked):
+    @staticmethod
+    def forward(ctx, x, lambd):
+        ctx.save_for_backward((x > lambd) | (x < -lambd))
+        return x - np.clip(x, -lambd, lambd)
+
+
+class Hardswish(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        out = x + 3
+        np.clip(out, 0, 6, out=out)
+        out *= x
+        out /= 6
+        return out
+
+    @staticmethod
+    def derivative(ctx, v):
+        (x,) = ctx.saved_tensors
+        a = x._data
+        mid = ((a > -3) & (a < 3)).astype(a.dtype)
+        # dy/dx = x/3 + 1/2 on (-3, 3), 1 on [3, ∞), 0 on (-∞, -3]
+        const = mid * 0.5 + (a >= 3)
+        return v * (x * Tensor(mid * (1 / 3)) + Tensor(const))
+
+
+class PReLU(Elementwise):
+    @staticmethod
+    def forward(ctx, x, w):
+        neg = (x <= 0).astype(x.dtype)
+        ctx.save_for_backward(x, w, neg)
+        out = x * w
+        np.copyto(out, x, where=x > 0)
+        return out
+
+    @staticmethod
+    def derivative(ctx, vx, vw):
+        x, w, neg = ctx.saved_tensors
+        gx = None if vx is None else vx * (w * neg + (1 - neg))
+        gw = None if vw is None else vw * (x * neg)
+        return gx, gw
+
+
+def _as_int(value, dtype):
+    """A bound for an integer tensor: truncated towards zero, as PyTorch converts it."""
+    return value if dtype.kind == "f" else int(value)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """min(max(x, min_val), max_val); the gradient is 0 at and beyond the bounds."""
+    dt = tensor_arg(input, "hardtanh")._data.dtype
+    if dt.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return Hardtanh.apply(input, _as_int(min_val, dt), _as_int(max_val, dt))
+
+
+def relu6(input):
+    """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input):
+    """min(max(x + 3, 0), 6) / 6."""
+    return Hardsigmoid.apply(float_input(input, "hardsigmoid"))
+
+
+def hardswish(input):
+    """x · min(max(x + 3, 0), 6) / 6."""
+    return Hardswish.apply(float_input(input, "hardswish"))
+
+
+def threshold(input, threshold, value):
+    """x where x > threshold, ``value`` elsewhere."""
+    dt = tensor_arg(input, "threshold")._data.dtype
+    if dt.kind == "b":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    return Threshold.apply(input, _as_int(threshold, dt), _as_int(value, dt))
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, 0 elsewhere."""
+    return Hardshrink.apply(float_input(input, "hardshrink"), float(lambd))
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, 0 elsewhere (lambd >= 0)."""
+    float_input(input, "softshrink", "softshrink_check")
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be in range [0, {np.finfo(input._data.dtype).max:g}] for input dtype "
+                           f"{_name(input._data.dtype)}, but found {lambd}")
+    return Softshrink.apply(input, float(lambd))
+
+
+def prelu(input, weight):
+    """x where x > 0, weight · x elsewhere; ``weight`` holds one slope or one
+    per channel (dim 1 of the input)."""
+    float_input(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not {type(weight).__name__}")
+    x, w = input._data, weight._data
+    if w.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {w.ndim}")
+    if w.dtype != x.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {_name(x.dtype)} and {_name(w.dtype)}")
+    if w.size != 1:
+        if x.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if w.size != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter "
+                               f"numbers = {w.size} and channel size = {channels}.")
+        weight = weight.reshape((channels,) + (1,) * (x.ndim - 2)) if x.ndim > 2 else weight
+    elif w.ndim:
+        weight = weight.reshape(())
+    return PReLU.apply(input, weight)
+
+
+def _name(dt):
+    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(dt.name, dt.name)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Randomized leaky ReLU: x for x > 0, r·x otherwise, with r drawn from
+    U(lower, upper) per element in training (from ``generator``, or the
+    default one) and r = (lower + upper) / 2 in evaluation."""
+    float_input(input, "rrelu", "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    x = input._data
+    noise = numpy_generator(generator).uniform(lower, upper, x.shape).astype(x.dtype, copy=False)
+    noise[x > 0] = 1
+    return mul(input, Tensor(noise))
+
+
+threshold_ = inplace(threshold, "threshold_")
+rrelu_ = inplace(rrelu, "rrelu_")
+
+__all__ = ["hardtanh", "relu6", "hardsigmoid", "hardswish", "threshold", "hardshrink", "softshrink", "prelu",
+           "rrelu", "threshold_", "rrelu_"]
+METHODS = {"hardshrink": hardshrink, "prelu": prelu}

@@ -7,7 +7,20 @@ PyTorch-style tensor API, on numpy.
     y.backward()          # x.grad == [5.5, 1.716...]
 """
 
-from . import _facade, accelerator, arg_aliases, backends, cuda, forward, functional, linalg, ops, random, utils
+from . import (
+    _facade,
+    accelerator,
+    arg_aliases,
+    backends,
+    cuda,
+    distributed,  # torch.distributed (mpi4py is imported only by init_process_group)
+    forward,
+    functional,
+    linalg,
+    ops,
+    random,
+    utils,
+)
 from .creation import (
     arange,
     as_tensor,

@@ -9,7 +9,7 @@ PyTorch's names, arguments, defaults, parameter shapes and state-dict keys
     model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
     loss = nn.CrossEntropyLoss()(model(x), y)
 """
-from . import checkpoint, functional, init, metrics, plots, utils
+from . import checkpoint, functional, init, metrics, parallel, plots, utils
 from .activation import (
     ELU,
     GELU,
@@ -74,7 +74,7 @@ from .upsampling import (
 
 __all__ = [
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-    "functional", "init", "utils", "Module", "Parameter", "Buffer", "summary", "summarize",
+    "functional", "init", "parallel", "utils", "Module", "Parameter", "Buffer", "summary", "summarize",
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "Identity", "Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
     "ConvTranspose3d", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "MaxPool2d", "AvgPool2d",

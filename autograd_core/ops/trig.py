@@ -1,25 +1,28 @@
-"""Trigonometric and hyperbolic functions and the S-shaped ``sigmoid`` and
-``erf``, elementwise.
+"""Trigonometric functions, ``tanh``, and the S-shaped ``sigmoid`` and ``erf``
+(with ``erfc`` = 1 - erf), elementwise (inverses in ``trig_inverse``, the
+other hyperbolic functions in ``hyperbolic``). Each has an in-place method.
 
 Integer and bool inputs give float32 results (as PyTorch); float dtypes are
 kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
 
     sin:  cos x      cos:  -sin x      tan:     1 + y²
-    tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)
+    tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)    erfc: -2/√π · exp(-x²)
 
 written with tensor ops, so they differentiate again to any order. Each op
 is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)`` = dy/dx · v,
 and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ) from it.
 ``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
 result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
-is a numba ufunc over ``math.erf``, compiled (and cached on disk) on first
-use; float16 goes through float32.
+and ``erfc`` are numba ufuncs over ``math.erf`` and ``math.erfc`` (erfc keeps
+full relative accuracy in the tail, where 1 - erf x rounds to 0), compiled
+(and cached on disk) on first use; float16 goes through float32.
 """
 import math
 
 import numpy as np
 
 from ..function import Elementwise
+from ._elementwise_util import inplace_variant
 from ._util import floating
 from .unary import exp, tensor_arg
 
@@ -100,28 +103,42 @@ class Sigmoid(Elementwise):
         return v * (y * (1 - y))
 
 
-_ERF = []
+_UFUNCS = {}
 
 
-def _erf_ufunc():
-    """The numba ufunc ``erf`` (float32 and float64), built on first use."""
-    if not _ERF:
+def _error_ufuncs():
+    """The numba ufuncs ``erf`` and ``erfc`` (float32 and float64), built on first use."""
+    if not _UFUNCS:
         from numba import vectorize
 
         @vectorize(["float32(float32)", "float64(float64)"], cache=True)
         def _erf(v):
             return math.erf(v)
 
-        _ERF.append(_erf)
-    return _ERF[0]
+        @vectorize(["float32(float32)", "float64(float64)"], cache=True)
+        def _erfc(v):
+            return math.erfc(v)
+
+        _UFUNCS.update(erf=_erf, erfc=_erfc)
+    return _UFUNCS
+
+
+def _error_function(name, x):
+    x = floating(x)
+    fn = _error_ufuncs()[name]
+    if x.dtype == np.float32 or x.dtype == np.float64:
+        return np.asarray(fn(x))
+    return np.asarray(fn(x.astype(np.float32))).astype(x.dtype)
 
 
 def erf_array(x):
     """erf of a numpy array (float32 or float64 result; other floats go through float32)."""
-    x = floating(x)
-    if x.dtype == np.float32 or x.dtype == np.float64:
-        return np.asarray(_erf_ufunc()(x))
-    return np.asarray(_erf_ufunc()(x.astype(np.float32))).astype(x.dtype)
+    return _error_function("erf", x)
+
+
+def erfc_array(x):
+    """erfc = 1 - erf of a numpy array, accurate in the tail (dtypes as ``erf_array``)."""
+    return _error_function("erfc", x)
 
 
 class Erf(Elementwise):
@@ -134,6 +151,18 @@ class Erf(Elementwise):
     def derivative(ctx, v):
         (x,) = ctx.saved_tensors
         return v * exp(-(x * x)) * _TWO_OVER_SQRT_PI
+
+
+class Erfc(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return erfc_array(x)
+
+    @staticmethod
+    def derivative(ctx, v):
+        (x,) = ctx.saved_tensors
+        return v * exp(-(x * x)) * -_TWO_OVER_SQRT_PI
 
 
 def sin(input):
@@ -166,5 +195,11 @@ def erf(input):
     return Erf.apply(tensor_arg(input, "erf"))
 
 
-__all__ = ["sin", "cos", "tan", "tanh", "sigmoid", "erf"]
+def erfc(input):
+    """The complementary error function 1 - erf(x) = 2/√π ∫ₓ^∞ e^(-t²) dt."""
+    return Erfc.apply(tensor_arg(input, "erfc"))
+
+
+__all__ = ["sin", "cos", "tan", "tanh", "sigmoid", "erf", "erfc"]
 METHODS = {name: globals()[name] for name in __all__}
+METHODS.update({name + "_": inplace_variant(globals()[name]) for name in __all__})

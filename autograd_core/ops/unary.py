@@ -1,13 +1,15 @@
 """Elementwise math functions of one tensor: exponentials and logarithms,
-roots, powers and ``abs`` (trigonometric and hyperbolic functions,
-``sigmoid`` and ``erf`` are in ``trig``).
+roots, powers and ``abs`` (trigonometric functions, ``sigmoid``, ``erf`` and
+``erfc`` are in ``trig``, their inverses in ``trig_inverse``, hyperbolic
+functions in ``hyperbolic``). Each has an in-place method (``x.exp_()``).
 
 Integer and bool inputs give float32 results (as PyTorch), except ``abs``
 and ``square``, which keep integer dtypes (as PyTorch); float dtypes are
 kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
 
-    exp:   y          log:   1/x           log2:  1/(x ln 2)    log10: 1/(x ln 10)
-    log1p: 1/(1+x)    expm1: y + 1         sqrt:  1/(2y)        rsqrt: -y³/2
+    exp:   y          exp2:  y ln 2        expm1: y + 1
+    log:   1/x        log2:  1/(x ln 2)    log10: 1/(x ln 10)   log1p: 1/(1+x)
+    sqrt:  1/(2y)     rsqrt: -y³/2
     abs:   sign(x)  (so abs'(0) = 0)       square: 2x           reciprocal: -y²
 
 Each op is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)``
@@ -25,6 +27,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
+from ._elementwise_util import inplace_variant
 from ._util import floating
 
 _LN2 = math.log(2.0)
@@ -42,6 +45,19 @@ class Exp(Elementwise):
     def derivative(ctx, v):
         (y,) = ctx.saved_tensors
         return v * y
+
+
+class Exp2(Elementwise):
+    @staticmethod
+    def forward(ctx, x):
+        out = np.asarray(np.exp2(floating(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def derivative(ctx, v):
+        (y,) = ctx.saved_tensors
+        return v * y * _LN2
 
 
 class Expm1(Elementwise):
@@ -180,6 +196,11 @@ def exp(input):
     return Exp.apply(tensor_arg(input, "exp"))
 
 
+def exp2(input):
+    """2ˣ, elementwise."""
+    return Exp2.apply(tensor_arg(input, "exp2"))
+
+
 def expm1(input):
     """eˣ - 1, accurate for small x."""
     return Expm1.apply(tensor_arg(input, "expm1"))
@@ -232,7 +253,8 @@ def reciprocal(input):
 
 absolute = abs
 
-__all__ = ["exp", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "absolute",
+__all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "absolute",
            "square", "reciprocal"]
 METHODS = {name: globals()[name] for name in __all__}
+METHODS.update({name + "_": inplace_variant(globals()[name]) for name in __all__})
 METHODS["__abs__"] = abs

@@ -1,5 +1,6 @@
 """Loss modules: each stores its options and calls its ``nn.functional``
-twin (formulas there). ``reduction`` is 'mean' (default), 'sum' or 'none';
+twin (formulas there; the margin, ranking and embedding losses are in
+``loss_margin.py``). ``reduction`` is 'mean' (default), 'sum' or 'none';
 class weights and ``pos_weight`` are buffers, so they follow ``to(dtype)`` and
 the state dict, as in PyTorch."""
 from autograd_core.tensor import Tensor
@@ -67,6 +68,18 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input, target, var):
         return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps, reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood; ``log_input`` when the input is log λ."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
 
 
 class BCELoss(_WeightedLoss):

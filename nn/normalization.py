@@ -1,4 +1,6 @@
-"""``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``.
+"""``BatchNorm1d``/``2d``/``3d``, ``LayerNorm`` and ``RMSNorm`` (group,
+instance and local response norm are in ``normalization_group.py`` and
+``normalization_instance.py``).
 
 Batch norm normalises each channel (dim 1) with the batch mean and biased
 batch variance in training, y = (x - μ_B) / sqrt(σ²_B + eps) · γ + β, and
@@ -12,7 +14,8 @@ cumulative average (momentum = 1 / num_batches_tracked). In eval mode it uses
 the running statistics (or batch statistics when ``track_running_stats=False``).
 Defaults as in PyTorch: eps=1e-5, momentum=0.1, γ = 1, β = 0.
 
-Layer norm normalises each sample over its last dims (``normalized_shape``).
+Layer norm normalises each sample over its last dims (``normalized_shape``);
+RMS norm divides by the root mean square over them (no centring, no bias).
 """
 import numbers
 
@@ -104,6 +107,18 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm of (N, C, D, H, W) inputs."""
+
+    _dims = (5,)
+
+
+def _shape_tuple(normalized_shape):
+    if isinstance(normalized_shape, numbers.Integral):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
 class LayerNorm(Module):
     """y = (x - E[x]) / sqrt(Var[x] + eps) · γ + β over the last dims
     ``normalized_shape`` (biased variance); γ = 1, β = 0 initially."""
@@ -113,9 +128,7 @@ class LayerNorm(Module):
         super().__init__()
         check_device(device)
         dtype = float_dtype(dtype)
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         shape, affine = self.normalized_shape, elementwise_affine
         self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
@@ -133,3 +146,26 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x²) + eps) · γ over the last dims ``normalized_shape``;
+    ``eps=None`` uses the machine epsilon of the input's dtype; γ = 1 initially."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        check_device(device)
+        self.normalized_shape = _shape_tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, float_dtype(dtype)))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

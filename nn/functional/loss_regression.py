@@ -6,11 +6,15 @@ then reduced (``reduction`` = 'mean' (default), 'sum' or 'none'):
     huber_loss         ½d² if |d| < δ else δ(|d| - ½δ)
     smooth_l1_loss     ½d²/β if |d| < β else |d| - ½β       (= huber_loss / β; l1 for β = 0)
     gaussian_nll_loss  ½(log σ² + d²/σ²)  (+ ½ log 2π when ``full``)
+    poisson_nll_loss   exp(x) - t·x with ``log_input`` (x = log λ), else x - t·log(x + eps) (x = λ);
+                       ``full`` adds Stirling's approximation of log(t!), t log t - t + ½ log(2πt), where t > 1
 
 ``gaussian_nll_loss`` is the negative log-likelihood of target ~ N(input, σ²)
 (lecture notes 000, eq. 11-12): for a fixed σ, ``full=True`` and reduction
 'sum' it is Σ (1/2σ²)(f(x_i) - y_i)² + log(σ√(2π)). ``var`` may have the
-input's shape, one dim fewer, or a last dim of 1; values below ``eps`` are
+input's shape, one dim fewer (one variance per sample), or the input's rank
+with exactly one dim of size 1 where the input's differs (shared along that
+dim); a Python number is one variance for all. Values below ``eps`` are
 clamped for stability (the gradient passes through the clamp, as in PyTorch).
 """
 import math
@@ -23,7 +27,7 @@ from autograd_core.tensor import Tensor
 from ._reduction import check_reduction, legacy_reduction, warn_shape
 from ._reduction import reduce as _reduce
 
-__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss"]
+__all__ = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss", "poisson_nll_loss"]
 
 
 def _diff(input, target, size_average, reduce_, reduction):
@@ -73,20 +77,30 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(ag.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta), reduction)
 
 
+def _check_var(var, input):
+    """``var`` as a Tensor that broadcasts against ``input`` by PyTorch's rules."""
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        return ag.full(tuple(input.shape), float(var), dtype=input.dtype)
+    if np.any(var._data < 0):
+        raise ValueError("var has negative entry/entries")
+    ishape, vshape = tuple(input.shape), tuple(var.shape)
+    if vshape == ishape:
+        return var
+    if ishape[:-1] == vshape:  # one variance per sample, shared over the last dim
+        return ag.unsqueeze(var, -1)
+    mismatched = [v for i, v in zip(ishape, vshape) if i != v]
+    if len(ishape) == len(vshape) and sum(mismatched) == 1:  # one dim of size 1 shared by broadcasting
+        return var
+    raise ValueError(f"gaussian_nll_loss: var is of incorrect size {list(vshape)} for an input of size "
+                     f"{list(ishape)}")
+
+
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     """Negative log-likelihood of ``target`` under N(input, var)."""
+    var = _check_var(var, input)
     check_reduction(reduction)
-    if not isinstance(var, Tensor):
-        var = ag.full(tuple(input.shape), float(var), dtype=input.dtype)
-    ishape, vshape = tuple(input.shape), tuple(var.shape)
-    if vshape != ishape:
-        if ishape[:-1] == vshape:  # homoscedastic over the last dim: one var per sample
-            var = ag.unsqueeze(var, -1)
-        elif not (ishape[:-1] == vshape[:-1] and vshape[-1:] == (1,)):
-            raise ValueError(f"gaussian_nll_loss: var is of incorrect size {list(vshape)} for an input "
-                             f"of size {list(ishape)}")
-    if np.any(var._data < 0):
-        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     low = var._data < eps
     if low.any():  # clamp the value, let the gradient pass (PyTorch clamps in place under no_grad)
         var = var + Tensor(np.where(low, eps - var._data, 0).astype(var.dtype))
@@ -96,3 +110,20 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
 
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    """Negative log-likelihood of ``target`` under Poisson(λ), with ``input``
+    log λ (``log_input``) or λ; the constant log(t!) only when ``full``."""
+    reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
+    if log_input:
+        loss = ag.exp(input) - target * input
+    else:
+        loss = input - target * ag.log(input + eps)
+    if full:
+        t = target._data if isinstance(target, Tensor) else np.asarray(target)
+        big = Tensor(t > 1)
+        safe = ag.where(big, target, 2.0)  # keeps log finite where the term is dropped
+        stirling = safe * ag.log(safe) - safe + 0.5 * ag.log(2 * math.pi * safe)
+        loss = loss + ag.where(big, stirling, 0.0)
+    return _reduce(loss, reduction)

@@ -25,7 +25,9 @@ the operands of the same einsum with that operand replaced by its tangent,
 (an operand whose tangent is all zeros, or a constant, is skipped).
 
 Labels are parsed once: ``...`` becomes explicit letters (right-aligned, as
-numpy broadcasts), so the backward einsum needs no ellipsis.
+numpy broadcasts), so the backward einsum needs no ellipsis. A bad equation
+or operand shapes that do not fit it raise RuntimeError, as in PyTorch
+(no operand at all is a ValueError there and here).
 
 The module is named ``einsum_op`` so that the package name ``ops.einsum``
 stays the function.
@@ -118,21 +120,21 @@ def _parse(equation, shapes):
     (cached: a training loop repeats the same equation and shapes)."""
     eq = equation.replace(" ", "")
     if eq.count("->") > 1 or any(c not in _LETTERS and c not in ".,->" for c in eq):
-        raise ValueError(f"einsum: invalid equation {equation!r}")
+        raise RuntimeError(f"einsum: invalid equation {equation!r}")
     lhs, arrow, rhs = eq.partition("->")
     specs = lhs.split(",")
     if len(specs) != len(shapes):
-        raise ValueError(f"einsum: the equation {equation!r} has {len(specs)} operand(s) but "
+        raise RuntimeError(f"einsum: the equation {equation!r} has {len(specs)} operand(s) but "
                          f"{len(shapes)} were given")
     ell = [0] * len(specs)  # number of dims covered by '...' in each operand
     for i, (s, shape) in enumerate(zip(specs, shapes)):
         named = len(s.replace("...", "", 1))
         if "." in s.replace("...", "", 1) or "-" in s or ">" in s:
-            raise ValueError(f"einsum: invalid subscripts {s!r} for operand {i} in {equation!r}")
+            raise RuntimeError(f"einsum: invalid subscripts {s!r} for operand {i} in {equation!r}")
         if "..." in s and named <= len(shape):
             ell[i] = len(shape) - named
         elif named != len(shape):
-            raise ValueError(f"einsum: the subscripts {s!r} of operand {i} name {named} dims but the "
+            raise RuntimeError(f"einsum: the subscripts {s!r} of operand {i} name {named} dims but the "
                              f"operand has shape {tuple(shape)}")
     used = set(c for c in eq if c in _LETTERS)
     n_ell = max(ell)
@@ -140,13 +142,13 @@ def _parse(equation, shapes):
     specs = tuple(s.replace("...", ell_letters[n_ell - e:]) for s, e in zip(specs, ell))
     if arrow:
         if "." in rhs.replace("...", "", 1):
-            raise ValueError(f"einsum: invalid output subscripts {rhs!r} in {equation!r}")
+            raise RuntimeError(f"einsum: invalid output subscripts {rhs!r} in {equation!r}")
         out = rhs.replace("...", ell_letters)
         for c in out:
             if out.count(c) > 1:
-                raise ValueError(f"einsum: output subscript {c!r} appears more than once in {equation!r}")
+                raise RuntimeError(f"einsum: output subscript {c!r} appears more than once in {equation!r}")
             if not any(c in s for s in specs):
-                raise ValueError(f"einsum: output subscript {c!r} does not appear in the operands of "
+                raise RuntimeError(f"einsum: output subscript {c!r} does not appear in the operands of "
                                  f"{equation!r}")
     else:  # implicit output: '...' then the labels seen once, in alphabetical order
         named = lhs.replace(",", "").replace(".", "")
@@ -161,13 +163,13 @@ def _check_sizes(equation, specs, shapes):
         own = {}
         for c, n in zip(s, shape):
             if own.setdefault(c, n) != n:
-                raise ValueError(f"einsum: subscript {c!r} is repeated in operand {i} of {equation!r} "
+                raise RuntimeError(f"einsum: subscript {c!r} is repeated in operand {i} of {equation!r} "
                                  f"with different sizes ({own[c]} and {n}; shape {tuple(shape)})")
             m = sizes.get(c)
             if m is None or m == 1:
                 sizes[c] = n
             elif n != m and n != 1:
-                raise ValueError(f"einsum: subscript {c!r} has size {n} in operand {i} (shape "
+                raise RuntimeError(f"einsum: subscript {c!r} has size {n} in operand {i} (shape "
                                  f"{tuple(shape)}) but size {m} in an earlier operand of {equation!r}")
 
 

@@ -113,7 +113,7 @@ class ELU(Elementwise):
     def forward(ctx, x, alpha, scale, input_scale):
         ctx.save_for_backward(x)
         ctx.params = alpha, scale, input_scale
-        out = np.minimum(x, 0)
+        out = np.minimum(x, 0, out=np.empty(x.shape, x.dtype))
         if input_scale != 1:
             out *= input_scale
         np.expm1(out, out=out)

@@ -63,7 +63,7 @@ class Hardsigmoid(_Masked):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(((x > -3) & (x < 3)).astype(x.dtype) * (1 / 6))
-        out = x + 3
+        out = np.add(x, 3, out=np.empty(x.shape, x.dtype))
         np.clip(out, 0, 6, out=out)
         out /= 6
         return out
@@ -96,7 +96,7 @@ class Hardswish(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        out = x + 3
+        out = np.add(x, 3, out=np.empty(x.shape, x.dtype))
         np.clip(out, 0, 6, out=out)
         out *= x
         out /= 6
@@ -117,7 +117,7 @@ class PReLU(Elementwise):
     def forward(ctx, x, w):
         neg = (x <= 0).astype(x.dtype)
         ctx.save_for_backward(x, w, neg)
-        out = x * w
+        out = np.asarray(x * w)
         np.copyto(out, x, where=x > 0)
         return out
 

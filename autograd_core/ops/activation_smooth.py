@@ -31,7 +31,7 @@ from .unary import tensor_arg
 
 def _softplus_array(x):
     """log(1 + eˣ) = max(x, 0) + log1p(e^-|x|) of a numpy array."""
-    out = np.abs(x)
+    out = np.abs(x, out=np.empty(x.shape, x.dtype))
     np.negative(out, out=out)
     np.exp(out, out=out)
     np.log1p(out, out=out)

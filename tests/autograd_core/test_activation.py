@@ -84,10 +84,12 @@ def test_float32_kept_in_output_and_grad(name, fn, ref):
 
 
 @pytest.mark.parametrize("name,fn,ref", ACTS[1:], ids=IDS[1:])
-def test_integer_input_gives_float32(name, fn, ref):
-    y = fn(ag.tensor([-2, 0, 3]))
-    assert y.dtype == np.float32 and not y.requires_grad
-    np.testing.assert_allclose(y._data, ref(np.array([-2.0, 0.0, 3.0])), rtol=1e-6)
+def test_integer_input_raises_like_pytorch(name, fn, ref):
+    kernel = next(k for prefix, k in [("leaky", "leaky_relu_cpu"), ("elu", "elu_cpu"), ("softplus", "softplus_cpu"),
+                                      ("gelu", "GeluKernelImpl"), ("silu", "silu_cpu")] if name.startswith(prefix))
+    for dtype, dname in [(np.int64, "Long"), (np.bool_, "Bool")]:
+        with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for \'{dname}\''):
+            fn(ag.tensor(np.array([1, 0, 1], dtype=dtype)))
 
 
 def test_relu_keeps_integers():

@@ -253,11 +253,11 @@ def pad(input, pad, mode="constant", value=None):
     widths = tuple(widths)
     if mode == "constant":
         return ConstantPad.apply(input, widths, 0 if value is None else value)
-    if mode not in _NUMPY_MODE:
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
+    if mode not in _NUMPY_MODE:  # PyTorch's exception types for these two
+        raise NotImplementedError(f"Unrecognised padding mode {mode}: pad: mode must be 'constant', 'reflect', "
+                                  f"'replicate' or 'circular'")
     if value:
-        raise ValueError(f"pad: mode {mode!r} does not take a value argument")
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
     for d, (lo, hi) in enumerate(widths):
         n = input.shape[d]
         bad = lo < 0 or hi < 0 or (mode == "reflect" and max(lo, hi) >= n) or (

@@ -156,17 +156,17 @@ def save(obj, f, metadata=None):
     meta = dict(metadata or {})
     if STRUCTURE in meta:
         raise ValueError(f"save: the metadata key {STRUCTURE!r} is reserved")
+    if isinstance(obj, dict) and isinstance(obj.get(RESERVED), (Tensor, np.ndarray)):  # its entry's name
+        where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
+        raise ValueError(f"save: cannot write {where}: the entry name {RESERVED!r} is reserved by the "
+                         "safetensors format (it holds the header's metadata; a file with such an entry "
+                         "cannot be loaded); rename it")
     if _is_state_dict(obj) and _keeps_order(obj):
         arrays = {name: _storable(name, t._data) for name, t in obj.items()}
     else:
         enc = _Encoder()
         meta[STRUCTURE] = json.dumps(enc.value(obj, []), separators=(",", ":"), allow_nan=False)
         arrays = enc.arrays
-    if RESERVED in arrays:
-        where = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "<file>")
-        raise ValueError(f"save: cannot write {where}: the entry name {RESERVED!r} is reserved by the "
-                         "safetensors format (it holds the header's metadata; a file with such an entry "
-                         "cannot be loaded); rename it")
     if hasattr(f, "write"):
         f.write(_st.save(arrays, metadata=meta or None))
     else:

@@ -12,8 +12,9 @@ buffer from byte 0, without overlap or gap) and that they cover the file
 exactly. Around it, this module
 
 * reads the 8-byte header length first and refuses a length over the
-  library's limit (100 MB) or past the end of the file before reading more:
-  a multi-gigabyte junk file costs 8 bytes of reading;
+  library's limit (100 MB) or past the end of the file, and a header that
+  does not start with '{', before reading more: a multi-gigabyte junk file
+  costs a few bytes of reading;
 * has the library check the header alone (a header whose tensors would need
   more bytes than the file holds is refused before any tensor is read);
 * refuses the dtypes this engine has no tensors for (it reads F64 F32 F16
@@ -195,7 +196,11 @@ def read_header(fh, where, size):
     if size is not None and 8 + n > size:
         raise bad(where, f"the header says {n} bytes but the file has only {size - 8} after the length "
                          "(truncated?)")
-    head = length + read_at_most(fh, n)
+    start = fh.read(min(n, 4096))
+    if start.lstrip(b" \t\r\n")[:1] not in (b"{", b""):
+        raise bad(where, f"its header is not a JSON object: it starts with {start[:16]!r}, not '{{' (not a "
+                         "safetensors file?)")
+    head = length + start + read_at_most(fh, n - len(start))
     if len(head) < 8 + n:
         raise bad(where, f"the header says {n} bytes but the file ends after {len(head) - 8} (truncated?)")
     try:  # the header alone: the library checks all of it, then finds the tensors' bytes missing
@@ -277,7 +282,7 @@ def _member_header(archive, info, member):
     try:
         with archive.open(info) as fp:
             shape, _, dtype, header_length = _npy_header(fp)
-    except _READ_ERRORS as e:
+    except Exception as e:  # numpy evaluates the header's text with ast: anything it raises means damaged
         raise ValueError(f"{member} has a damaged .npy header ({type(e).__name__}: {str(e)[:200]})") from None
     if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
         raise ValueError(f"{member} has dtype {dtype} (not a tensor of numbers; an object array would need "

@@ -85,6 +85,7 @@ from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, AvgPool3d,
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .summary import summarize, summary
+from .tensorboard import TensorBoard
 from .training import evaluate, fit, predict
 from .transformer import (
     Transformer,
@@ -126,5 +127,5 @@ __all__ = [
     "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Bilinear", "EmbeddingBag", "CosineSimilarity",
     "PairwiseDistance",
     "fit", "evaluate", "predict", "History", "Callback", "EarlyStopping", "ModelCheckpoint",
-    "LRSchedulerCallback", "save_checkpoint", "load_checkpoint", "metrics", "plots", "checkpoint",
+    "LRSchedulerCallback", "TensorBoard", "save_checkpoint", "load_checkpoint", "metrics", "plots", "checkpoint",
 ]

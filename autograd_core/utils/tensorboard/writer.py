@@ -43,6 +43,12 @@ def require():
                           f"install the project's `tensorboard` extra: {EXTRA}") from _MISSING
 
 
+def default_log_dir(comment=""):
+    """PyTorch's default: ``runs/<Mon DD_HH-MM-SS>_<host><comment>``."""
+    stamp = datetime.now().strftime("%b%d_%H-%M-%S")
+    return os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
+
+
 class FileWriter:
     """One event file: adds steps and wall times to events and summaries."""
 
@@ -74,10 +80,7 @@ class SummaryWriter:
     def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
                  filename_suffix=""):
         require()
-        if log_dir is None:
-            stamp = datetime.now().strftime("%b%d_%H-%M-%S")
-            log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
-        self.log_dir = os.fspath(log_dir)
+        self.log_dir = default_log_dir(comment) if log_dir is None else os.fspath(log_dir)
         self.purge_step, self.max_queue, self.flush_secs = purge_step, max_queue, flush_secs
         self.filename_suffix = filename_suffix
         self.file_writer = None

@@ -9,6 +9,9 @@ and accepts only
 - ``+ - * / **`` and unary ``-``/``+``;
 - calls of the functions in ``FUNCTIONS`` by name, with positional arguments.
 
+Control characters (NUL included) and lone surrogates are refused with their
+column before parsing.
+
 Anything else (attributes, subscripts, other calls, keywords, lambdas,
 comprehensions, strings, comparisons, ...) raises ``ExprError`` naming the
 construct and its column. Sizes are bounded: at most ``MAX_LENGTH``
@@ -21,6 +24,7 @@ expression is a bounded number of elementwise tensor ops on its inputs.
 import ast
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -98,6 +102,7 @@ def parse(text):
         raise ExprError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
     if not text.strip():
         raise ExprError("the expression is empty")
+    _check_characters(text.strip())
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
@@ -112,6 +117,17 @@ def parse(text):
     if not variables:
         raise ExprError("the expression has no variables (write e.g. 'x**2 + 1')")
     return Expr(text.strip(), folded, variables)
+
+
+def _check_characters(text):
+    """Refuse control characters (NUL included) and lone surrogates (undecodable
+    bytes of a command line), naming the code point and its column."""
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in ("Cc", "Cs") and ch != "\t":
+            kind = "a lone surrogate (not valid text)" if unicodedata.category(ch) == "Cs" else \
+                "a control character"
+            name = " (NUL)" if ch == "\0" else ""
+            raise ExprError(f"the character U+{ord(ch):04X}{name} is {kind} (at column {i + 1})")
 
 
 def _const(node, value):
@@ -234,7 +250,7 @@ MAX_ELEMENTS = 10_000
 
 def parse_values(items, what="--at"):
     """``['x1=2', 'x=1,2,3']`` → ``{'x1': array(2.), 'x': array([1., 2., 3.])}``
-    (float64; a comma list is a vector of at most ``MAX_ELEMENTS`` numbers)."""
+    (float64, finite; a comma list is a vector of at most ``MAX_ELEMENTS`` numbers)."""
     out = {}
     for item in items or ():
         name, sep, text = item.partition("=")
@@ -251,6 +267,8 @@ def parse_values(items, what="--at"):
         except ValueError:
             raise ExprError(f"{what}: {name}={text!r} is not a number or a comma-separated list of "
                             f"numbers") from None
+        if not all(math.isfinite(v) for v in nums):
+            raise ExprError(f"{what}: {name}={text!r}: the values must be finite numbers")
         out[name] = np.array(nums[0] if len(nums) == 1 and "," not in text else nums, dtype=np.float64)
     return out
 

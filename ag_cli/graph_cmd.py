@@ -6,8 +6,13 @@ cross-entropy loss of a training step, ``--collapse`` draws one box per
 layer) or an expression such as ``"log(x1) + x1*x2 - sin(x2)"`` (values from
 ``--at``, 1 for variables without one; ``--values``/``--grads`` print the
 values and gradients on the graph). ``--backward`` draws the reverse pass
-instead, its nodes numbered in the order the engine visits them.
+instead, its nodes numbered in the order the engine visits them. An
+expression may start with ``-`` (``autograd graph "-x**2"``) when it comes
+right after ``graph``; a bare name close to a model's (``lenett``) is refused
+with a suggestion rather than drawn as a variable.
 """
+import difflib
+import os
 import warnings
 
 import autograd_core as ag
@@ -15,7 +20,9 @@ import nn
 from autograd_core import viz
 
 from . import models
-from .expr import bind, parse, parse_values
+from .expr import NAME, bind, parse, parse_values
+
+MAX_BATCH = 1024  # a drawing shows shapes; a larger batch only costs memory
 
 
 def add_parser(sub):
@@ -29,7 +36,7 @@ def add_parser(sub):
     p.add_argument("--backward", action="store_true", help="draw the backward pass, numbered")
     p.add_argument("--values", action="store_true", help="show values of small tensors")
     p.add_argument("--grads", action="store_true", help="show gradients of small tensors")
-    p.add_argument("--batch", type=int, default=1, help="model: batch size (default 1)")
+    p.add_argument("--batch", type=int, default=1, help=f"model: batch size (default 1, at most {MAX_BATCH})")
     p.add_argument("--loss", action="store_true", help="model: include the cross-entropy loss")
     p.add_argument("--no-group", action="store_true", help="model: do not cluster ops by module")
     p.add_argument("--collapse", nargs="?", type=int, const=1, default=0, metavar="DEPTH",
@@ -60,14 +67,17 @@ def expression_graph(args):
     names, tensors = bind(expr, parse_values(args.at), default=1.0)
     with ag.enable_grad(), viz.capture() as cap:
         y = expr.evaluate(dict(zip(names, tensors)))
-    y.name = "y"
+    if all(y is not t for t in tensors):  # the expression "x" is the input itself: keep its name
+        y.name = "y"
     if args.backward:
         return viz.draw_backward(y, rankdir=args.rankdir)
     return viz.draw_graph(y, show_values=args.values, show_grads=args.grads, capture=cap,
                           rankdir=args.rankdir)
 
 
-def run(args):
+def check(args):
+    """Refuse options out of range, model options on expressions, and a bare
+    name that is a near miss of a built-in model's name (not drawn as a variable)."""
     is_model = args.target in models.MODELS
     if not is_model:
         for flag in ("loss", "no_group"):
@@ -75,12 +85,26 @@ def run(args):
                 raise ValueError(f"--{flag.replace('_', '-')} applies to the built-in models only")
         if args.collapse:
             raise ValueError("--collapse applies to the built-in models only")
-    if args.batch < 1:
-        raise ValueError(f"--batch must be at least 1, got {args.batch}")
+        name = args.target.strip()
+        close = difflib.get_close_matches(name.lower(), models.MODELS, n=1, cutoff=0.6)
+        if NAME.fullmatch(name) and close:
+            raise ValueError(f"unknown model {name!r}; did you mean {close[0]!r}? (built-in models: "
+                             f"{', '.join(models.MODELS)}; to draw a variable named {name}, write '+{name}')")
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise ValueError(f"--batch must be between 1 and {MAX_BATCH}, got {args.batch}")
+    if args.collapse < 0:
+        raise ValueError(f"--collapse DEPTH must be at least 1 (or 0: no collapsing), got {args.collapse}")
+    return is_model
+
+
+def run(args):
+    is_model = check(args)
+    output = args.output or (f"{args.target}.svg" if is_model else "graph.svg")
+    if os.path.isdir(output):
+        raise ValueError(f"-o {output} is a folder; give a file name such as {os.path.join(output, 'graph.svg')}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         graph = model_graph(args) if is_model else expression_graph(args)
-    output = args.output or (f"{args.target}.svg" if is_model else "graph.svg")
     path = viz.render(graph, output, format=args.format, keep_source=args.keep_source)
     print(f"wrote {path}")
     return 0

@@ -6,6 +6,8 @@ an expression as forward primal, forward tangent and reverse adjoint tables
 others) or NAME=VALUE pairs; by default 1 on the first variable.
 ``--adjoint-seed`` is ȳ (default 1).
 """
+import warnings
+
 import numpy as np
 
 import autograd_core as ag
@@ -59,8 +61,11 @@ def run(args):
         adjoint = parse_values([f"y={args.adjoint_seed}"], "--adjoint-seed")["y"]
     if not 0 <= args.precision <= 12:
         raise ExprError(f"--precision must be between 0 and 12, got {args.precision}")
-    tr = ag.trace(expr.function(names), *tensors, seed=seed, adjoint_seed=adjoint)
-    tr.precision = args.precision
     text = {"text": str, "markdown": lambda t: t.to_markdown(), "html": lambda t: t._repr_html_()}
-    print(text[args.format](tr))
+    with warnings.catch_warnings():  # log(0) and the like: the tables show the inf and nan
+        warnings.simplefilter("ignore")
+        tr = ag.trace(expr.function(names), *tensors, seed=seed, adjoint_seed=adjoint)
+        tr.precision = args.precision
+        out = text[args.format](tr)
+    print(out)
     return 0

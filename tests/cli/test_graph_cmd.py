@@ -1,6 +1,9 @@
 """``autograd graph``: the built-in models (shapes, state-dict keys, grouped
 and collapsed drawings), expressions with values and the backward pass,
-output formats, errors, and Graphviz missing from PATH."""
+output formats, errors (options out of range, near misses of model names,
+control characters), expressions starting with '-', and drawing without dot."""
+import importlib
+
 import pytest
 
 import autograd_core as ag
@@ -84,8 +87,16 @@ def test_default_output_name(tmp_path, capsys, monkeypatch):
     (["open('f')"], "the function 'open' is not allowed"),
     (["x + 1", "--loss"], "--loss applies to the built-in models only"),
     (["x + 1", "--collapse"], "--collapse applies to the built-in models only"),
-    (["lenet", "--batch", "0"], "--batch must be at least 1"),
+    (["lenet", "--batch", "0"], "--batch must be between 1 and 1024, got 0"),
+    (["lenet", "--batch", "10000000"], "--batch must be between 1 and 1024, got 10000000"),
+    (["lenet", "--collapse", "-5"], "--collapse DEPTH must be at least 1 (or 0: no collapsing), got -5"),
+    (["lenett"], "unknown model 'lenett'; did you mean 'lenet'?"),
+    (["MLP"], "unknown model 'MLP'; did you mean 'mlp'?"),
     (["x + 1", "-o", "f.jpeg"], "unknown format 'jpeg'"),
+    (["x + 1", "-o", "."], "-o . is a folder; give a file name"),
+    (["x + \0"], "the character U+0000 (NUL) is a control character (at column 5)"),
+    (["x*\udc80"], "the character U+DC80 is a lone surrogate (not valid text) (at column 3)"),
+    (["x", "--at", "x=inf"], "--at: x='inf': the values must be finite numbers"),
 ])
 def test_errors(tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)
@@ -93,9 +104,30 @@ def test_errors(tmp_path, capsys, monkeypatch, argv, message):
     assert code == 1 and out == "" and message in err
 
 
-def test_missing_dot(tmp_path, capsys, monkeypatch):
+def test_without_dot_graphviz_pure_draws(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot there
+    code, out, err = run(capsys, "graph", F, "--at", "x1=2", "x2=5", "-o", tmp_path / "f.png")
+    assert code == 0 and out.strip() == f"wrote {tmp_path / 'f.png'}"
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_no_graphviz_program(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot there
+    monkeypatch.setattr(importlib.import_module("autograd_core.viz.render"), "_pure", lambda: None)
     code, out, err = run(capsys, "graph", F, "--at", "x1=2", "x2=5", "-o", tmp_path / "f.svg")
     assert code == 1 and out == ""
-    assert "`dot` program was not found" in err and "apt-get install graphviz" in err
+    assert "no Graphviz program" in err and "pip install graphviz-pure" in err
     assert (tmp_path / "f.gv").read_text().startswith("digraph")
+
+
+@pytest.mark.parametrize("expr", ["-x**2", "-sin(x)", "-x"])
+def test_an_expression_may_start_with_minus(tmp_path, capsys, expr):
+    code, out, err = run(capsys, "graph", expr, "-o", tmp_path / "neg.gv")
+    assert code == 0, err
+    assert "Neg" in (tmp_path / "neg.gv").read_text()
+
+
+def test_a_plus_draws_a_variable_named_like_a_model(tmp_path, capsys):
+    code, out, err = run(capsys, "graph", "+lenett", "-o", tmp_path / "v.gv")
+    assert code == 0, err
+    assert "lenett" in (tmp_path / "v.gv").read_text()

@@ -151,12 +151,9 @@ def _kind(v):
 
 
 def _hparam_info(name, v, discrete):
-    from google.protobuf import struct_pb2
-
-    kind, field = _kind(v)
-    info = api_pb2.HParamInfo(name=name, type=kind)
+    info = api_pb2.HParamInfo(name=name, type=_kind(v)[0])
     if discrete is not None:
-        info.domain_discrete.extend(struct_pb2.Value(**{field: d}) for d in discrete)
+        info.domain_discrete.extend([_hparam_value(name, d) for d in discrete])
     return info
 
 

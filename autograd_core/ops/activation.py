@@ -64,18 +64,6 @@ def float_input(input, op, kernel=None):
     return input
 
 
-def inplace(fn, op):
-    """The in-place twin of the activation ``fn``: ``fn(input, *args)``
-    written into ``input`` (``Tensor._inplace``: version bump, leaf check)."""
-
-    def fn_(input, *args):
-        return tensor_arg(input, op)._inplace(fn, *args)
-
-    fn_.__name__ = op
-    fn_.__doc__ = f"In-place {fn.__name__}: the result is written into ``input``, which is returned."
-    return fn_
-
-
 class ReLU(Elementwise):
     @staticmethod
     def forward(ctx, x):
@@ -261,9 +249,19 @@ def silu(input):
     return SiLU.apply(float_input(input, "silu"))
 
 
-relu_ = inplace(relu, "relu_")
-celu_ = inplace(celu, "celu_")
-selu_ = inplace(selu, "selu_")
+def relu_(input):
+    """``relu`` written into ``input`` (``Tensor._inplace``: version bump, leaf check), which is returned."""
+    return tensor_arg(input, "relu_")._inplace(relu)
+
+
+def celu_(input, alpha=1.0):
+    """``celu`` written into ``input``."""
+    return tensor_arg(input, "celu_")._inplace(celu, alpha)
+
+
+def selu_(input):
+    """``selu`` written into ``input``."""
+    return tensor_arg(input, "selu_")._inplace(selu)
 
 __all__ = ["relu", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu_", "celu_", "selu_"]
 METHODS = {"relu": relu, "relu_": relu_}

@@ -37,7 +37,7 @@ import numpy as np
 from ..function import Elementwise
 from ..random import numpy_generator
 from ..tensor import Tensor
-from .activation import float_input, inplace, leaky_relu
+from .activation import float_input, leaky_relu
 from .arith import mul
 from .unary import tensor_arg
 
@@ -134,9 +134,9 @@ def _as_int(value, dtype):
     return value if dtype.kind == "f" else int(value)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0):
+def hardtanh(input, min_val=-1.0, max_val=1.0, _op="hardtanh"):
     """min(max(x, min_val), max_val); the gradient is 0 at and beyond the bounds."""
-    dt = tensor_arg(input, "hardtanh")._data.dtype
+    dt = tensor_arg(input, _op)._data.dtype
     if dt.kind == "b":
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if min_val > max_val:
@@ -146,7 +146,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0):
 
 def relu6(input):
     """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, "relu6")
 
 
 def hardsigmoid(input):
@@ -161,10 +161,14 @@ def hardswish(input):
 
 def threshold(input, threshold, value):
     """x where x > threshold, ``value`` elsewhere."""
-    dt = tensor_arg(input, "threshold")._data.dtype
+    return _threshold(input, threshold, value, "threshold")
+
+
+def _threshold(input, t, value, op):
+    dt = tensor_arg(input, op)._data.dtype
     if dt.kind == "b":
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
-    return Threshold.apply(input, _as_int(threshold, dt), _as_int(value, dt))
+    return Threshold.apply(input, _as_int(t, dt), _as_int(value, dt))
 
 
 def hardshrink(input, lambd=0.5):
@@ -224,8 +228,14 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
     return mul(input, Tensor(noise))
 
 
-threshold_ = inplace(threshold, "threshold_")
-rrelu_ = inplace(rrelu, "rrelu_")
+def threshold_(input, threshold, value):
+    """``threshold`` written into ``input``."""
+    return tensor_arg(input, "threshold_")._inplace(_threshold, threshold, value, "threshold_")
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """``rrelu`` written into ``input``."""
+    return tensor_arg(input, "rrelu_")._inplace(rrelu, lower, upper, training, generator)
 
 __all__ = ["hardtanh", "relu6", "hardsigmoid", "hardswish", "threshold", "hardshrink", "softshrink", "prelu",
            "rrelu", "threshold_", "rrelu_"]

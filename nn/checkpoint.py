@@ -119,34 +119,92 @@ def model_state(path):
 
 def load_checkpoint(path, model=None, optimizer=None, scheduler=None, rng=True, strict=True):
     """Restore what ``save_checkpoint`` wrote into the given objects; returns
-    ``{'epoch': int or None, 'history': History or None, 'metadata': {...}}``."""
-    tensors = load(path)
+    ``{'epoch': int or None, 'history': History or None, 'metadata': {...}}``.
+    The file and all its metadata are checked before any object is changed:
+    a damaged or forged checkpoint raises a ``ValueError`` naming the file and
+    the entry at fault, and leaves the model, optimizer, scheduler and random
+    generator as they were."""
     meta = read_metadata(path)
     if meta.get("format") != FORMAT:
         raise ValueError(f"load_checkpoint: {path} is not a training checkpoint (no format tag "
                          f"{FORMAT!r}); load weights with ag.load")
+    for given, key, what in ((optimizer, "optimizer.param_groups", "optimizer"), (scheduler, "scheduler", "scheduler")):
+        if given is not None and key not in meta:
+            raise ValueError(f"load_checkpoint: {path} holds no {what} state")
+    parsed = _Metadata(path, meta)
+    epoch = parsed.get("epoch", (int, type(None)))
+    if isinstance(epoch, bool) or isinstance(epoch, int) and epoch < 0:
+        raise parsed.bad("epoch", f"is {epoch!r}, not a count of epochs")
+    groups = parsed.get("optimizer.param_groups", list) if optimizer is not None else None
+    sched = parsed.get("scheduler", dict) if scheduler is not None else None
+    state = parsed.get("rng", dict) if rng and "rng" in meta else None
+    if state is not None:
+        try:  # tried on a fresh generator of the same kind
+            type(numpy_generator().bit_generator)().state = state
+        except (TypeError, ValueError, KeyError) as e:
+            raise parsed.bad("rng", f"is not a random generator state ({e})") from None
+    history = parsed.history() if "history" in meta else None
+    tensors = load(path)
+    opt_state = _optimizer_state(path, tensors) if optimizer is not None else None
     if model is not None:
         model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=strict)
     if optimizer is not None:
-        if "optimizer.param_groups" not in meta:
-            raise ValueError(f"load_checkpoint: {path} holds no optimizer state")
-        state = {}
-        for name, t in tensors.items():
-            if name.startswith("optimizer."):
-                i, k = name[10:].split(".", 1)
-                state.setdefault(int(i), {})[k] = t
-        groups = json.loads(meta["optimizer.param_groups"])
-        optimizer.load_state_dict({"state": state, "param_groups": groups})
+        optimizer.load_state_dict({"state": opt_state, "param_groups": groups})
     if scheduler is not None:
-        if "scheduler" not in meta:
-            raise ValueError(f"load_checkpoint: {path} holds no scheduler state")
-        scheduler.load_state_dict(json.loads(meta["scheduler"]))
-    if rng and "rng" in meta:
-        numpy_generator().bit_generator.state = json.loads(meta["rng"])
-    history = None
-    if "history" in meta:
-        h = json.loads(meta["history"])
-        history = History.from_dict(h["history"])
-        history.interrupted, history.stopped_epoch = h["interrupted"], h["stopped_epoch"]
+        scheduler.load_state_dict(sched)
+    if state is not None:
+        numpy_generator().bit_generator.state = state
     user = {k[5:]: v for k, v in meta.items() if k.startswith("user.")}
-    return {"epoch": json.loads(meta["epoch"]), "history": history, "metadata": user}
+    return {"epoch": epoch, "history": history, "metadata": user}
+
+
+def _optimizer_state(path, tensors):
+    """The optimizer's per-parameter state {index: {name: tensor}} from its ``optimizer.<index>.<name>`` entries."""
+    state = {}
+    for name, t in tensors.items():
+        if name.startswith("optimizer."):
+            index, _, key = name[10:].partition(".")
+            if not index.isdigit() or not key:
+                raise ValueError(f"load_checkpoint: {path}: the entry {name!r} is not named "
+                                 "optimizer.<parameter index>.<buffer name>")
+            state.setdefault(int(index), {})[key] = t
+    return state
+
+
+class _Metadata:
+    """A checkpoint's metadata entries, parsed from JSON and checked, with errors naming the file and entry."""
+
+    def __init__(self, path, meta):
+        self.path, self.meta = path, meta
+
+    def bad(self, key, why):
+        return ValueError(f"load_checkpoint: {self.path}: its {key!r} metadata {why}")
+
+    def get(self, key, kind):
+        if key not in self.meta:
+            raise self.bad(key, "is missing")
+        try:
+            value = json.loads(self.meta[key])
+        except (ValueError, RecursionError) as e:
+            raise self.bad(key, f"is not JSON ({str(e)[:120]})") from None
+        if not isinstance(value, kind):
+            raise self.bad(key, f"is a JSON {type(value).__name__}: {str(value)[:60]}")
+        return value
+
+    def history(self):
+        h = self.get("history", dict)
+        if not isinstance(h.get("history"), dict) or not isinstance(h.get("interrupted"), bool) or not (
+                h.get("stopped_epoch") is None or type(h.get("stopped_epoch")) is int):
+            raise self.bad("history", "lacks its 'history' (a dict), 'interrupted' (a bool) or 'stopped_epoch' "
+                                      "(an int or null)")
+        curves = h["history"]
+        epochs = curves.get("epoch", [])
+        if not all(isinstance(v, list) and all(x is None or type(x) in (int, float) for x in v)
+                   for v in curves.values()) or not all(type(e) is int for e in epochs):
+            raise self.bad("history", "holds curves that are not lists of numbers")
+        try:
+            history = History.from_dict(curves)
+        except ValueError as e:
+            raise self.bad("history", f"does not add up ({e})") from None
+        history.interrupted, history.stopped_epoch = h["interrupted"], h["stopped_epoch"]
+        return history

@@ -102,6 +102,26 @@ class Sequential(_IndexedModules):
                              f"{type(other).__name__}")
         return Sequential(*self, *other)
 
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other).__name__} "
+                             "is given.")
+        for m in list(other):
+            self.append(m)
+        return self
+
+    def __mul__(self, other):
+        """The modules repeated ``other`` times (the same module objects, as in PyTorch)."""
+        if not isinstance(other, int) or isinstance(other, bool) or other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other!r} for Sequential")
+        return Sequential(*(list(self) * other))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other):
+        self._renumber(list(self * other))
+        return self
+
     def forward(self, input):
         for m in self:
             input = m(input)
@@ -233,6 +253,8 @@ class ParameterList(Module):
             self.append(v)
         return self
 
+    __iadd__ = extend
+
     def extra_repr(self):
         return "\n".join(_param_line(k, p) for k, p in self._parameters.items())
 
@@ -276,6 +298,52 @@ class ParameterDict(Module):
         pairs = parameters.items() if hasattr(parameters, "items") else parameters
         for key, p in pairs:
             self[key] = p
+
+    def get(self, key, default=None):
+        return self._parameters[key] if key in self._parameters else default
+
+    def pop(self, key):
+        p = self[key]
+        del self[key]
+        return p
+
+    def popitem(self):
+        """Remove and return the last (key, parameter) pair inserted."""
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        self._parameters.clear()
+
+    def copy(self):
+        """A new ParameterDict holding the same parameter objects."""
+        return ParameterDict(self._parameters.items())
+
+    @classmethod
+    def fromkeys(cls, keys, default=None):
+        return cls((k, default) for k in keys)
+
+    def __reversed__(self):
+        return reversed(self._parameters)
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = ParameterDict(other)
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
     def extra_repr(self):
         return "\n".join(_param_line(k, p) for k, p in self._parameters.items())

@@ -8,7 +8,9 @@ and 'mean'):
 
 A 2-D ``input`` (B, L) holds B bags of L indices; a 1-D ``input`` is cut into
 bags at ``offsets`` (bag b is input[offsets[b]:offsets[b+1]], the last one
-running to the end, or to ``offsets[-1]`` with ``include_last_offset``).
+running to the end; with ``include_last_offset`` offsets has one more entry,
+the input's length in CSR form, and, as in PyTorch, the last bag still runs
+to the end of the input when that entry is smaller).
 Indices equal to ``padding_idx`` are left out of their bag (and of its count);
 an empty bag gives zeros. As in PyTorch ``per_sample_weights`` only goes
 with mode='sum', and in 'max' mode the gradient of a column goes to one
@@ -53,9 +55,8 @@ def _bags(idx, offsets, include_last_offset):
                            f"{off[-1]}")
     if np.any(np.diff(off) < 0):
         raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {off.tolist()}")
-    if include_last_offset:
-        return off[:-1], off[1:]
-    return off, np.append(off[1:], idx.size).astype(off.dtype)
+    starts = off[:-1] if include_last_offset else off
+    return starts, np.append(starts[1:], idx.size).astype(off.dtype)
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",

@@ -1,5 +1,7 @@
 """``Flatten(start_dim=1, end_dim=-1)`` merges dims start..end into one;
 ``Unflatten(dim, unflattened_size)`` splits one dim into several."""
+import numbers
+
 import autograd_core as ag
 
 from .module import Module
@@ -24,7 +26,7 @@ class Unflatten(Module):
             raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
                             f"{type(unflattened_size).__name__}")
         for i, n in enumerate(unflattened_size):
-            if not isinstance(n, int) or isinstance(n, bool):
+            if not isinstance(n, numbers.Integral) or isinstance(n, bool):
                 raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
                                 f"{type(n).__name__} at pos {i}")
         self.dim, self.unflattened_size = dim, unflattened_size

@@ -21,6 +21,8 @@ The numpy twins copy one kernel offset (i, j) at a time with strided slices
 (kh·kw vectorised copies); the numba kernels run the same loops per pixel.
 Both write into ``out`` when it is given (a C-contiguous array of the result's
 shape and dtype; ``col2im`` adds into it), so that callers can reuse memory.
+The numba kernels release the GIL (``nogil=True``): the convolution runs
+them on several threads at once (``batch_split.py``).
 """
 import numpy as np
 
@@ -69,7 +71,7 @@ def im2col_numpy(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
     return cols
 
 
-@jit()
+@jit(nogil=True)
 def _im2col_loops(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = x.shape
     for n in range(N):
@@ -118,7 +120,7 @@ def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None
     return out
 
 
-@jit()
+@jit(nogil=True)
 def _col2im_loops(cols, out, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = out.shape
     for n in range(N):

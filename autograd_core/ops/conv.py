@@ -28,11 +28,15 @@ The bias gradient b̄ = Σ ȳ is the ``Linear`` op ``ChannelSum``, whose
 adjoint broadcasts a per-channel vector back.
 
 The products run on the kernels of ``autograd_core.kernels.conv`` (im2col +
-GEMM). ``padding_mode`` other than 'zeros' pads the input first with ``pad``.
+GEMM); when w needs a gradient, the forward keeps its im2col columns for
+``ConvolutionWeightGrad`` (their memory, C·kh·kw·OH·OW values per sample,
+is held until the backward frees the saved tensors). ``padding_mode``
+other than 'zeros' pads the input first with ``pad``.
 """
 from collections import namedtuple
 
 from ..function import Linear, Op
+from ..grad_mode import is_grad_enabled
 from ..kernels import conv as K
 from .broadcast import broadcast_to
 from .conv_args import conv_arguments
@@ -65,26 +69,33 @@ def _user(a4, lay):
 
 
 class Convolution(Op):
-    """y = x ⋆ w + b (b may be None)."""
+    """y = x ⋆ w + b (b may be None). With ``keep_cols`` the forward keeps
+    its im2col columns with the saved tensors (freed with them) for the
+    weight gradient, which then does not run im2col again."""
 
     @staticmethod
-    def forward(ctx, x, w, b, lay):
+    def forward(ctx, x, w, b, lay, keep_cols=False):
         ctx.lay = lay
-        ctx.save_for_backward(x, w)
-        return _user(K.conv2d_forward(_x4(x, lay), _w4(w, lay), b, lay.geom), lay)
+        x4, w4 = _x4(x, lay), _w4(w, lay)
+        cols = K.new_cols(x4.shape, w4.shape, lay.geom, x.dtype) if keep_cols else None
+        if cols is None:
+            ctx.save_for_backward(x, w)
+        else:
+            ctx.save_for_backward(x, w, cols)
+        return _user(K.conv2d_forward(x4, w4, b, lay.geom, cols), lay)
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_tensors
+        x, w, *cols = ctx.saved_tensors
         need = ctx.needs_input_grad
         gx = ConvolutionInputGrad.apply(g, w, ctx.lay, x.shape) if need[0] else None
-        gw = ConvolutionWeightGrad.apply(x, g, ctx.lay, w.shape) if need[1] else None
+        gw = ConvolutionWeightGrad.apply(x, g, ctx.lay, w.shape, *(c._data for c in cols)) if need[1] else None
         gb = ChannelSum.apply(g, ctx.lay) if need[2] else None
-        return gx, gw, gb, None
+        return (gx, gw, gb) + (None,) * (len(need) - 3)
 
     @staticmethod
-    def jvp(ctx, tx, tw, tb, _):
-        x, w = ctx.saved_tensors
+    def jvp(ctx, tx, tw, tb, *_):
+        x, w = ctx.saved_tensors[:2]
         out = product_rule(Convolution, x, w, tx, tw, None, ctx.lay)
         return out + _channel_broadcast(tb, ctx.lay, x.ndim) if tb is not None and tb._data.any() else out
 
@@ -115,14 +126,16 @@ class ConvolutionInputGrad(Op):
 
 
 class ConvolutionWeightGrad(Op):
-    """w̄ from x and ȳ: the correlation of the input with the output gradient."""
+    """w̄ from x and ȳ: the correlation of the input with the output gradient.
+    ``cols``, when given, are im2col(x) kept by the forward (an array: a
+    function of x, not an input of its own)."""
 
     @staticmethod
-    def forward(ctx, x, g, lay, w_shape):
+    def forward(ctx, x, g, lay, w_shape, cols=None):
         ctx.lay, ctx.w_shape = lay, w_shape
         ctx.save_for_backward(x, g)
         kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
-        return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw).reshape(w_shape)
+        return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw, cols).reshape(w_shape)
 
     @staticmethod
     def backward(ctx, v):
@@ -130,10 +143,10 @@ class ConvolutionWeightGrad(Op):
         need = ctx.needs_input_grad
         gx = ConvolutionInputGrad.apply(g, v, ctx.lay, x.shape) if need[0] else None
         gg = Convolution.apply(x, v, None, ctx.lay) if need[1] else None
-        return gx, gg, None, None
+        return (gx, gg) + (None,) * (len(need) - 2)
 
     @staticmethod
-    def jvp(ctx, tx, tg, _, __):
+    def jvp(ctx, tx, tg, *_):
         x, g = ctx.saved_tensors
         return product_rule(ConvolutionWeightGrad, x, g, tx, tg, ctx.lay, ctx.w_shape)
 
@@ -165,7 +178,7 @@ def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups, paddi
     if pre_pad is not None:
         input = pad(input, pre_pad, mode=padding_mode)
     lay = Layout(geom, nsp == 1, input.ndim == nsp + 2)
-    return Convolution.apply(input, weight, bias, lay)
+    return Convolution.apply(input, weight, bias, lay, weight.requires_grad and is_grad_enabled())
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):

@@ -13,8 +13,8 @@ term is computed for an operand that needs no gradient, such as the 2.0 of
 ``x * 2.0``); forward mode reads them with d· = the tangents and sums the
 terms (ẏ = ∂y/∂a·ȧ + ∂y/∂b·ḃ), e.g. ẏ = ȧ + α ḃ for a + α b and ẏ = -ȧ for
 -a. The tangent of an operand that is a number is zero, and so is that of an
-integer tensor (it is skipped). As in PyTorch, ∂(aᵇ)/∂a = b aᵇ⁻¹ is taken
-as 0 where b = 0 (so the gradient of x ** 0 is 0, also at x = 0), and
+integer tensor (it is skipped). As in PyTorch, ∂(aᵇ)/∂a = b aᵇ⁻¹ is 0
+where b = 0 (so the gradient of x ** 0 is 0, also at x = 0), and
 ∂(aᵇ)/∂b = aᵇ ln a as 0 where a = 0 and b >= 0 (its limit there; nan for
 a < 0, -inf for a = 0 and b < 0); ln a is computed in the output's dtype (an
 integer or Python-number base does not round it to float32). Both masks are
@@ -151,12 +151,14 @@ def _int_power(a, b):
 
 def _exponent_rule(da, a, b):
     """da · b aᵇ⁻¹, 0 where b = 0 (PyTorch's convention: x ** 0 has gradient 0
-    everywhere): the exponent b - 1 is replaced by 0 there, so a ** 0 = 1."""
+    everywhere). Only at a = b = 0 is that a mask (0 · 0⁻¹ would be nan): the
+    exponent b - 1 is replaced by 0 there, so a ** 0 = 1; elsewhere b aᵇ⁻¹ is
+    0 at b = 0 by itself, and its derivative in b (aᵇ⁻¹ there) stays right."""
     if not isinstance(b, Tensor):
         return da * Tensor(np.zeros((), da.dtype)) if b == 0 else da * b * a ** (b - 1)
     from .select import where
 
-    return da * b * a ** where(b == 0, 0.0, b - 1)
+    return da * b * a ** where(Tensor((a._data == 0) & (b._data == 0)), 0.0, b - 1)
 
 
 def _out_log_base(a, b, out):

@@ -15,13 +15,16 @@ shows as a series). TensorBoard draws each scope as a box that opens.
 
 Nodes besides the ops: ``input/input.k`` and ``output/output.k`` (op ``IO
 Node``), each parameter and buffer an op reads (op ``Parameter`` or
-``Buffer``, in its module's scope: ``Sequential/Linear[0]/weight``), and
+``Buffer``, in its module's scope: ``Sequential/Linear[0]/weight``; also
+when an op receives a buffer's array, as batch norm its running
+statistics), and
 any other tensor an op reads that no op made (op ``Constant``). An edge is
 an entry of a node's ``input`` (``name:k`` for output k of a multi-output
 op); every node carries its outputs' shapes in the ``_output_shapes``
 attribute (TensorBoard writes them on the edges), its dtype in ``dtype``
 and an op's non-tensor arguments in ``attr`` (a string).
 """
+import numpy as np
 from tensorboard.compat.proto.attr_value_pb2 import AttrValue
 from tensorboard.compat.proto.graph_pb2 import GraphDef
 from tensorboard.compat.proto.node_def_pb2 import NodeDef
@@ -48,18 +51,40 @@ def _dtype_attr(dtype):
         return None
 
 
-def _flatten(obj, tensors, consts):
-    """Tensors in ``obj`` (nested tuples/lists/dicts) into ``tensors``, other values' reprs into ``consts``."""
+def _describe(value):
+    """A short text for a non-tensor argument (an array by its shape and dtype)."""
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _owner(array, arrays):
+    """The tensor whose array ``array`` is, or is a view of (its ``base`` chain), else None."""
+    while array is not None:
+        t = arrays.get(id(array))
+        if t is not None:
+            return t
+        array = array.base if isinstance(array.base, np.ndarray) else None
+    return None
+
+
+def _flatten(obj, tensors, consts, arrays=None):
+    """Tensors in ``obj`` (nested tuples/lists/dicts) into ``tensors``, the other values' descriptions into
+    ``consts``. ``arrays``: ``id(array) -> tensor`` for arrays that stand for a tensor (a buffer an op
+    receives as its array)."""
     if isinstance(obj, Tensor):
         tensors.append(obj)
-    elif isinstance(obj, (tuple, list)) and any(isinstance(o, (Tensor, tuple, list, dict)) for o in obj):
+    elif arrays and isinstance(obj, np.ndarray) and _owner(obj, arrays) is not None:
+        tensors.append(_owner(obj, arrays))
+    elif isinstance(obj, (tuple, list)) and any(isinstance(o, (Tensor, np.ndarray, tuple, list, dict)) for o in obj):
         for o in obj:
-            _flatten(o, tensors, consts)
+            _flatten(o, tensors, consts, arrays)
     elif isinstance(obj, dict):
         for o in obj.values():
-            _flatten(o, tensors, consts)
+            _flatten(o, tensors, consts, arrays)
     else:
-        consts.append(repr(obj))
+        consts.append(_describe(obj))
 
 
 class GraphRecorder:
@@ -84,6 +109,7 @@ class GraphRecorder:
                 for name, t in items:
                     path, _, attr = name.rpartition(".")
                     self._params.setdefault(id(t), (self._scopes[path], attr, kind, t))
+        self._arrays = {id(entry[3]._data): entry[3] for entry in self._params.values()}
 
     def _unique(self, name):
         base, k = name, 0
@@ -122,7 +148,7 @@ class GraphRecorder:
     # the observers
     def call(self, cls, args):
         tensors, consts = [], []
-        _flatten(args, tensors, consts)
+        _flatten(args, tensors, consts, self._arrays)
         inputs = [self.source(t) for t in tensors]
 
         def done(out):

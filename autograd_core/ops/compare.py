@@ -89,10 +89,10 @@ def logical_not(input):
 
 def _bitwise(ufunc, name):
     def fn(input, other):
-        for x in (input, other):
+        for x in (input, other):  # PyTorch's type: NotImplementedError (a RuntimeError); TypeError for ~
             if isinstance(x, Tensor) and x._data.dtype.kind not in "biu" or isinstance(x, float):
                 dtype = x._data.dtype if isinstance(x, Tensor) else "float"
-                raise TypeError(f"{name}: only bool and integer tensors are supported, got {dtype}")
+                raise NotImplementedError(f"{name}: only bool and integer tensors are supported, got {dtype}")
         return _binary(ufunc, name)(input, other)
 
     fn.__name__ = name

@@ -251,6 +251,9 @@ ERROR_CASES = [
     (lambda i, f, b: f << 1, NotImplementedError, "'Float'"),
     (lambda i, f, b: i >> 1.5, NotImplementedError, "'Float'"),
     (lambda i, f, b: ag.bitwise_left_shift(1, 2), TypeError, "expected a Tensor"),
+    (lambda i, f, b: f & 1, NotImplementedError, "float32"),
+    (lambda i, f, b: i | 1.5, NotImplementedError, "float"),
+    (lambda i, f, b: ~f, TypeError, "bitwise_not"),
 ]
 
 

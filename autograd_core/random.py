@@ -20,6 +20,7 @@ import contextlib
 
 import numpy as np
 
+from .creation import size_arg
 from .device import check_device
 from .dtypes import get_default_dtype
 from .tensor import Tensor
@@ -149,27 +150,6 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 
 # -- factories -----------------------------------------------------------------
 
-def _shape(size, name):
-    if len(size) == 1 and isinstance(size[0], (tuple, list, np.ndarray)):
-        size = size[0]
-    try:
-        shape = tuple(int(s) for s in size)
-    except TypeError:
-        raise TypeError(f"{name}(): size must be a sequence of ints, got {size!r}") from None
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-    return shape
-
-
-def _size_arg(size, kw_size, name):
-    if kw_size is not None:
-        if size:
-            raise TypeError(f"{name}() got multiple values for argument 'size'")
-        size = (kw_size,)
-    return _shape(size, name)
-
-
 def _float_dtype(dtype, name):
     dtype = np.dtype(get_default_dtype() if dtype is None else dtype)
     if dtype.kind != "f":
@@ -188,7 +168,7 @@ def _new(arr, requires_grad=False):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     """Uniform on [0, 1): ``rand(2, 3)``, ``rand((2, 3))``, ``rand(size=(2, 3))``."""
-    shape = _size_arg(size, kw.pop("size", None), "rand")
+    shape = size_arg(size, "rand", kw.pop("size", None))
     _no_more(kw, "rand")
     check_device(device, "rand")
     dtype = _float_dtype(dtype, "rand")
@@ -197,7 +177,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     """Standard normal: ``randn(2, 3)``, ``randn((2, 3))``, ``randn(size=(2, 3))``."""
-    shape = _size_arg(size, kw.pop("size", None), "randn")
+    shape = size_arg(size, "randn", kw.pop("size", None))
     _no_more(kw, "randn")
     check_device(device, "randn")
     dtype = _float_dtype(dtype, "randn")
@@ -252,7 +232,7 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         raise TypeError("randint() received an invalid combination of arguments: expected "
                         "(high, size) or (low, high, size) with size a tuple of ints")
     low = 0 if low is None else low
-    shape = _shape((size,), "randint")
+    shape = size_arg((size,), "randint")
     check_device(device, "randint")
     dtype = np.dtype(np.int64 if dtype is None else dtype)
     _check_requires_grad(dtype, requires_grad)
@@ -321,7 +301,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         m, s = float(mean), float(std)
         if s < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {s}")
-        shape = _shape((size,), "normal")
+        shape = size_arg((size,), "normal")
         out_dtype = _float_dtype(dtype, "normal")
     draw = numpy_generator(generator).standard_normal(shape)
     return _new((m + s * draw).astype(out_dtype), requires_grad)

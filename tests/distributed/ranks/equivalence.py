@@ -28,32 +28,34 @@ def main():
     dist.init_process_group("mpi", timeout=60)
     n, r = dist.get_world_size(), dist.get_rank()
     results = {}
-    for name in sys.argv[1].split(","):
-        for opt_name, make in OPTIMIZERS.items():
-            ref = models.build(name, seed=0)
-            model = models.build(name, seed=r)  # rank r's own weights: DDP must replace them with rank 0's
-            ddp = DDP(model, bucket_cap_mb=0.05)  # several buckets
-            opt, ref_opt = make(model.parameters()), make(ref.parameters())
-            loss_fn = nn.CrossEntropyLoss()
-            rng = np.random.default_rng(7)
-            for _ in range(STEPS):
-                x = ag.tensor(rng.standard_normal((n * B, 1, 28, 28)).astype(np.float32))
-                y = ag.tensor(rng.integers(0, 10, n * B))
-                opt.zero_grad()
-                loss_fn(ddp(x[r * B:(r + 1) * B]), y[r * B:(r + 1) * B]).backward()
-                opt.step()
-                ref_opt.zero_grad()
-                loss_fn(ref(x), y).backward()
-                ref_opt.step()
-            mine, want = flat(model), flat(ref)
-            lo, hi = ag.tensor(mine), ag.tensor(mine)
-            dist.all_reduce(lo, dist.ReduceOp.MIN)
-            dist.all_reduce(hi, dist.ReduceOp.MAX)
-            results[f"{name}/{opt_name}"] = {
-                "max_abs_diff": float(np.abs(mine - want).max()),
-                "max_abs_step": float(np.abs(want - flat(models.build(name, seed=0))).max()),
-                "buckets": len(ddp.reducer.buckets),
-                "ranks_identical": bool(np.array_equal(lo.numpy(), hi.numpy()))}
+    runs = [(name, opt, "float32") for name in sys.argv[1].split(",") for opt in OPTIMIZERS]
+    runs += [(name, "adam", "float64") for name in sys.argv[1].split(",")]  # Adam amplifies float32 rounding
+    for name, opt_name, dtype in runs:
+        make = OPTIMIZERS[opt_name]
+        ref = models.build(name, seed=0).to(dtype)
+        model = models.build(name, seed=r).to(dtype)  # rank r's own weights: DDP must replace them with rank 0's
+        ddp = DDP(model, bucket_cap_mb=0.05)  # several buckets
+        opt, ref_opt = make(model.parameters()), make(ref.parameters())
+        loss_fn = nn.CrossEntropyLoss()
+        rng = np.random.default_rng(7)
+        for _ in range(STEPS):
+            x = ag.tensor(rng.standard_normal((n * B, 1, 28, 28)).astype(dtype))
+            y = ag.tensor(rng.integers(0, 10, n * B))
+            opt.zero_grad()
+            loss_fn(ddp(x[r * B:(r + 1) * B]), y[r * B:(r + 1) * B]).backward()
+            opt.step()
+            ref_opt.zero_grad()
+            loss_fn(ref(x), y).backward()
+            ref_opt.step()
+        mine, want = flat(model), flat(ref)
+        lo, hi = ag.tensor(mine), ag.tensor(mine)
+        dist.all_reduce(lo, dist.ReduceOp.MIN)
+        dist.all_reduce(hi, dist.ReduceOp.MAX)
+        results[f"{name}/{opt_name}/{dtype}"] = {
+            "max_abs_diff": float(np.abs(mine - want).max()),
+            "max_abs_step": float(np.abs(want - flat(models.build(name, seed=0).to(dtype))).max()),
+            "buckets": len(ddp.reducer.buckets),
+            "ranks_identical": bool(np.array_equal(lo.numpy(), hi.numpy()))}
     if r == 0:
         print("RESULT " + json.dumps(results), flush=True)
     dist.destroy_process_group()

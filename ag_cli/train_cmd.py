@@ -2,7 +2,9 @@
 
     autograd train --model lenet --out runs/lenet
     autograd train --model mlp --epochs 5 --optimizer sgd --lr 0.05 --out runs/mlp
-    autograd train --model lenet --out runs/lenet --epochs 8 --resume      # three more epochs
+    autograd train --model lenet --out runs/lenet --resume       # after Ctrl-C: on to --epochs
+    autograd train --schedule constant --epochs 3 --out runs/c && \
+        autograd train --schedule constant --epochs 5 --out runs/c --resume   # two more epochs
 
 Data: ``bundled`` (the 10,000 digits shipped with the package: 8,000 for
 training, minus ``--val-split`` for validation, and 2,000 for the test;
@@ -16,18 +18,24 @@ is cross-entropy with ``--label-smoothing``.
 
 Writes to ``--out``: ``checkpoint.safetensors`` (model, optimizer, scheduler,
 history and random state after the last complete epoch, replaced atomically;
-``--resume`` continues from it up to ``--epochs``), ``model.safetensors``
+``--resume`` continues from it up to ``--epochs``: the same run, so every
+other option must be the one it was started with, and with the one-cycle
+schedule ``--epochs`` too; see ag_cli/train_resume.py), ``model.safetensors``
 (the final weights, ``model.load_state_dict(ag.load(...))``),
 ``history.csv``/``history.json``, ``results.json`` (test loss, accuracy,
 confusion matrix, per-class precision/recall/F1), ``graph.svg`` (the model's
-graph, when Graphviz' ``dot`` is installed) and ``history.png`` /
-``confusion_matrix.png`` (when matplotlib is installed). Ctrl-C stops after
-the current batch and keeps the history and the last checkpoint.
+graph, drawn by Graphviz's ``dot`` or the pip-installed ``graphviz-pure``) and
+``history.png`` / ``confusion_matrix.png`` (when matplotlib is installed;
+the run says so when it is not). Ctrl-C stops after the current batch and
+keeps the history and the last checkpoint; Ctrl-C after training (test
+report, pictures) keeps the weights and exits with 130, as during training.
+Numbers out of range (NaN and infinities included) are refused before
+anything is loaded; docs/cli.md lists the checks.
 """
 import json
+import math
 import os
 import re
-import shutil
 import sys
 
 import numpy as np
@@ -38,6 +46,8 @@ from nn import metrics as M
 
 from . import models
 from .train_data import load_data, loaders
+from .train_resume import CHECKED, check_checkpoint, check_schedule, remove_stale_temporaries
+from .train_resume import load as load_checkpoint
 
 DEFAULTS = {  # model -> (optimizer, lr, batch size); measured in docs/training.md
     "mlp": ("adam", 2e-3, 16),
@@ -45,6 +55,7 @@ DEFAULTS = {  # model -> (optimizer, lr, batch size); measured in docs/training.
 }
 LR = {"sgd": 0.05, "adam": 1e-3, "rmsprop": 1e-3}
 CKPT, WEIGHTS = "checkpoint.safetensors", "model.safetensors"
+MAX_ROTATE, MAX_SHIFT = 180, 28  # degrees; pixels (the images are 28 x 28)
 
 
 def add_parser(sub):
@@ -96,6 +107,13 @@ def settings(args):
          "label_smoothing": args.label_smoothing,
          "schedule": args.schedule, "data": args.data, "val_split": args.val_split, "seed": args.seed,
          "epochs": args.epochs, "limit_batches": args.limit_batches}
+    check_settings(s)
+    return s
+
+
+def check_settings(s):
+    """Every number in range (NaN and infinities fail every test here); the
+    batch size is checked against the training set once it is loaded."""
     for name in ("epochs", "batch_size"):
         if s[name] < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {s[name]}")
@@ -103,13 +121,18 @@ def settings(args):
         raise ValueError(f"--limit-batches must be at least 1, got {s['limit_batches']}")
     if not 0 <= s["val_split"] < 1:
         raise ValueError(f"--val-split must be in [0, 1), got {s['val_split']}")
-    if s["lr"] <= 0:
-        raise ValueError(f"--lr must be positive, got {s['lr']}")
-    if s["rotate"] < 0 or not 0 <= s["scale"] < 1 or s["shift"] < 0:
-        raise ValueError("--rotate and --shift must be non-negative and --scale in [0, 1)")
+    if not (math.isfinite(s["lr"]) and s["lr"] > 0):
+        raise ValueError(f"--lr must be a finite positive number, got {s['lr']}")
+    if not 0 <= s["rotate"] <= MAX_ROTATE:
+        raise ValueError(f"--rotate must be in [0, {MAX_ROTATE}] degrees, got {s['rotate']}")
+    if not 0 <= s["scale"] < 1:
+        raise ValueError(f"--scale must be in [0, 1), got {s['scale']}")
+    if not 0 <= s["shift"] <= MAX_SHIFT:
+        raise ValueError(f"--shift must be in [0, {MAX_SHIFT}] pixels, got {s['shift']}")
     if not 0 <= s["label_smoothing"] < 1:
         raise ValueError(f"--label-smoothing must be in [0, 1), got {s['label_smoothing']}")
-    return s
+    if not 0 <= s["seed"] < 2 ** 64:
+        raise ValueError(f"--seed must be in [0, 2**64), got {s['seed']}")
 
 
 def make_optimizer(model, s):
@@ -141,40 +164,39 @@ class _PrintEpochs(nn.Callback):
               f"{state.samples / logs['time']:,.0f} samples/s)", flush=True)
 
 
-def _check_resume(meta, s):
-    for key in ("model", "optimizer", "data", "batch_size", "schedule"):
-        saved = meta.get(key)
-        if saved is not None and saved != str(s[key]):
-            raise ValueError(f"--resume: the checkpoint was trained with {key} {saved}, not {s[key]}")
-    if s["schedule"] == "onecycle" and meta.get("epochs") not in (None, str(s["epochs"])):
-        raise ValueError(f"--resume: the one-cycle schedule was planned for {meta['epochs']} epochs; resume "
-                         "with the same --epochs, or use --schedule constant")
-
-
 def run(args):
     s = settings(args)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out} is a file; give a folder (created when missing)")
     os.makedirs(args.out, exist_ok=True)
+    for name in remove_stale_temporaries(args.out):
+        print(f"removed {os.path.join(args.out, name)}, left by an interrupted write")
     ckpt = os.path.join(args.out, CKPT)
-    if args.resume and not os.path.exists(ckpt):
-        raise ValueError(f"--resume: no checkpoint {ckpt}")
+    resume = check_checkpoint(ckpt, s) if args.resume else None  # before any data or weight is loaded
     d = load_data(s["data"], download=args.download)
     model = models.build(s["model"], seed=s["seed"])
     ag.manual_seed(s["seed"])
     train_loader, val_loader, test_loader, split = loaders(d, s)
+    if s["batch_size"] > split["train"]:
+        raise ValueError(f"--batch-size {s['batch_size']} is larger than the {split['train']} training images")
     opt = make_optimizer(model, s)
     sched = make_scheduler(opt, s, len(train_loader))
     initial_epoch, history = 0, None
-    if args.resume:
-        info = nn.load_checkpoint(ckpt, model, opt, None if sched is None else sched.scheduler)
-        _check_resume(info["metadata"], s)
+    if resume is not None:
+        check_schedule(resume, s, len(train_loader), ckpt)
+        info = load_checkpoint(ckpt, model, opt, None if sched is None else sched.scheduler)
         initial_epoch, history = info["epoch"], info["history"]
         print(f"resuming after epoch {initial_epoch} from {ckpt}")
-    meta = {k: s[k] for k in ("model", "optimizer", "data", "batch_size", "schedule", "epochs", "lr", "seed")}
+    meta = {k: s[k] for k in ("epochs", *CHECKED)}
     meta.update(mean=split["mean"], std=split["std"])
     print(f"{s['model']} on {d['name']}: {split['train']} training, {split['val']} validation, "
           f"{split['test']} test images; {s['optimizer']} lr {s['lr']:g} ({s['schedule']}), batch size "
           f"{s['batch_size']}, augment rotate {s['rotate']:g} scale {s['scale']:g} shift {s['shift']}, label "
           f"smoothing {s['label_smoothing']:g}, seed {s['seed']}", flush=True)
+    smoothing = f"with label smoothing {s['label_smoothing']:g}" if s["label_smoothing"] else "(no label smoothing)"
+    after = "; val_loss: the same loss after the epoch" if split["val"] else ""
+    print(f"loss: training cross-entropy {smoothing}, the mean over the epoch's batches while the weights "
+          f"change{after}; the test loss is plain cross-entropy", flush=True)
     callbacks = [_Checkpoint(ckpt, meta)]
     if args.no_progress:
         callbacks.append(_PrintEpochs())
@@ -188,9 +210,14 @@ def run(args):
         done = history.epoch[-1] if history.epoch else 0
         print(f"interrupted: {done} complete epochs kept in {ckpt}; continue with --resume", file=sys.stderr)
         return 130
-    test_report(model, test_loader, d["classes"], args.out, s)
-    nn.checkpoint.atomic_save(model.state_dict(), os.path.join(args.out, WEIGHTS))
-    pictures(model, history, args.out, test_loader)
+    try:
+        nn.checkpoint.atomic_save(model.state_dict(), os.path.join(args.out, WEIGHTS))
+        test_report(model, test_loader, d["classes"], args.out, s)
+        pictures(model, history, args.out, test_loader)
+    except KeyboardInterrupt:
+        print(f"autograd train: interrupted after training; the weights are in {args.out} "
+              f"({WEIGHTS}, {CKPT}); the test report or the pictures are missing", file=sys.stderr)
+        return 130
     files = sorted(f for f in os.listdir(args.out) if not f.startswith("."))
     print(f"wrote {', '.join(files)} to {args.out}")
     return 0
@@ -218,7 +245,7 @@ def test_report(model, loader, classes, out, s):
     cm = M.confusion_matrix(y, pred, num_classes=len(classes))
     prf = M.precision_recall_f1(confusion=cm)
     acc = M.accuracy(y, pred)
-    print(f"test: loss {loss:.4f}  accuracy {100 * acc:.2f}% ({int(np.trace(cm))}/{len(y)})")
+    print(f"test: loss {loss:.4f} (plain cross-entropy)  accuracy {100 * acc:.2f}% ({int(np.trace(cm))}/{len(y)})")
     print("confusion matrix (rows actual, columns predicted):")
     width = max(4, len(str(cm.max())) + 1)
     print("     " + "".join(f"{c:>{width}}" for c in range(len(classes))))
@@ -235,10 +262,14 @@ def test_report(model, loader, classes, out, s):
 
 
 def pictures(model, history, out, loader):
-    """graph.svg (with Graphviz) and the PNG plots (with matplotlib), when available."""
-    if shutil.which("dot"):
-        from autograd_core import viz
+    """graph.svg (with Graphviz's dot or graphviz-pure) and the PNG plots (with
+    matplotlib); what cannot be drawn is named, with the reason."""
+    from autograd_core import viz
+    from autograd_core.viz.render import layout_program
 
+    if layout_program() is None:
+        print("skipped graph.svg: neither Graphviz's dot nor graphviz-pure is installed (pip install graphviz-pure)")
+    else:
         x, _ = next(iter(loader))
         model.eval()
         with viz.watch(model) as w:
@@ -246,7 +277,9 @@ def pictures(model, history, out, loader):
         logits.name = "logits"
         graph = viz.draw_graph(logits, params=model, group_modules=w, collapse=1)
         viz.render(graph, os.path.join(out, "graph.svg"))
-    if nn.plots.have_matplotlib() and len(history):
+    if not nn.plots.have_matplotlib():
+        print("skipped history.png and confusion_matrix.png: matplotlib is not installed (pip install matplotlib)")
+    elif len(history):
         nn.plots.savefig(history.plot(), os.path.join(out, "history.png"))
         with open(os.path.join(out, "results.json")) as f:
             res = json.load(f)

@@ -116,13 +116,14 @@ class ELU(Elementwise):
     def derivative(ctx, v, *_):
         (x,) = ctx.saved_tensors
         alpha, scale, c = ctx.params
-        pos = x._data > 0
-        neg = np.logical_not(pos).astype(x.dtype) * (alpha * scale * c)
+        pos = (x._data > 0).astype(x.dtype)
+        neg = 1 - pos
+        neg *= alpha * scale * c
+        if scale != 1:
+            pos *= scale
         # dy/dx = λ[x > 0] + λαc·e^(c·min(x, 0))·[x <= 0], finite for every x
         z = clamp(x, None, 0.0)
-        slope = exp(z * c if c != 1 else z) * Tensor(neg)
-        slope = slope + Tensor(pos * scale if scale != 1 else pos)
-        return v * slope, None, None, None
+        return v * (exp(z * c if c != 1 else z) * Tensor(neg) + Tensor(pos)), None, None, None
 
 
 class Softplus(Elementwise):

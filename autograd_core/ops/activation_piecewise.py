@@ -21,8 +21,9 @@ bounds, hardsigmoid 0 at ±3, hardswish 0 at -3 and 1 at 3, threshold 0 at
 x = t, the shrinks 0 at ±λ; prelu and rrelu use the negative slope at 0.
 
 The ops whose slope is a constant pattern (every one but hardswish and
-prelu) save that pattern as a mask in forward; the derivative is the mask
-times v, so the second derivative is 0. hardswish keeps x for the middle
+prelu) save their input, as PyTorch does, and build that pattern from it
+at backward; the derivative is the pattern times v, so the second
+derivative is 0. hardswish keeps x for the middle
 piece (second derivative 1/3 there). ``prelu`` has two inputs; its weight
 (one slope, or one per channel, dim 1) is reshaped to broadcast, and the
 engine sums w̄ back to the weight's shape. ``rrelu`` in training is x times
@@ -43,52 +44,76 @@ from .unary import tensor_arg
 
 
 class _Masked(Elementwise):
-    """An op whose slope is a constant pattern ``m`` saved by forward:
-    dy/dx = m (0 off the active pieces), so x̄ = m·ȳ and ẏ = m·ẋ."""
+    """An op whose slope is a pattern of constants, ``slope(x, *args)``
+    (0 off the active pieces), computed from the saved input at backward:
+    x̄ = slope·ȳ and ẏ = slope·ẋ; the second derivative is 0."""
 
     @staticmethod
     def derivative(ctx, v, *args):
-        (m,) = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        m = Tensor(np.asarray(ctx.slope(x._data, *ctx.args)).astype(x.dtype, copy=False))
         return (v * m, *(None for _ in args)) if args else v * m
 
 
 class Hardtanh(_Masked):
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward((x > lo) & (x < hi))
+        ctx.save_for_backward(x)
+        ctx.args = lo, hi
         return np.minimum(np.maximum(x, lo), hi)
+
+    @staticmethod
+    def slope(x, lo, hi):
+        return (x > lo) & (x < hi)
 
 
 class Hardsigmoid(_Masked):
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(((x > -3) & (x < 3)).astype(x.dtype) * (1 / 6))
+        ctx.save_for_backward(x)
+        ctx.args = ()
         out = np.add(x, 3, out=np.empty(x.shape, x.dtype))
         np.clip(out, 0, 6, out=out)
         out /= 6
         return out
 
+    @staticmethod
+    def slope(x):
+        m = ((x > -3) & (x < 3)).astype(x.dtype)
+        m /= 6
+        return m
+
 
 class Threshold(_Masked):
     @staticmethod
     def forward(ctx, x, threshold, value):
-        below = x <= threshold  # NaN is kept (as in PyTorch)
-        ctx.save_for_backward(~below)
-        return np.where(below, np.asarray(value, x.dtype), x)
+        ctx.save_for_backward(x)
+        ctx.args = (threshold,)
+        return np.where(x <= threshold, np.asarray(value, x.dtype), x)  # NaN is kept (as in PyTorch)
+
+    @staticmethod
+    def slope(x, threshold):
+        return x > threshold
 
 
 class Hardshrink(_Masked):
     @staticmethod
     def forward(ctx, x, lambd):
+        ctx.save_for_backward(x)
+        ctx.args = (lambd,)
         inside = (x >= -lambd) & (x <= lambd)  # NaN is kept (as in PyTorch)
-        ctx.save_for_backward(~inside)
         return np.where(inside, np.zeros((), x.dtype), x)
 
+    @staticmethod
+    def slope(x, lambd):
+        return (x > lambd) | (x < -lambd)
 
-class Softshrink(_Masked):
+
+class Softshrink(Hardshrink):
     @staticmethod
     def forward(ctx, x, lambd):
-        ctx.save_for_backward((x > lambd) | (x < -lambd))
+        ctx.save_for_backward(x)
+        ctx.args = (lambd,)
         return x - np.clip(x, -lambd, lambd)
 
 
@@ -115,15 +140,15 @@ class Hardswish(Elementwise):
 class PReLU(Elementwise):
     @staticmethod
     def forward(ctx, x, w):
-        neg = (x <= 0).astype(x.dtype)
-        ctx.save_for_backward(x, w, neg)
+        ctx.save_for_backward(x, w)
         out = np.asarray(x * w)
         np.copyto(out, x, where=x > 0)
         return out
 
     @staticmethod
     def derivative(ctx, vx, vw):
-        x, w, neg = ctx.saved_tensors
+        x, w = ctx.saved_tensors
+        neg = Tensor((x._data <= 0).astype(x.dtype))
         gx = None if vx is None else vx * (w * neg + (1 - neg))
         gw = None if vw is None else vw * (x * neg)
         return gx, gw

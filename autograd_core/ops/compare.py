@@ -209,7 +209,12 @@ class Sign(Elementwise):
 
     @staticmethod
     def forward(ctx, x):
-        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+        if x.dtype == np.bool_:
+            return x.copy()
+        out = np.asarray(np.sign(x))
+        if x.dtype.kind == "f":
+            out[np.isnan(x)] = 0  # sign(nan) = 0, as PyTorch
+        return out
 
     @staticmethod
     def derivative(ctx, v):
@@ -217,7 +222,7 @@ class Sign(Elementwise):
 
 
 def sign(input):
-    """-1, 0 or 1 by the sign of each element (same dtype; zero gradient)."""
+    """-1, 0 or 1 by the sign of each element (0 for nan, as PyTorch; same dtype; zero gradient)."""
     return Sign.apply(input)
 
 

@@ -269,6 +269,12 @@ def test_not_implemented_is_a_runtime_error_as_in_pytorch():
         ag.floor(ag.tensor([True]))
 
 
+def test_sign_and_sgn_of_nan_are_zero():
+    x = ag.tensor([NAN, -2.0, 0.0, -0.0, INF])
+    _same(ag.sign(x), [0.0, -1.0, 0.0, 0.0, 1.0])
+    _same(ag.sgn(x), [0.0, -1.0, 0.0, 0.0, 1.0])
+
+
 def test_float_division_by_zero_gives_inf_and_nan():
     a = ag.tensor([-7.0, 7.0, 0.0])
     out = ag.fmod(a, 0.0)

@@ -12,7 +12,8 @@ With y the output, σ the logistic function, Φ/φ the standard normal cdf/pdf:
     selu(x)        = λ·elu(x) with α = 1.6732632423543772, λ = 1.0507009873554805
     softplus(x)    = log(1 + e^(βx)) / β         x̄ = ȳ·σ(βx)
                      (x itself where βx > threshold, where x̄ = ȳ)
-    gelu(x)        = x·Φ(x) = x/2·(1 + erf(x/√2))          x̄ = ȳ·(Φ(x) + x·φ(x))
+    gelu(x)        = x·Φ(x) = x/2·erfc(-x/√2)              x̄ = ȳ·(Φ(x) + x·φ(x))
+                     (erfc rather than 1 + erf: no cancellation for x < 0)
     gelu_tanh(x)   = x/2·(1 + tanh(u)),  u = √(2/π)(x + 0.044715x³)
                      x̄ = ȳ·(½(1 + tanh u) + ½x(1 - tanh²u)·√(2/π)(1 + 3·0.044715x²))
     silu(x)        = x·σ(x)                      x̄ = ȳ·σ(x)(1 + x(1 - σ(x)))
@@ -39,7 +40,7 @@ import numpy as np
 from ..function import Elementwise
 from ..tensor import Tensor
 from .select import clamp
-from .trig import erf, erf_array, sigmoid, sigmoid_array, tanh
+from .trig import erfc, erfc_array, sigmoid, sigmoid_array, tanh
 from .unary import exp, tensor_arg
 
 _SQRT1_2 = math.sqrt(0.5)
@@ -160,12 +161,12 @@ class GELU(Elementwise):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x * (1 + erf_array(x * _SQRT1_2)) * 0.5
+        return x * erfc_array(x * -_SQRT1_2) * 0.5
 
     @staticmethod
     def derivative(ctx, v):
         (x,) = ctx.saved_tensors
-        cdf = (erf(x * _SQRT1_2) + 1) * 0.5
+        cdf = erfc(x * -_SQRT1_2) * 0.5
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
         return v * (cdf + x * pdf)
 

@@ -358,3 +358,10 @@ def test_exported_names_and_methods():
     assert x.prelu(ag.tensor([0.5])).tolist() == pytest.approx([-0.5, 0.2, 2.0])
     assert x.relu_() is x and x.tolist() == pytest.approx([0.0, 0.2, 2.0])
     assert math.isclose(ag.selu(ag.tensor([1.0], dtype=ag.float64)).item(), SS, rel_tol=1e-15)
+
+
+def test_gelu_left_tail_keeps_relative_accuracy_in_float32():
+    """gelu(x) = x·erfc(-x/√2)/2: no cancellation in 1 + erf(x/√2) for x < 0."""
+    pts = [-4.0, -6.0, -8.0]
+    y = ag.gelu(ag.tensor(pts, dtype=ag.float32)).numpy()
+    np.testing.assert_allclose(y, [v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in pts], rtol=1e-5)

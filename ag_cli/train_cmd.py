@@ -30,7 +30,8 @@ the run says so when it is not). Ctrl-C stops after the current batch and
 keeps the history and the last checkpoint; Ctrl-C after training (test
 report, pictures) keeps the weights and exits with 130, as during training.
 Numbers out of range (NaN and infinities included) are refused before
-anything is loaded; docs/cli.md lists the checks.
+anything is loaded; docs/cli.md lists the checks. ``--tensorboard DIR``
+logs the run for TensorBoard (``nn.TensorBoard``: DIR/train, DIR/validation).
 """
 import json
 import math
@@ -89,6 +90,8 @@ def add_parser(sub):
                    help="use only K training and K validation batches per epoch: a quick check")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, split and shuffling (default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (epoch lines only)")
+    p.add_argument("--tensorboard", metavar="DIR", help="log the run for TensorBoard in DIR (nn.TensorBoard; "
+                                                        "the tensorboard extra): tensorboard --logdir DIR")
     p.set_defaults(run=run)
     return p
 
@@ -166,6 +169,10 @@ class _PrintEpochs(nn.Callback):
 
 def run(args):
     s = settings(args)
+    try:  # before loading anything: a missing extra is one line
+        board = args.tensorboard and nn.TensorBoard(args.tensorboard)
+    except ImportError as e:
+        raise ValueError(str(e)) from None
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out {args.out} is a file; give a folder (created when missing)")
     os.makedirs(args.out, exist_ok=True)
@@ -197,7 +204,7 @@ def run(args):
     after = "; val_loss: the same loss after the epoch" if split["val"] else ""
     print(f"loss: training cross-entropy {smoothing}, the mean over the epoch's batches while the weights "
           f"change{after}; the test loss is plain cross-entropy", flush=True)
-    callbacks = [_Checkpoint(ckpt, meta)]
+    callbacks = [_Checkpoint(ckpt, meta)] + ([board] if board else [])
     if args.no_progress:
         callbacks.append(_PrintEpochs())
     loss_fn = nn.CrossEntropyLoss(label_smoothing=s["label_smoothing"])

@@ -124,7 +124,10 @@ class Neg(Elementwise):
 class Pow(Elementwise):
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b) if np.result_type(a, b).kind == "f" else _int_power(a, b)
+        try:
+            out = np.power(a, b)
+        except ValueError:  # integers to negative integer powers: numpy refuses them
+            out = _int_power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -139,11 +142,7 @@ class Pow(Elementwise):
 def _int_power(a, b):
     """aᵇ for integers, where a negative exponent truncates as in PyTorch:
     1 for a = 1, ±1 for a = -1, 0 otherwise (numpy refuses negative ones)."""
-    if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
-        raise NotImplementedError('"pow" not implemented for \'Bool\'')
     neg = np.asarray(b < 0)
-    if not neg.any():
-        return np.power(a, b)
     out = np.power(a, np.where(neg, 0, b))
     small = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2), 0))
     return np.where(neg, small, out).astype(out.dtype, copy=False)
@@ -226,9 +225,12 @@ def neg(input):
 
 def pow(input, exponent):
     """inputᵉˣᵖᵒⁿᵉⁿᵗ; an integer tensor to a negative Python integer raises, as in PyTorch."""
-    if (isinstance(exponent, (int, np.integer)) and exponent < 0 and isinstance(input, Tensor)
-            and input._data.dtype.kind != "f"):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
+        if isinstance(exponent, (int, np.integer)) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if input._data.dtype == np.bool_ and (isinstance(exponent, bool) or isinstance(exponent, Tensor)
+                                              and exponent._data.dtype == np.bool_):
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
     return apply_promoted(Pow, input, exponent)
 
 

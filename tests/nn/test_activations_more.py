@@ -228,3 +228,18 @@ def test_pytorch_style_model_trains():
             opt.step()
             losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_inplace_layer_on_a_tensor_saved_for_backward_raises_at_backward():
+    """As in PyTorch: exp saves its output, which ReLU(inplace=True) overwrites; mul saves nothing of it."""
+    y = ag.randn(5, requires_grad=True)
+    z = ag.exp(y)
+    nn.ReLU(inplace=True)(z)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    z = y * 2
+    nn.Hardswish(inplace=True)(z)
+    z.sum().backward()
+    a = y.detach().numpy() * 2
+    np.testing.assert_allclose(y.grad.numpy(), 2 * np.where(a <= -3, 0, np.where(a < 3, (2 * a + 3) / 6, 1)),
+                               rtol=1e-6)

@@ -45,7 +45,7 @@ import autograd_core as ag
 import nn
 from nn import metrics as M
 
-from . import models
+from . import models, train_dist
 from .train_data import load_data, loaders
 from .train_resume import CHECKED, check_checkpoint, check_schedule, remove_stale_temporaries
 from .train_resume import load as load_checkpoint
@@ -90,6 +90,9 @@ def add_parser(sub):
                    help="use only K training and K validation batches per epoch: a quick check")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, split and shuffling (default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (epoch lines only)")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="train as N MPI processes, data parallel (--batch-size per process; needs the "
+                        "distributed extra; docs/distributed.md)")
     p.add_argument("--tensorboard", metavar="DIR", help="log the run for TensorBoard in DIR (nn.TensorBoard; "
                                                         "the tensorboard extra): tensorboard --logdir DIR")
     p.set_defaults(run=run)
@@ -169,6 +172,8 @@ class _PrintEpochs(nn.Callback):
 
 def run(args):
     s = settings(args)
+    if getattr(args, "nproc", 1) != 1:
+        return train_dist.launch(args)
     try:  # before loading anything: a missing extra is one line
         board = args.tensorboard and nn.TensorBoard(args.tensorboard)
     except ImportError as e:
@@ -184,6 +189,7 @@ def run(args):
     model = models.build(s["model"], seed=s["seed"])
     ag.manual_seed(s["seed"])
     train_loader, val_loader, test_loader, split = loaders(d, s)
+    fit_model, train_loader = train_dist.wrap(model, train_loader, s["seed"])  # DDP and a shard as ranks
     if s["batch_size"] > split["train"]:
         raise ValueError(f"--batch-size {s['batch_size']} is larger than the {split['train']} training images")
     opt = make_optimizer(model, s)
@@ -208,7 +214,7 @@ def run(args):
     if args.no_progress:
         callbacks.append(_PrintEpochs())
     loss_fn = nn.CrossEntropyLoss(label_smoothing=s["label_smoothing"])
-    history = nn.fit(model, train_loader, loss_fn, opt, s["epochs"], val_loader=val_loader,
+    history = nn.fit(fit_model, train_loader, loss_fn, opt, s["epochs"], val_loader=val_loader,
                      scheduler=sched, callbacks=callbacks, progress=not args.no_progress,
                      initial_epoch=initial_epoch, history=history)
     history.to_csv(os.path.join(args.out, "history.csv"))
@@ -238,8 +244,8 @@ class _Checkpoint(nn.ModelCheckpoint):
         self.meta = meta
 
     def on_epoch_end(self, state, logs):
-        nn.save_checkpoint(self.path, state.model, state.optimizer, state.scheduler, epoch=state.epoch + 1,
-                           history=state.history, metadata=self.meta)
+        nn.save_checkpoint(self.path, train_dist.unwrap(state.model), state.optimizer, state.scheduler,
+                           epoch=state.epoch + 1, history=state.history, metadata=self.meta)
 
 
 def test_report(model, loader, classes, out, s):

@@ -16,7 +16,8 @@ def inplace_variant(fn):
     (``Tensor._inplace``: version bump, graph rewrite, leaf checks)."""
 
     def method(self, *args, **kwargs):
-        return self._inplace(lambda s, *a: fn(s, *a, **kwargs), *args)
+        n, keys = len(args), tuple(kwargs)  # keyword values go through _inplace too (it checks them for grad)
+        return self._inplace(lambda s, *a: fn(s, *a[:n], **dict(zip(keys, a[n:]))), *args, *kwargs.values())
 
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place ``{fn.__name__}``."

@@ -387,6 +387,15 @@ def test_inplace_variants_match_out_of_place_and_backpropagate(name, args):
         getattr(base, name)(*args)
 
 
+def test_inplace_variant_with_a_keyword_tensor_that_requires_grad():
+    w = leaf(3, seed=1, low=0.1, high=0.9)
+    end = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64)
+    y = ag.zeros(3, dtype=ag.float64)
+    y.lerp_(end, weight=w)  # y itself needs no grad: the weight's gradient must still be recorded
+    (g,) = ag.grad(y.sum(), w)
+    _same(g, [1.0, 2.0, 3.0])
+
+
 def test_inplace_on_an_integer_tensor():
     x = ag.tensor([-7, 7, 5])
     x.floor_divide_(2)

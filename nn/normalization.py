@@ -30,6 +30,21 @@ from .module import Module
 from .parameter import Parameter
 
 
+def register_affine(module, shape, dtype, weight=True, bias=True):
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape`` on a norm
+    layer, or None for those not wanted (no bias without a weight)."""
+    module.register_parameter("weight", Parameter(np.ones(shape, dtype)) if weight else None)
+    module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if weight and bias else None)
+
+
+def reset_affine(module):
+    """γ = 1, β = 0: a norm layer's ``reset_parameters``."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     _dims = ()
 
@@ -40,8 +55,7 @@ class _BatchNorm(Module):
         dtype = float_dtype(dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        self.register_parameter("weight", Parameter(np.empty(num_features, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.empty(num_features, dtype)) if affine and bias else None)
+        register_affine(self, num_features, dtype, affine, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
@@ -60,10 +74,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        reset_affine(self)
 
     def _check_input(self, input):
         if input.ndim not in self._dims:
@@ -130,15 +141,9 @@ class LayerNorm(Module):
         dtype = float_dtype(dtype)
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        shape, affine = self.normalized_shape, elementwise_affine
-        self.register_parameter("weight", Parameter(np.ones(shape, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if affine and bias else None)
+        register_affine(self, self.normalized_shape, dtype, elementwise_affine, bias)
 
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+    reset_parameters = reset_affine
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -157,12 +162,9 @@ class RMSNorm(Module):
         check_device(device)
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, float_dtype(dtype)))
-                                if elementwise_affine else None)
+        register_affine(self, self.normalized_shape, float_dtype(dtype), elementwise_affine, bias=False)
 
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
+    reset_parameters = reset_affine
 
     def forward(self, x):
         return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)

@@ -9,13 +9,10 @@ applies a per-channel γ (``weight``, ones) and β (``bias``, zeros) when
 (k + α/size · Σ x²)^β over ``size`` neighbouring channels (AlexNet's
 normalisation, with PyTorch's α/size averaging); it has no parameters.
 """
-import numpy as np
-
 from . import functional as F
-from . import init
 from .linear import check_device, float_dtype
 from .module import Module
-from .parameter import Parameter
+from .normalization import register_affine, reset_affine
 
 
 class GroupNorm(Module):
@@ -26,15 +23,9 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         dtype = float_dtype(dtype)
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        self.register_parameter("weight", Parameter(np.empty(num_channels, dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(np.empty(num_channels, dtype)) if affine and bias else None)
-        self.reset_parameters()
+        register_affine(self, num_channels, dtype, affine, bias)
 
-    def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+    reset_parameters = reset_affine
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -43,7 +43,7 @@ from .activation import (
 from .attention import MultiheadAttention
 from .callbacks import Callback, EarlyStopping, LRSchedulerCallback, ModelCheckpoint
 from .checkpoint import load_checkpoint, save_checkpoint
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .containers import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
@@ -81,6 +81,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, RMS
 from .normalization_group import GroupNorm, LocalResponseNorm
 from .normalization_instance import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .parameter import Buffer, Parameter
+from .parameter_containers import ParameterDict, ParameterList
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, AvgPool3d, MaxPool2d, MaxPool3d, MaxUnpool2d
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cells import GRUCell, LSTMCell, RNNCell

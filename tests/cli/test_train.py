@@ -174,3 +174,28 @@ def test_a_validation_split_that_rounds_to_nothing_is_refused_before_training(id
     code, out, err = run(capsys, "train", "--data", f"mnist:{idx_dir}", "--out", tmp_path / "out")
     assert code == 1 and "--val-split 0.0625 leaves no validation images out of 40" in err
     assert "epoch" not in out
+
+
+def interrupted(*args, **kwargs):
+    """Stands in for a step of the command when Ctrl-C comes during it."""
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_after_training_keeps_the_weights(tmp_path, capsys, monkeypatch):
+    from ag_cli import train_cmd
+
+    monkeypatch.setattr(train_cmd, "test_report", interrupted)
+    code, out, err = run(capsys, "train", "--model", "mlp", "--epochs", 1, "--limit-batches", 1, "--no-progress",
+                         "--out", tmp_path)
+    assert code == 130 and err.count("\n") == 1
+    assert err.startswith("autograd train: interrupted after training; the weights are in")
+    assert set(ag.load(tmp_path / "model.safetensors")) == set(models.build("mlp").state_dict())
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_ctrl_c_before_training(tmp_path, capsys, monkeypatch):
+    from ag_cli import train_cmd
+
+    monkeypatch.setattr(train_cmd, "load_data", interrupted)
+    code, out, err = run(capsys, "train", "--out", tmp_path)
+    assert (code, out, err) == (130, "", "autograd train: interrupted\n")

@@ -89,6 +89,11 @@ def test_embedding_bag_module_and_errors():
     assert repr(m) == "EmbeddingBag(10, 3, mode='max', padding_idx=2)"
     assert repr(nn.EmbeddingBag(5, 2)) == "EmbeddingBag(5, 2, mode='mean')"
     assert m(ag.tensor([1, 3, 4]), ag.tensor([0, 1])).shape == (2, 3)
+    big = nn.EmbeddingBag(4, 3, max_norm=1.0, mode="sum")
+    big.weight._data[...] = 3.0
+    big(ag.tensor([0, 2]), ag.tensor([0]))  # rows looked up are renormalised in place to norm <= 1
+    np.testing.assert_allclose(np.linalg.norm(big.weight._data[[0, 2]], axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(big.weight._data[[1, 3]], 3.0)
     pre = nn.EmbeddingBag.from_pretrained(ag.ones(4, 2), mode="sum")
     assert not pre.weight.requires_grad
     np.testing.assert_array_equal(pre(ag.tensor([[0, 1, 2]]))._data, [[3, 3]])

@@ -242,3 +242,13 @@ def test_without_the_extra_the_error_names_it(tmp_path):
     lines = res.stdout.splitlines()
     assert len(lines) == 2 and all('pip install -e ".[tensorboard]"' in line for line in lines)
     assert not os.path.exists(tmp_path / "x")
+
+
+def test_records_reach_the_file_at_exit_without_close(tmp_path):
+    script = ("from autograd_core.utils.tensorboard import SummaryWriter\n"
+              "w = SummaryWriter('run', flush_secs=3600)\n"
+              "w.add_scalar('a', 1.0, 0)\nw.add_scalar('a', 2.0, 1)\n")
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT),
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert [e.value for e in accumulate(tmp_path / "run").Scalars("a")] == [1.0, 2.0]

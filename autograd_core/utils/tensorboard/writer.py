@@ -4,7 +4,8 @@ the ``tensorboard`` package's event-file writer (an optional extra).
 Records go into an event file in ``log_dir`` (by default
 ``runs/<Mon DD_HH-MM-SS>_<host><comment>``), written by a background
 thread that flushes every ``flush_secs`` seconds, when ``max_queue``
-records wait, on ``flush()`` and on ``close()``. ``add_scalars`` writes
+records wait, on ``flush()`` and on ``close()``, and (unlike PyTorch's)
+when the writer is garbage-collected or Python exits without ``close()``. ``add_scalars`` writes
 each of its curves to a run of its own, ``log_dir/<main_tag>_<tag>``, so
 that TensorBoard draws them in one chart; ``add_hparams`` writes to the
 run ``log_dir/<run_name>`` (default: the current time).
@@ -12,6 +13,7 @@ run ``log_dir/<run_name>`` (default: the current time).
 import os
 import socket
 import time
+import weakref
 from datetime import datetime
 
 import numpy as np
@@ -72,6 +74,11 @@ class FileWriter:
         self.event_writer.close()
 
 
+def _flush_all(writers):
+    for w in writers.values():
+        w.flush()
+
+
 class SummaryWriter:
     """Writes TensorBoard records to ``log_dir`` (module docstring); PyTorch's
     arguments. ``purge_step``: TensorBoard drops the records of earlier event
@@ -85,6 +92,8 @@ class SummaryWriter:
         self.filename_suffix = filename_suffix
         self.file_writer = None
         self.all_writers = {}
+        # flushed when the writer is collected or Python exits, closed or not (the writing thread is a daemon)
+        weakref.finalize(self, _flush_all, self.all_writers)
         self._get_file_writer()
 
     def _get_file_writer(self):
@@ -184,7 +193,7 @@ class SummaryWriter:
             w.flush()
             w.close()
         self.file_writer = None
-        self.all_writers = {}
+        self.all_writers.clear()
 
     def __enter__(self):
         return self

@@ -89,7 +89,19 @@ class Threshold(_Masked):
     def forward(ctx, x, threshold, value):
         ctx.save_for_backward(x)
         ctx.args = (threshold,)
-        return np.where(x <= threshold, np.asarray(value, x.dtype), x)  # NaN is kept (as in PyTorch)
+        above = Threshold.slope(x, threshold)
+        # max(x, t)·[x > t] + value·[x <= t]: exact, finite where masked out, NaN kept (as PyTorch)
+        if not np.isfinite(value):  # inf·0 would be NaN in the product form
+            return np.where(x <= threshold, np.asarray(value, x.dtype), x)
+        out = np.maximum(x, threshold, out=np.empty(x.shape, x.dtype))
+        out *= above
+        if value != 0:
+            below = np.logical_not(above).astype(x.dtype)
+            below *= value
+            out += below
+        elif out.dtype.kind == "f":
+            out += 0  # -0.0 (from t·0 with t < 0) becomes 0.0
+        return out
 
     @staticmethod
     def slope(x, threshold):
@@ -101,12 +113,13 @@ class Hardshrink(_Masked):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.args = (lambd,)
-        inside = (x >= -lambd) & (x <= lambd)  # NaN is kept (as in PyTorch)
-        return np.where(inside, np.zeros((), x.dtype), x)
+        out = x * Hardshrink.slope(x, lambd)  # x·[|x| > λ]; NaN is kept (as PyTorch)
+        out += 0  # -0.0 becomes 0.0
+        return out
 
     @staticmethod
     def slope(x, lambd):
-        return (x > lambd) | (x < -lambd)
+        return np.abs(x) > lambd
 
 
 class Softshrink(Hardshrink):
@@ -141,8 +154,9 @@ class PReLU(Elementwise):
     @staticmethod
     def forward(ctx, x, w):
         ctx.save_for_backward(x, w)
-        out = np.asarray(x * w)
-        np.copyto(out, x, where=x > 0)
+        out = np.minimum(x, 0, out=np.empty(x.shape, x.dtype))  # max(x, 0) + w·min(x, 0): exact
+        out *= w
+        out += np.maximum(x, 0)
         return out
 
     @staticmethod
@@ -249,7 +263,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
         return leaky_relu(input, (lower + upper) / 2)
     x = input._data
     noise = numpy_generator(generator).uniform(lower, upper, x.shape).astype(x.dtype, copy=False)
-    noise[x > 0] = 1
+    pos = x > 0
+    noise *= np.logical_not(pos)  # exactly 1 where x > 0 (a product, not a masked store: no branch)
+    noise += pos
     return mul(input, Tensor(noise))
 
 

@@ -5,9 +5,9 @@ Records go into an event file in ``log_dir`` (by default
 ``runs/<Mon DD_HH-MM-SS>_<host><comment>``), written by a background
 thread that flushes every ``flush_secs`` seconds, when ``max_queue``
 records wait, on ``flush()`` and on ``close()``, and (unlike PyTorch's)
-when the writer is garbage-collected or Python exits without ``close()``. ``add_scalars`` writes
-each of its curves to a run of its own, ``log_dir/<main_tag>_<tag>``, so
-that TensorBoard draws them in one chart; ``add_hparams`` writes to the
+when the writer is garbage-collected or Python exits without ``close()``.
+``add_scalars`` writes each of its curves to a run of its own,
+``log_dir/<main_tag>_<tag>``, so that TensorBoard draws them in one chart; ``add_hparams`` writes to the
 run ``log_dir/<run_name>`` (default: the current time).
 """
 import os
@@ -29,7 +29,7 @@ try:  # the extra: without it the module imports, and constructing a SummaryWrit
 
     _MISSING = None
 except ImportError as e:
-    if not (e.name or "").startswith(("tensorboard", "google.protobuf")):
+    if not (e.name or "").startswith(("tensorboard", "google")):
         raise
     _MISSING = e
 
@@ -185,8 +185,7 @@ class SummaryWriter:
         self._get_file_writer().add_event(Event(graph_def=graph.SerializeToString()))
 
     def flush(self):
-        for w in self.all_writers.values():
-            w.flush()
+        _flush_all(self.all_writers)
 
     def close(self):
         for w in self.all_writers.values():

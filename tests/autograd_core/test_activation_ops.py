@@ -373,3 +373,18 @@ def test_gelu_left_tail_keeps_relative_accuracy_in_float32():
     pts = [-4.0, -6.0, -8.0]
     y = ag.gelu(ag.tensor(pts, dtype=ag.float32)).numpy()
     np.testing.assert_allclose(y, [v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in pts], rtol=1e-5)
+
+
+def test_non_finite_inputs_and_signed_zeros():
+    """NaN stays NaN, ±inf gives the limit, and zeroed entries are +0.0 (as PyTorch)."""
+    x = ag.tensor([np.nan, np.inf, -np.inf, -0.3, 0.2], dtype=np.float64)
+    t = ag.threshold(x, 0.5, 0.0).numpy()
+    assert np.isnan(t[0]) and t[1] == np.inf and not np.signbit(t[2:]).any() and (t[2:] == 0).all()
+    np.testing.assert_array_equal(ag.threshold(x, -1.0, 7.0).numpy(), [np.nan, np.inf, 7.0, -0.3, 0.2])
+    np.testing.assert_array_equal(ag.threshold(x, 0.5, np.inf).numpy(), [np.nan, np.inf, np.inf, np.inf, np.inf])
+    h = ag.hardshrink(x).numpy()
+    np.testing.assert_array_equal(h, [np.nan, np.inf, -np.inf, 0.0, 0.0])
+    assert not np.signbit(h[3])
+    np.testing.assert_array_equal(ag.prelu(x, ag.tensor([0.5], dtype=np.float64)).numpy(),
+                                  [np.nan, np.inf, -np.inf, -0.15, 0.2])
+    np.testing.assert_array_equal(ag.hardtanh(x).numpy(), [np.nan, 1.0, -1.0, -0.3, 0.2])

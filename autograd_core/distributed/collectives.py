@@ -52,13 +52,17 @@ class Work:
             return True
         limit = self._group.timeout if timeout is None else (
             timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout))
-        deadline = time.monotonic() + limit
-        request, spins = self._request, 0
-        while not request.Test():
-            spins += 1
-            if spins > 200:  # past the first ~0.2 ms: stop spinning, leave the core to the other ranks
-                time.sleep(min(1e-3, 1e-6 * spins))
-            if time.monotonic() > deadline:
+        start = time.monotonic()
+        deadline = start + limit
+        request = self._request
+        while not request.Test():  # each Test also moves the transfer on (MPI progresses inside calls)
+            now = time.monotonic()
+            # spin as MPI's blocking calls do; past 20 ms yield the core to ranks that share it,
+            # past a second a rank is far behind: nap
+            waited = now - start
+            if waited > 0.02:
+                time.sleep(0 if waited < 1.0 else 1e-3)
+            if now > deadline:
                 raise DistBackendError(
                     f"[rank {self._group.rank()}] {self._name} timed out after {limit:g} s waiting for the other "
                     f"ranks (world size {self._group.size()}): a rank failed or never reached this collective")

@@ -36,6 +36,16 @@ def read_graph(path):
     return {n.name: n for n in acc.Graph().node}, [n.name for n in acc.Graph().node]
 
 
+def assert_well_formed(nodes, order):
+    """Unique names; every input names a node made before it; every node has its output shapes."""
+    assert len(nodes) == len(order)
+    seen = set()
+    for name in order:
+        assert all(i.split(":")[0] in seen for i in nodes[name].input), name
+        assert nodes[name].attr["_output_shapes"].list.shape, name
+        seen.add(name)
+
+
 def shapes(node):
     return [tuple(d.size for d in s.dim) for s in node.attr["_output_shapes"].list.shape]
 
@@ -110,11 +120,22 @@ def test_one_node_per_op_nested_scopes_buffers_constants_multi_output(tmp_path):
     split = nodes["Net/Split"]
     assert shapes(split) == [(2, 4), (2, 4)]
     assert list(nodes["Net/Add"].input) == ["Net/Split", "Net/Split:1"]  # output 1 of a two-output op
-    # every input names a node made before it
-    seen = set()
-    for name in order:
-        assert all(i.split(":")[0] in seen for i in nodes[name].input), name
-        seen.add(name)
+    assert_well_formed(nodes, order)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (nn.LSTM(4, 5, num_layers=2, batch_first=True), torch.randn(2, 3, 4)),
+    lambda: (nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), torch.randn(3, 2, 8)),
+    lambda: (nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2)), torch.tensor([[1, 2, 3]])),
+], ids=["lstm", "transformer_layer", "embedding"])
+def test_graphs_of_larger_modules_are_well_formed(tmp_path, make):
+    model, x = make()
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(model, x)
+    nodes, order = read_graph(tmp_path)
+    assert_well_formed(nodes, order)
+    model.eval()
+    assert [nodes[n].op for n in order if nodes[n].op not in (IO, *LEAVES)] == op_calls(model, x)
 
 
 def test_repeated_ops_and_inputs_as_tuple_or_numpy(tmp_path):

@@ -1,6 +1,6 @@
-"""``embedding_bag``: sums, means or maxima of bags of embedding rows,
-without materialising the per-index lookups as a padded batch (for 'sum'
-and 'mean'):
+"""``embedding_bag``: sums, means or maxima of bags of embedding rows ('sum'
+and 'mean' are one segment sum over the looked-up rows, 'max' a maximum
+over a padded (bags, longest bag, D) gather):
 
     out[b] = Σ_{j ∈ bag b} s_j W[i_j]                 mode='sum' (s = per_sample_weights, else 1)
     out[b] = (1 / |bag b|) Σ_{j ∈ bag b} W[i_j]       mode='mean'
@@ -19,6 +19,7 @@ maximising entry.
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops.segment import segment_sum
 from autograd_core.tensor import Tensor
 
 from .layers import _renorm_rows
@@ -79,7 +80,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if tuple(per_sample_weights.shape) != idx.shape:
             raise ValueError(f"embedding_bag: If per_sample_weights ({list(per_sample_weights.shape)}) is not None, "
                              f"then it must have the same shape as the input ({list(idx.shape)})")
-    n, D = weight.shape
+    n = weight.shape[0]
     if padding_idx is not None:
         if not -n <= padding_idx < n:
             raise AssertionError(f"padding_idx must be within num_embeddings ({n}), got {padding_idx}")
@@ -103,7 +104,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     rows = weight[Tensor(flat[pos])]
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1)[Tensor(pos)].unsqueeze(-1)
-    out = ag.index_add(ag.zeros(B, D, dtype=weight.dtype), 0, Tensor(bag), rows)
+    out = segment_sum(rows, counts)  # the kept rows are in bag order
     if mode == "mean":
         out = out / Tensor(np.maximum(counts, 1).astype(weight.dtype)[:, None])
     return out

@@ -101,10 +101,11 @@ def test_sequential_graph_names_parameters_shapes(tmp_path):
 def test_one_node_per_op_nested_scopes_buffers_constants_multi_output(tmp_path):
     model, x = Net(), torch.randn(2, 1, 8, 8)
     model.train()
+    model.pool.eval()  # a submodule's own mode is kept
     running = model.bn.running_mean.numpy().copy()
     with SummaryWriter(tmp_path) as w:
         w.add_graph(model, x)
-    assert model.training  # traced in eval mode, then restored
+    assert model.training and model.bn.training and not model.pool.training  # traced in eval mode, restored
     assert (model.bn.running_mean.numpy() == running).all()  # eval mode: no running-statistics update
     nodes, order = read_graph(tmp_path)
     ops = [n for n in order if nodes[n].op not in (IO, *LEAVES)]

@@ -1,10 +1,10 @@
 """``add_graph``: one forward pass of a model, recorded by the engine, as the
 ``GraphDef`` that TensorBoard's graph dashboard reads.
 
-The model runs once on the given input, in eval mode (restored afterwards)
-and without recording gradients, while ``observers.observe_calls`` reports
-every top-level op call (one node per op: ``MatMul``, ``Add``, ``Conv2d``
-...) and forward pre-hooks and hooks on every submodule (duck-typed
+The model runs once on the given input, in eval mode (each module's mode
+is restored afterwards) and without recording gradients, while
+``observers.observe_calls`` reports every top-level op call (one node per
+op: ``MatMul``, ``Add``, ``Convolution`` ...) and forward pre-hooks and hooks on every submodule (duck-typed
 ``register_forward_pre_hook``/``register_forward_hook``: ``autograd_core``
 does not import ``nn``) keep the stack of module calls. A node is named by
 the scope of the innermost module running when the op was called and its
@@ -191,21 +191,21 @@ def record_graph(model, input_to_model=None):
         rec.add_node(f"input/input.{k}", "IO Node", [], [x])
     handles = []
     modules = list(model.named_modules()) if hasattr(model, "named_modules") else []
-    was_training = getattr(model, "training", None)
+    modes = [(m, m.training) for _, m in modules if isinstance(getattr(m, "training", None), bool)]
     try:
         for path, m in modules:
             if path:  # the model's own scope is the bottom of the stack
                 handles.append(m.register_forward_pre_hook(rec.enter(path)))
                 handles.append(m.register_forward_hook(rec.leave, always_call=True))
-        if was_training is not None:
+        if modes:
             model.eval()
         with no_grad(), observe_calls(rec.call):
             out = model(*inputs)
     finally:
         for h in handles:
             h.remove()
-        if was_training:
-            model.train()
+        for m, mode in modes:  # each module's own mode back (a frozen batch norm stays in eval mode)
+            m.training = mode
     outs = []
     _flatten(out, outs, [])
     if not outs:

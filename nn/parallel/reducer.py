@@ -11,7 +11,9 @@ into its slice; when every parameter of a bucket is in, the bucket's
 all-reduce (a sum) starts without blocking, in bucket order on every rank
 (MPI matches collectives by order, so a bucket ready early waits for the
 buckets before it). When the last bucket has started, the reducer waits for
-all of them and writes ``sum / world_size`` back into each ``.grad``:
+all of them and writes ``sum / world_size`` back into each ``.grad`` (every
+hook in between tests the buckets in flight: MPI moves a transfer on only
+inside its calls):
 
     ḡ_p = (1/N) Σ_r g_p^(r)
 
@@ -115,6 +117,8 @@ class Reducer:
         else:
             np.copyto(out, p.grad._data)
         b.pending -= 1
+        for launched in self.buckets[:self.next]:  # MPI moves a transfer on only inside its calls
+            launched.work.is_completed()
         while self.next < len(self.buckets) and self.buckets[self.next].pending == 0:
             nb = self.buckets[self.next]
             nb.work = dist.all_reduce(nb.flat, group=self.group, async_op=True)

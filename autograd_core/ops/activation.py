@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from ..function import Elementwise
+from ..grad_mode import _state
 from ..tensor import Tensor
 from .select import clamp
 from .trig import erfc, erfc_array, sigmoid, sigmoid_array, tanh
@@ -157,15 +158,35 @@ class Softplus(Elementwise):
         return v * s, None, None
 
 
+def _on_arrays(x):
+    """Whether a slope may be computed on arrays: nobody differentiates it
+    (no graph is recorded, x carries no tangent), so only its value matters."""
+    return not _state.grad and x._tangent is None
+
+
 class GELU(Elementwise):
+    """Forward keeps Φ(x) (an erfc, the costly part); a first-order backward
+    uses it, a differentiated one (create_graph, forward-over-reverse)
+    recomputes it as an op of x."""
+
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * erfc_array(x * -_SQRT1_2) * 0.5
+        cdf = np.asarray(erfc_array(x * -_SQRT1_2))  # an array also for 0-dim x
+        cdf *= 0.5
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
+        x, cdf = ctx.saved_tensors
+        if _on_arrays(x):  # Φ(x) + x·φ(x) in place
+            a = x._data
+            slope = np.multiply(a, a, out=np.empty(a.shape, a.dtype))
+            slope *= -0.5
+            np.exp(slope, out=slope)
+            slope *= a * _INV_SQRT_2PI
+            slope += cdf._data
+            return v * Tensor(slope)
         cdf = erfc(x * -_SQRT1_2) * 0.5
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
         return v * (cdf + x * pdf)

@@ -388,3 +388,26 @@ def test_non_finite_inputs_and_signed_zeros():
     np.testing.assert_array_equal(ag.prelu(x, ag.tensor([0.5], dtype=np.float64)).numpy(),
                                   [np.nan, np.inf, -np.inf, -0.15, 0.2])
     np.testing.assert_array_equal(ag.hardtanh(x).numpy(), [np.nan, 1.0, -1.0, -0.3, 0.2])
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_second_derivative_by_forward_over_reverse_and_double_backward(approximate):
+    """A first-order gelu backward uses the Φ(x) kept by forward; differentiated
+    again (create_graph, or a tangent on x) it recomputes Φ as an op of x.
+    Both second-order routes agree with central differences of gelu'."""
+    a = np.array([-3.0, -1.0, -0.2, 0.0, 0.4, 1.5, 4.0])
+    v = np.array([0.5, -1.0, 2.0, 1.0, -0.3, 0.7, 1.1])
+    x = ag.tensor(a, dtype=np.float64, requires_grad=True)
+
+    def d1(t):
+        return ag.grad(ag.gelu(t, approximate=approximate).sum(), t, create_graph=True)[0]
+
+    h = 1e-5
+    up, down = ag.tensor(a + h, dtype=np.float64, requires_grad=True), ag.tensor(a - h, dtype=np.float64,
+                                                                                 requires_grad=True)
+    d2_ref = (d1(up).detach().numpy() - d1(down).detach().numpy()) / (2 * h)
+    (d2,) = ag.grad(d1(x), x, ag.ones_like(x))
+    np.testing.assert_allclose(d2.numpy(), d2_ref, rtol=1e-6, atol=1e-9)
+    _, hv = ag.functional.hvp(lambda t: ag.gelu(t, approximate=approximate).sum(),
+                              ag.tensor(a, dtype=np.float64), ag.tensor(v, dtype=np.float64))
+    np.testing.assert_allclose(hv.numpy(), d2_ref * v, rtol=1e-6, atol=1e-9)

@@ -26,7 +26,11 @@ Each op is ``Elementwise``: it states its slope dy/dx once, as
 and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ)
 from it.
 The piecewise masks are constants (their derivative is 0); everything else
-in the rules is written with tensor ops, so they differentiate again.
+in the rules is written with tensor ops, so they differentiate again. One
+exception for speed: gelu keeps Φ(x) from forward (its erfc is the costly
+part) and a first-order backward computes the slope on arrays; when the
+slope is itself differentiated (create_graph, a tangent on x) it is built
+from tensor ops.
 Forward and backward avoid ``numpy.where`` on data-dependent masks (a branch
 per element, slow on random signs): they use max/min and mask products.
 Dtypes as PyTorch: ``relu`` keeps integer dtypes (bool raises RuntimeError);

@@ -1,7 +1,8 @@
 """``SummaryWriter.add_graph``: the engine's forward pass as a GraphDef (one
 node per op, named by module scope, parameters as inputs, shapes on the
 edges) read back with EventAccumulator, a real ``tensorboard --logdir``
-server serving the run, its scalars and its graph over HTTP, and the
+server serving the run, its scalars, its graph and an embedding over
+HTTP, and the
 spelling a ported PyTorch script uses."""
 import json
 import os
@@ -193,6 +194,7 @@ def test_tensorboard_server_serves_run_scalars_and_graph(tmp_path):
         w.add_graph(model, torch.randn(5, 4))
         for step in range(3):
             w.add_scalar("loss/train", 1.0 / (step + 1), step)
+        w.add_embedding(torch.randn(5, 3), metadata=list("abcde"), label_img=torch.rand(5, 1, 4, 4))
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--host",
                              "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
@@ -217,6 +219,10 @@ def test_tensorboard_server_serves_run_scalars_and_graph(tmp_path):
         graph = get(base + "/data/plugin/graphs/graph?run=mlp&conceptual=false")
         assert 'name: "Sequential/Linear[0]/MatMul"' in graph and 'op: "MatMul"' in graph
         assert 'key: "_output_shapes"' in graph
+        (emb,) = json.loads(get(base + "/data/plugin/projector/info?run=mlp"))["embeddings"]
+        assert emb["tensorName"] == "default:00000" and emb["tensorShape"] == [5, 3]
+        assert emb["sprite"]["singleImageDim"] == [4, 4]
+        assert get(base + "/data/plugin/projector/metadata?run=mlp&name=default:00000").split() == list("abcde")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # tensorboard and the data server it started
         try:

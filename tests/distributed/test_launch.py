@@ -101,3 +101,16 @@ def test_autograd_train_nproc_2(tmp_path):
     keys = sorted(load_file(str(out / "model.safetensors")))
     assert keys[0] == "fc1.bias" and not any(k.startswith("module.") for k in keys)
     assert (out / "checkpoint.safetensors").exists() and (out / "results.json").exists()
+
+
+def test_worked_example_of_the_docs(tmp_path):
+    script = os.path.join(HERE, "ranks", "example_train.py")
+    with open(script) as f, open(os.path.join(ROOT, "docs", "distributed.md")) as g:
+        assert f.read() in g.read()  # the page shows this very script
+    p = launch.run(2, [sys.executable, script], timeout=300, capture_output=True, text=True, cwd=tmp_path, env=env())
+    assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
+    losses = [float(ln.split()[-1]) for ln in p.stdout.splitlines() if ln.startswith("epoch")]
+    assert len(losses) == 5 and losses[-1] < losses[0] - 0.05, p.stdout
+    from safetensors.numpy import load_file
+
+    assert sorted(load_file(str(tmp_path / "model.safetensors"))) == ["0.bias", "0.weight", "2.bias", "2.weight"]

@@ -1,7 +1,7 @@
 """Data-parallel training in PyTorch's spelling (docs/distributed.md); run it with
     mpiexec -n 2 python example_train.py
 """
-import autograd_core as torch
+import autograd_core as torch  # noqa: I001  (the imports a PyTorch script has, in its order)
 import autograd_core.distributed as dist
 import autograd_core.nn as nn
 from autograd_core.nn.parallel import DistributedDataParallel as DDP

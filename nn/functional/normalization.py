@@ -14,9 +14,10 @@ taken over the set S of entries normalised together:
     local_response_norm(x) = x_c / (k + α/n · Σ_{c'} x_{c'}²)^β,  c' over the n channels
                              c - ⌊n/2⌋ .. c + ⌊(n-1)/2⌋ (zeros beyond the edges; α/n as in PyTorch)
 
-Group and instance norm reshape the input to (1, N·G, ...) and run the
-fused batch-norm op on it (PyTorch does the same), which is several times
-faster than composing mean and variance.
+Layer, group and instance norm view the input as (1, rows, -1) and run the
+fused batch-norm op on it (PyTorch does the same for group and instance
+norm), about twice as fast as composing mean and variance (measured, see
+docs/nn.md).
 """
 import numbers
 
@@ -39,11 +40,18 @@ def _last_dims(name, input, normalized_shape):
     return tuple(range(input.ndim - k, input.ndim))
 
 
+def _standardize(input, rows, eps):
+    """(x - E[x]) / sqrt(Var[x] + eps) over each of ``rows`` equal runs of
+    ``input`` (flattened), through the fused batch-norm op on the (1, rows, -1) view."""
+    if input.numel() <= rows:  # one value per run: x - E[x] = 0, and so is its gradient
+        return input * 0
+    return ag.batch_norm(input.reshape(1, rows, -1), None, None, training=True, eps=eps).reshape(input.shape)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
     dims = _last_dims("layer_norm", input, normalized_shape)
-    var, mean = ag.var_mean(input, dims, keepdim=True, correction=0)
-    out = (input - mean) * ag.rsqrt(var + eps)
+    out = _standardize(input, int(np.prod(input.shape[:input.ndim - len(dims)])), eps)
     if weight is not None:
         out = out * weight
     if bias is not None:
@@ -91,12 +99,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"group_norm: Expected number of channels in input to be divisible by num_groups, "
                            f"but got input of shape {list(input.shape)} and num_groups={num_groups}")
     _check_channels("group_norm", input, C, weight=weight, bias=bias)
-    if input.numel() == N * num_groups:  # one value per group: x - E[x] = 0, and so is its gradient
-        out = input * 0
-    else:
-        out = ag.batch_norm(input.reshape(1, N * num_groups, -1), None, None, training=True,
-                            eps=eps).reshape(input.shape)
-    return _affine(out, weight, bias)
+    return _affine(_standardize(input, N * num_groups, eps), weight, bias)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,

@@ -17,3 +17,21 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # raises CellExecutionError naming the failing cell
+
+
+def committed_text(stem):
+    """The printed output (stdout) of a notebook's committed full run."""
+    nb = nbformat.read(pathlib.Path(__file__).resolve().parents[1] / "notebooks" / f"{stem}.ipynb", as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream")
+
+
+def test_perceptron_worked_examples_match_the_notes():
+    """Notes 002 §2.2.2: w·x + b = -1.05; one update with α = 0.5 gives w = (1, 0.75), b = 0;
+    notes 001: the hand-weighted ReLU networks are exact."""
+    text = committed_text("09_perceptrons")
+    assert "w·x + b = -1.05" in text
+    assert "update: w = (1, 0.75), b = 0 " in text
+    assert "AND: " in text and "OR : " in text and "XOR: w" in text
+    assert text.count("converged after") == 3 and "XOR: w" in text.split("NOT converged")[0]
+    assert text.count("all equal: True") == 2

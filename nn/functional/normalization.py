@@ -14,10 +14,10 @@ taken over the set S of entries normalised together:
     local_response_norm(x) = x_c / (k + α/n · Σ_{c'} x_{c'}²)^β,  c' over the n channels
                              c - ⌊n/2⌋ .. c + ⌊(n-1)/2⌋ (zeros beyond the edges; α/n as in PyTorch)
 
-Layer, group and instance norm view the input as (1, rows, -1) and run the
-fused batch-norm op on it (PyTorch does the same for group and instance
-norm), about twice as fast as composing mean and variance (measured, see
-docs/nn.md).
+Layer norm is a fused op (``autograd_core/ops/norm_layer.py``); group and
+instance norm view the input as (1, rows, -1) and run the fused batch-norm op
+on it, as PyTorch does, about twice as fast as composing mean and variance
+(measured, see docs/nn.md).
 """
 import numbers
 
@@ -29,9 +29,11 @@ from autograd_core.tensor import Tensor
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "instance_norm", "local_response_norm"]
 
+layer_norm = ag.layer_norm  # the fused op (autograd_core/ops/norm_layer.py)
+
 
 def _last_dims(name, input, normalized_shape):
-    """The dims a layer/RMS norm reduces over, after checking the input ends in ``normalized_shape``."""
+    """The dims an RMS norm reduces over, after checking the input ends in ``normalized_shape``."""
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     k = len(shape)
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -46,17 +48,6 @@ def _standardize(input, rows, eps):
     if input.numel() <= rows:  # one value per run: x - E[x] = 0, and so is its gradient
         return input * 0
     return ag.batch_norm(input.reshape(1, rows, -1), None, None, training=True, eps=eps).reshape(input.shape)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
-    dims = _last_dims("layer_norm", input, normalized_shape)
-    out = _standardize(input, int(np.prod(input.shape[:input.ndim - len(dims)])), eps)
-    if weight is not None:
-        out = out * weight
-    if bias is not None:
-        out = out + bias
-    return out
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):

@@ -186,3 +186,58 @@ def test_container_methods_as_in_pytorch():
     assert len(seq) == 3 and isinstance(seq[2], nn.Tanh)
     with pytest.raises(ValueError, match="only objects of Sequential"):
         seq += nn.Tanh()
+
+
+def test_pytorch_style_bag_of_words_classifier_and_triplet_embedding_train():
+    """Written as in PyTorch (only the imports differ): an EmbeddingBag text
+    classifier with LayerNorm and dropout, and a triplet-loss embedding."""
+    import autograd_core as torch
+
+    tnn, optim = torch.nn, torch.optim
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    vocab, n = 50, 64
+    labels = rng.integers(0, 2, n)
+    words = [rng.integers(0, 25, rng.integers(3, 9)) + 25 * y for y in labels]  # class y draws from its half
+    text = torch.tensor(np.concatenate(words))
+    offsets = torch.tensor(np.cumsum([0] + [len(w) for w in words[:-1]]))
+    target = torch.tensor(labels)
+
+    class TextClassifier(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = tnn.EmbeddingBag(vocab, 16, mode="mean")
+            self.norm = tnn.LayerNorm(16)
+            self.drop = tnn.Dropout(0.1)
+            self.fc = tnn.Linear(16, 2)
+
+        def forward(self, text, offsets):
+            return self.fc(self.drop(self.norm(self.embedding(text, offsets))))
+
+    model = TextClassifier()
+    opt = optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = tnn.CrossEntropyLoss()
+    for _ in range(30):
+        opt.zero_grad()
+        loss = loss_fn(model(text, offsets), target)
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(text, offsets).argmax(1) == target).float().mean().item()
+    assert accuracy > 0.95 and loss.item() < 0.3
+
+    net = tnn.Sequential(tnn.Linear(4, 8), tnn.ReLU(), tnn.Linear(8, 2))
+    centres = rng.standard_normal((3, 4)) * 3
+    points = lambda c: torch.tensor(centres[c] + 0.3 * rng.standard_normal((len(c), 4)), dtype=torch.float32)  # noqa: E731
+    criterion = tnn.TripletMarginLoss(margin=1.0)
+    opt = optim.SGD(net.parameters(), lr=0.05)
+    first = None
+    for _ in range(60):
+        c = rng.integers(0, 3, 32)
+        loss = criterion(net(points(c)), net(points(c)), net(points((c + rng.integers(1, 3, 32)) % 3)))
+        first = loss.item() if first is None else first
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.3 * first

@@ -45,8 +45,8 @@ def reset_affine(module):
         init.zeros_(module.bias)
 
 
-class _BatchNorm(Module):
-    _dims = ()
+class _NormBase(Module):
+    """Batch and instance norm's constructor: γ, β and the running statistics."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
@@ -76,6 +76,14 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         reset_affine(self)
 
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    _dims = ()
+
     def _check_input(self, input):
         if input.ndim not in self._dims:
             dims = " or ".join(f"{d}D" for d in self._dims)
@@ -100,10 +108,6 @@ class _BatchNorm(Module):
         return F.batch_norm(input, self.running_mean if track else None,
                             self.running_var if track else None, self.weight, self.bias, use_batch,
                             momentum, self.eps)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

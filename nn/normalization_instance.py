@@ -14,10 +14,10 @@ of one. A channel count different from ``num_features`` is an error with
 import warnings
 
 from . import functional as F
-from .normalization import _BatchNorm
+from .normalization import _NormBase
 
 
-class _InstanceNorm(_BatchNorm):
+class _InstanceNorm(_NormBase):
     _spatial = 0
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,

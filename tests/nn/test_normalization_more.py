@@ -111,6 +111,7 @@ def test_instance_norm_normalises_each_plane_and_accepts_unbatched(cls, shape):
     x = rng.standard_normal(shape) * 2 - 1
     m = cls(4, dtype=ag.float64)
     assert list(m.state_dict()) == [] and m.weight is None and m.running_mean is None
+    assert not isinstance(m, nn.BatchNorm1d.__mro__[1])  # not a _BatchNorm (as PyTorch: both are _NormBase)
     axes = tuple(range(2, x.ndim))
     np.testing.assert_allclose(m(ag.tensor(x))._data, _norm_ref(x, axes, 1e-5), rtol=1e-9, atol=1e-12)
     one = m(ag.tensor(x[0]))  # unbatched: a batch of one

@@ -1,43 +1,10 @@
-"""Distances and similarities between paired vectors, ``nn.functional``'s
-``cosine_similarity`` and ``pairwise_distance`` (the inputs broadcast):
-
-    cosine_similarity(x1, x2) = Σ_d (x1 / max(‖x1‖, eps)) (x2 / max(‖x2‖, eps))   along ``dim``
-    pairwise_distance(x1, x2) = ‖x1 - x2 + eps‖_p                                along the last dim
-
-As in PyTorch each norm is clamped at ``eps`` on its own (not their product)
-and the clamp changes the value only: the gradient is that of the unclamped
-norm (PyTorch clamps in place outside autograd), so near-zero vectors get the
-same gradients here as there.
-"""
-import numpy as np
-
+"""``nn.functional.cosine_similarity`` and ``pairwise_distance``: the
+autograd_core functions of the same names (``autograd_core/ops/similarity.py``
+has the formulas), as PyTorch's are ``torch.cosine_similarity`` and
+``torch.pairwise_distance``."""
 import autograd_core as ag
-from autograd_core.tensor import Tensor
 
 __all__ = ["cosine_similarity", "pairwise_distance"]
 
-
-def _clamped_norm(x, dim, eps):
-    n = ag.linalg.vector_norm(x, 2, dim, keepdim=True)
-    low = n._data < eps
-    if low.any():
-        n = n + Tensor(np.where(low, eps - n._data, 0).astype(n.dtype))
-    return n
-
-
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """The cosine of the angle between x1 and x2 along ``dim``."""
-    try:
-        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
-    except ValueError:
-        raise RuntimeError(f"cosine_similarity: the shapes {list(x1.shape)} and {list(x2.shape)} cannot be "
-                           "broadcast") from None
-    if not -len(shape) <= dim < max(len(shape), 1):
-        raise IndexError(f"cosine_similarity: dim {dim} is out of range for inputs of {len(shape)} dims")
-    x1, x2 = ag.broadcast_to(x1, shape), ag.broadcast_to(x2, shape)
-    return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
-
-
-def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """The p-norm of x1 - x2 + eps along the last dim."""
-    return ag.norm(x1 - x2 + eps, p, max(x1.ndim, x2.ndim) - 1, keepdim=keepdim)
+cosine_similarity = ag.cosine_similarity
+pairwise_distance = ag.pairwise_distance

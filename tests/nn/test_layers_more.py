@@ -127,6 +127,7 @@ def test_cosine_similarity():
     check(lambda x, y: F.cosine_similarity(x, y, dim=0), leaf(3, 2), leaf(3, 2, seed=1))
     check_jvp(lambda x, y: F.cosine_similarity(x, y), leaf(2, 3), leaf(2, 3, seed=1))
     assert repr(nn.CosineSimilarity()) == "CosineSimilarity()" and nn.CosineSimilarity().eps == 1e-8
+    assert F.cosine_similarity is ag.cosine_similarity and F.pairwise_distance is ag.pairwise_distance
 
 
 @pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf])

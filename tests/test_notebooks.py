@@ -35,3 +35,12 @@ def test_perceptron_worked_examples_match_the_notes():
     assert "AND: " in text and "OR : " in text and "XOR: w" in text
     assert text.count("converged after") == 3 and "XOR: w" in text.split("NOT converged")[0]
     assert text.count("all equal: True") == 2
+
+
+def test_capacity_numbers_match_the_notes():
+    """Notes 002 §4.1 (2^784 ≈ 10^236, 0.99^784 ≈ 0.0004) and 004 (500,000 and 40,040 parameters)."""
+    text = committed_text("13_capacity_and_init")
+    assert "2^784 = 1.017e+236 ≈ 10^236   (237 digits" in text
+    assert "0.99^784 = 0.000378 ≈ 0.0004" in text
+    assert "1000 x 1000 / 2 = 500,000 parameters" in text
+    assert "network for 10 products: 40,040 parameters" in text

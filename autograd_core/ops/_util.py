@@ -33,17 +33,25 @@ def promote(*operands, floating=False):
 
 def _promote(operands, floating):
     """(the common dtype, the operands cast to it); None operands are absent optional ones."""
-    if len(operands) == 2 and type(operands[0]) is Tensor:  # the common cases, quickly:
-        da = operands[0]._data.dtype  # one dtype, or a float (int) tensor and a float (int)
-        b = operands[1]
-        tb = type(b)
-        if (not floating or da.kind == "f") and (tb is Tensor and b._data.dtype is da
-                                                 or tb is float and da.kind == "f" or tb is int and da.kind != "b"):
-            return da, operands
+    if len(operands) == 2 and type(operands[0]) is Tensor:
+        dt = operands[0]._data.dtype
+        if _numpy_agrees(dt, operands[1], floating):
+            return dt, operands
     dt = result_type(*(x for x in operands if x is not None))
     if floating and dt.kind != "f":
         dt = get_default_dtype()
     return dt, tuple(_cast(x, dt) for x in operands)
+
+
+def _numpy_agrees(dt, other, floating):
+    """Whether a tensor of dtype ``dt`` meets ``other`` in dtype ``dt`` (PyTorch's
+    result, also numpy's, so nothing is cast): ``other`` a tensor of the same
+    dtype, a float with a float tensor or an int with a non-bool one; with
+    ``floating`` (true division) only for a float tensor."""
+    kind = dt.kind
+    tb = type(other)
+    return (kind == "f" or not floating) and (tb is Tensor and other._data.dtype is dt
+                                              or tb is float and kind == "f" or tb is int and kind != "b")
 
 
 def apply_promoted(op, *operands, floating=False, lead=(), extra=()):
@@ -54,6 +62,30 @@ def apply_promoted(op, *operands, floating=False, lead=(), extra=()):
     dt, operands = _promote(operands, floating)
     out = op.apply(*lead, *operands, *extra)
     return out if out._data.dtype is dt or out._data.dtype == dt else to_dtype(out, dt)
+
+
+def binary(op, floating=False):
+    """The function ``(input, other) -> op.apply(input, other)`` with the
+    operands promoted as by ``apply_promoted(op, input, other, floating=...)``.
+
+    It serves every ``+ - * /``, so the cases where numpy's own result dtype is
+    already PyTorch's (``_numpy_agrees``) go straight to ``apply``; the rest
+    take ``apply_promoted``."""
+    apply = op.apply
+
+    def binary_op(input, other):
+        if type(input) is Tensor:  # _numpy_agrees(dt, other, floating), inlined: the hottest path
+            dt = input._data.dtype
+            kind = dt.kind
+            tb = type(other)
+            if (kind == "f" or not floating) and (tb is Tensor and other._data.dtype is dt
+                                                  or tb is float and kind == "f" or tb is int and kind != "b"):
+                out = apply(input, other)
+                return out if out._data.dtype is dt else to_dtype(out, dt)  # numpy 1.x: a 0-d result
+        return apply_promoted(op, input, other, floating=floating)
+
+    binary_op.__name__ = binary_op.__qualname__ = op.__name__.lower()
+    return binary_op
 
 
 def promote_tensors(*operands):

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._util import apply_promoted
+from ._util import apply_promoted, binary
 
 
 class Add(Elementwise):
@@ -186,22 +186,22 @@ def _float(t):
     return t if t is not None and t._data.dtype.kind == "f" else None
 
 
+_add, _sub, mul, true_divide = binary(Add), binary(Sub), binary(Mul), binary(Div, floating=True)
+true_divide.__doc__ = "input / other, true division (ints give floats)."
+
+
 def add(input, other, alpha=1):
     """input + alpha · other."""
     if alpha != 1:
         return apply_promoted(AddScaled, input, other, extra=(alpha,))
-    return apply_promoted(Add, input, other)
+    return _add(input, other)
 
 
 def sub(input, other, alpha=1):
     """input - alpha · other."""
     if alpha != 1:
         return apply_promoted(AddScaled, input, other, extra=(-alpha,))
-    return apply_promoted(Sub, input, other)
-
-
-def mul(input, other):
-    return apply_promoted(Mul, input, other)
+    return _sub(input, other)
 
 
 def div(input, other, *, rounding_mode=None):
@@ -211,12 +211,7 @@ def div(input, other, *, rounding_mode=None):
         from .division import div_rounded
 
         return div_rounded(input, other, rounding_mode)
-    return apply_promoted(Div, input, other, floating=True)  # true division: ints give floats
-
-
-def true_divide(input, other):
-    """input / other, true division (ints give floats)."""
-    return apply_promoted(Div, input, other, floating=True)
+    return true_divide(input, other)
 
 
 def neg(input):
@@ -255,8 +250,8 @@ __all__ = ["add", "sub", "mul", "div", "neg", "pow", "true_divide", "divide", "m
            "subtract", "negative"]
 METHODS = {
     "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "pow": pow,
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
-    "__rmul__": mul, "__truediv__": div, "__rtruediv__": rdiv, "__neg__": neg,
+    "__add__": _add, "__radd__": _add, "__sub__": _sub, "__rsub__": rsub, "__mul__": mul,
+    "__rmul__": mul, "__truediv__": true_divide, "__rtruediv__": rdiv, "__neg__": neg,
     "__pow__": pow, "__rpow__": rpow, "true_divide": true_divide, "divide": div, "multiply": mul,
     "subtract": sub, "negative": neg,
 }

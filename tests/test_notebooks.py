@@ -44,3 +44,10 @@ def test_capacity_numbers_match_the_notes():
     assert "0.99^784 = 0.000378 ≈ 0.0004" in text
     assert "1000 x 1000 / 2 = 500,000 parameters" in text
     assert "network for 10 products: 40,040 parameters" in text
+
+
+def test_generalised_perceptron_reports_the_notes_table2_mean():
+    """Notes 002 Table 2: the ten listed error rates average 4.461 % (the text prints 4.1 %)."""
+    text = committed_text("10_generalised_perceptron")
+    assert "mean of the ten listed values 4.461 %, standard deviation 0.073 %" in text
+    assert "1 vs 7: 1758 training and 439 test images" in text

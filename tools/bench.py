@@ -1,6 +1,6 @@
 """Benchmarks of autograd_core against a numpy reference and PyTorch CPU.
 
-    python tools/bench.py [--quick] [--profile]
+    python tools/bench.py [--quick] [--profile] [--load] [--threading-only]
 
 Workloads (each forward + backward, timed in one run with ``time.perf_counter``:
 after a warm-up, ours, numpy's and torch's runs alternate, and each keeps its
@@ -26,12 +26,20 @@ slow every full collection down):
 (g)-(i) Training steps of an MLP and of LeNet-5, and bundled-MNIST epochs: tools/bench_train.py.
 (j) A 2-layer LSTM (hidden 200, sequence 35, batch 20) training step: tools/bench_models.py.
 (k) A Transformer encoder training step (4 layers, d_model 64): tools/bench_transformer.py.
+(l) Threading on a busy machine: conv2d fwd+bwd and a LeNet-5 step at 1 and 2 threads,
+    median and best: tools/bench_threads.py.
+
+``--load`` runs everything beside one competing CPU-bound process (started
+here, stopped at the end): workload (l) then checks that the convolution's
+median stays within 2x of its best at 2 threads. ``--threading-only`` runs
+workload (l) alone.
 
 ``--profile`` adds a cProfile listing of workload (a) and a breakdown of the
 cost of one op into its parts (numpy kernel, Tensor creation, recording,
 backward). The script works without PyTorch (its columns then show "-").
 """
 import argparse
+import contextlib
 import cProfile
 import gc
 import platform
@@ -322,7 +330,21 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats, a 100,000-op chain for (c)")
     p.add_argument("--profile", action="store_true", help="cProfile and per-op breakdown of (a)")
+    p.add_argument("--load", action="store_true", help="run beside one competing CPU-bound process")
+    p.add_argument("--threading-only", action="store_true", help="only workload (l), threading")
     args = p.parse_args(argv)
+    import bench_threads  # workload (l); its competing process for --load
+
+    with bench_threads.competing_process() if args.load else contextlib.nullcontext():
+        run(args)
+
+
+def run(args):
+    import bench_threads
+
+    if args.threading_only:
+        bench_threads.show(bench_threads.measure(10 if args.quick else 25), args.load)
+        return
     gc.collect()
     gc.freeze()  # the collector skips the ~150,000 objects of torch's modules (a cost of the import)
     repeats = 3 if args.quick else 7
@@ -355,6 +377,7 @@ def main(argv=None):
     import bench_transformer  # workload (k): a Transformer encoder training step
 
     bench_transformer.main(quick=args.quick, show_profile=args.profile)
+    bench_threads.show(bench_threads.measure(10 if args.quick else 25), args.load)
     if args.profile:
         breakdown()
         profile(1000)

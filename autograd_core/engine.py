@@ -168,10 +168,7 @@ def _run(roots, seeds, retain_graph, create_graph, only, capture):
         leaf = entry[0]
         if leaf._hooks and hooks:
             for hook in list(leaf._hooks):
-                r = hook(entry[1])
-                if r is not None:
-                    entry[1] = r
-            r = None
+                entry[1] = _run_hook(hook, entry[1])
         if only is not None and key not in only:
             continue
         if capture:
@@ -198,9 +195,7 @@ def _leaf_used(pending, leaves, leaf, create_graph):
         return
     g = leaves.pop(k)[1]
     for hook in list(leaf._hooks or ()):
-        r = hook(g)
-        if r is not None:
-            g = r
+        g = _run_hook(hook, g)
     _accumulate(leaf, g, create_graph)
     for hook in list(leaf._post_hooks):
         hook(leaf)
@@ -222,6 +217,23 @@ def _add_leaf(leaves, t, g):
         entry[1] = entry[1] + g
 
 
+def _run_hook(hook, g):
+    """``hook(g)``'s replacement for the gradient ``g`` (``g`` itself when it
+    returns None): a Tensor of ``g``'s shape and dtype, as PyTorch checks."""
+    r = hook(g)
+    if r is None:
+        return g
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
+    if r._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was {list(g._data.shape)}, got "
+                           f"{list(r._data.shape)})")
+    if r._data.dtype != g._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.type()} got {r.type()})")
+    return r
+
+
 def _before_backward(node, grads, create_graph, hooks=True):
     """Run the hooks of this node's output tensors and keep retained grads
     (unless ``hooks`` is off: a quiet observer runs the pass); give missing
@@ -230,9 +242,7 @@ def _before_backward(node, grads, create_graph, hooks=True):
         for nr, hooks in node._hooks.items():
             if grads[nr] is not None:
                 for hook in list(hooks):
-                    r = hook(grads[nr])
-                    if r is not None:
-                        grads[nr] = r
+                    grads[nr] = _run_hook(hook, grads[nr])
     if node._retained and hooks:
         for nr, ref in node._retained.items():
             t = ref()
@@ -278,16 +288,16 @@ def _accumulate(t, g, create_graph, owned=False):
     memory layout; otherwise it is copied in ``t``'s layout (so optimizers see matching
     arrays), so that no two tensors' ``.grad`` share memory."""
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
+        t._grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
         order = "F" if t._data.flags.f_contiguous and not t._data.flags.c_contiguous else "C"
         flags = g._data.flags
         if owned and flags.writeable and flags[order + "_CONTIGUOUS"]:  # not a read-only broadcast
-            t.grad = g
+            t._grad = g
         else:
-            t.grad = Tensor(np.array(g._data, copy=True, order=order))
+            t._grad = Tensor(np.array(g._data, copy=True, order=order))
     else:
-        np.add(t.grad._data, g._data, out=t.grad._data)
+        np.add(t._grad._data, g._data, out=t._grad._data)
 
 
 def _refcounts(entry):

@@ -114,8 +114,8 @@ class Function:
                 data, nr = obj
                 t = Tensor(data)
                 if _state.grad and self._edges and data.dtype.kind == "f":  # a recorded float output
-                    t.requires_grad = True
-                    t.grad_fn = self
+                    t._requires_grad = True
+                    t._grad_fn = self
                     t._out_nr = nr
                 if self._out_tangents is not None and not self._in_jvp:
                     t._tangent = self._out_tangents[nr]
@@ -131,7 +131,7 @@ class Function:
         for i, (kind, obj, _, _) in enumerate(self._saved or ()):
             if kind == SAVED_INPUT and obj is t:
                 old = Tensor(t._data.copy())
-                old.requires_grad, old.grad_fn, old._out_nr = t.requires_grad, t.grad_fn, t._out_nr
+                old._requires_grad, old._grad_fn, old._out_nr = t._requires_grad, t._grad_fn, t._out_nr
                 self._saved[i] = (SAVED_INPUT, old, old._vc, 0)
 
     def mark_non_differentiable(self, *items):
@@ -193,7 +193,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 fargs.append(a._data)
-                if a.requires_grad:
+                if a._requires_grad:
                     record = True
                 if a._tangent is not None:
                     dual = True
@@ -227,7 +227,7 @@ class Function:
 
     def _apply_on_tensors(self, args):
         """``apply`` of a user Function: forward on Tensors, without recording."""
-        self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         with no_grad():
             out = self.forward(self, *args)
         single = not isinstance(out, tuple)
@@ -288,9 +288,9 @@ class Function:
         edges = []
         needs = []
         for a in args:
-            if isinstance(a, Tensor) and a.requires_grad:
+            if isinstance(a, Tensor) and a._requires_grad:
                 d = a._data
-                g = a.grad_fn
+                g = a._grad_fn
                 edges.append(_tuple_new(Edge, (g, a._out_nr, d.shape, d.dtype) if g is not None
                                         else (a, LEAF, d.shape, d.dtype)))
                 needs.append(True)
@@ -303,8 +303,8 @@ class Function:
         for nr, t in enumerate(results):
             if t._data.dtype.kind != "f" or (non_diff and any(outs[nr] is n for n in non_diff)):
                 continue
-            t.requires_grad = True
-            t.grad_fn = self
+            t._requires_grad = True
+            t._grad_fn = self
             t._out_nr = nr
         if len(results) > 1:
             self._out_meta = [(t._data.shape, t._data.dtype) for t in results]
@@ -332,7 +332,7 @@ def _pack(x, args, fargs, outs, results):
 def _primal(t):
     """``t`` without its tangent: an alias sharing data, graph node and version."""
     p = Tensor(t._data)
-    p.requires_grad, p.grad_fn, p._out_nr, p._vc = t.requires_grad, t.grad_fn, t._out_nr, t._vc
+    p._requires_grad, p._grad_fn, p._out_nr, p._vc = t._requires_grad, t._grad_fn, t._out_nr, t._vc
     return p
 
 

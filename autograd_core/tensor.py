@@ -8,6 +8,7 @@ their base's counter). The operators and op methods (``x + y``, ``x.exp()``,
 properties, conversion, printing, ``backward``, hooks and in-place plumbing.
 """
 import weakref
+from operator import attrgetter
 
 import numpy as np
 
@@ -73,8 +74,10 @@ class _PostHookHandle(RemovableHandle):
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_out_nr", "_vc", "_hooks",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_out_nr", "_vc", "_hooks",
                  "_retains", "name", "_tangent", "_view", "_post_hooks", "__weakref__")
+    # requires_grad, grad and grad_fn are properties over the _-slots: the engine reads and
+    # writes the slots; the properties check what users assign (see _set_requires_grad, _set_grad)
     # _view (set only on views made by indexing; read with getattr): (base, steps), see _track_view
     # _post_hooks (set only by register_post_accumulate_grad_hook; read with getattr)
     _post_hook_count = 0  # live post-accumulate hooks of all tensors: the engine looks for them when > 0
@@ -84,9 +87,9 @@ class Tensor:
         if type(data) is not np.ndarray:
             data = as_array(data)
         self._data = data
-        self.requires_grad = requires_grad
-        self.grad = None
-        self.grad_fn = None
+        self._requires_grad = requires_grad
+        self._grad = None
+        self._grad_fn = None
         self._out_nr = 0
         self._vc = [0]
         self._hooks = None
@@ -105,8 +108,8 @@ class Tensor:
         not seen by autograd. The numpy array itself is ``numpy()``."""
         t = Tensor.__new__(Tensor)
         t._data = self._data
-        t.requires_grad = False
-        t.grad = t.grad_fn = t._hooks = t.name = t._tangent = None
+        t._requires_grad = False
+        t._grad = t._grad_fn = t._hooks = t.name = t._tangent = None
         t._out_nr = 0
         t._vc = [0]
         t._retains = False
@@ -159,7 +162,47 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        return self.grad_fn is None
+        return self._grad_fn is None
+
+    def _set_requires_grad(self, value):
+        """``t.requires_grad = flag``, as in PyTorch: a bool, on a leaf, True only on floating tensors."""
+        if not isinstance(value, (bool, np.bool_)):
+            raise RuntimeError("requires_grad must be a bool")
+        if self._grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
+                "" if value else " If you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."))
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    requires_grad = property(attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether operations on this tensor are recorded for backward.")
+
+    def _set_grad(self, value):
+        """``t.grad = g``: None, or a Tensor of ``t``'s shape and dtype (PyTorch's checks and messages)."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: attempting to assign a gradient "
+                                   f"of size '{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor "
+                                   "are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: attempting to assign a gradient "
+                                   f"with dtype {value._data.dtype} to a tensor of dtype {self._data.dtype}")
+        self._grad = value
+
+    grad = property(attrgetter("_grad"), _set_grad, doc="The accumulated gradient (a Tensor) or None.")
+    def _set_grad_fn(self, value):
+        raise AttributeError(f"attribute 'grad_fn' of '{type(self).__name__}' objects is not writable")
+
+    grad_fn = property(attrgetter("_grad_fn"), _set_grad_fn,
+                       doc="The node that made this tensor (None for a leaf); read-only.")
 
     @property
     def _version(self):
@@ -178,7 +221,7 @@ class Tensor:
 
     # -- conversion ---------------------------------------------------------
     def numpy(self):
-        if _state.grad and self.requires_grad:
+        if _state.grad and self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self._data
@@ -232,8 +275,8 @@ class Tensor:
         return t
 
     def detach_(self):
-        self.grad_fn = None
-        self.requires_grad = False
+        self._grad_fn = None
+        self._requires_grad = False
         return self
 
     def contiguous(self):
@@ -371,7 +414,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"only floating point tensors can require gradients, got {self._data.dtype}")
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
         return self
 
     def retain_grad(self):
@@ -450,8 +493,8 @@ class Tensor:
         """Make ``node`` (output ``out_nr``) this tensor's history after an
         in-place op; a retained gradient (``retain_grad``) is then that of
         the new version, as in PyTorch."""
-        old, old_nr = self.grad_fn, self._out_nr
-        self.requires_grad, self.grad_fn, self._out_nr = True, node, out_nr
+        old, old_nr = self._grad_fn, self._out_nr
+        self._requires_grad, self._grad_fn, self._out_nr = True, node, out_nr
         if self._retains:
             if old is not None and old._retained:
                 old._retained.pop(old_nr, None)
@@ -463,7 +506,7 @@ class Tensor:
         this tensor's memory; the tensor takes the result's place in the graph.
         On a view, the base's history is rewritten too (CopySlices)."""
         tracked = _state.grad and (
-            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args))
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
         view = None
         if tracked:
             view = getattr(self, "_view", None)

@@ -121,8 +121,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    g.grad_fn = None
-                    g.requires_grad = False
+                    g.detach_()
                     g._data[...] = 0
                     g._vc[0] += 1
 

@@ -56,8 +56,8 @@ def alias(v):
     """A tensor standing for step v's output in the graph (as it was when made),
     retaining its gradient."""
     t = Tensor(v.value)
-    t.requires_grad = True
-    t.grad_fn, t._out_nr = v._call.nodes[v._nr]
+    t._requires_grad = True
+    t._grad_fn, t._out_nr = v._call.nodes[v._nr]
     t.retain_grad()
     return t
 

@@ -125,13 +125,21 @@ def test_errors():
     with pytest.raises(ValueError, match="required optimization parameter lr"):
         optim.Optimizer([w], dict(lr=optim.required))
     opt = optim.SGD([w])
-    w.grad = ag.zeros(3)
+    # a .grad of the wrong shape, dtype or type is refused when assigned (as in PyTorch); the
+    # optimizer's own checks stay for gradients put into the internal slot
+    with pytest.raises(RuntimeError, match=r"gradient of size '\[3\]' to a tensor of size '\[4, 3\]'"):
+        w.grad = ag.zeros(3)
+    w._grad = ag.zeros(3)
     with pytest.raises(RuntimeError, match=r"shape \(3,\).*\(4, 3\)"):
         opt.step()
-    w.grad = ag.zeros(4, 3, dtype=ag.float64)
+    with pytest.raises(RuntimeError, match="dtype float64 to a tensor of dtype float32"):
+        w.grad = ag.zeros(4, 3, dtype=ag.float64)
+    w._grad = ag.zeros(4, 3, dtype=ag.float64)
     with pytest.raises(RuntimeError, match="float64.*float32"):
         opt.step()
-    w.grad = np.zeros((4, 3), np.float32)
+    with pytest.raises(TypeError, match="expected to be a Tensor or None but got grad of type ndarray"):
+        w.grad = np.zeros((4, 3), np.float32)
+    w._grad = np.zeros((4, 3), np.float32)
     with pytest.raises(TypeError, match="dense Tensor"):
         opt.step()
 

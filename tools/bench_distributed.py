@@ -180,7 +180,7 @@ def main():
         c = sub.add_parser(name)
         c.add_argument("--nproc", type=int, default=2)
         c.add_argument("--tcp", action="store_true", help="TCP over loopback instead of shared memory")
-        c.add_argument("--bucket-mb", type=float, default=0.25)
+        c.add_argument("--bucket-mb", type=float, default=25.0, help="DDP bucket cap (default 25, as PyTorch)")
         c.add_argument("--rounds", type=int, default=5)
         c.add_argument("--steps", type=int, default=10)
     t = sub.add_parser("train")

@@ -51,3 +51,10 @@ def test_generalised_perceptron_reports_the_notes_table2_mean():
     text = committed_text("10_generalised_perceptron")
     assert "mean of the ten listed values 4.461 %, standard deviation 0.073 %" in text
     assert "1 vs 7: 1758 training and 439 test images" in text
+
+
+def test_fashion_mnist_run_has_the_notes_batches():
+    """Notes 000: 54,000 images without the ankle boots make 844 batches of 64 per epoch."""
+    text = committed_text("14_fashion_mnist")
+    assert "54000 training images without ankle boots, 844 batches per epoch (notes: 844)" in text
+    assert "Epoch 2/2  844/844 batches" in text

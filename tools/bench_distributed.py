@@ -16,7 +16,8 @@ of the communication hidden by the overlap is
 
 train: samples per second of ``autograd train`` (epoch 2 of 2, no
 validation, ``--limit-batches`` batches per rank) for one process with one
-BLAS thread, one process with two BLAS threads and two kernel threads,
+BLAS thread, one process with two BLAS threads (both with the kernels'
+default of one thread per core; a rank uses one),
 two ranks (``--nproc 2``, batch size per rank as in PyTorch: twice the
 global batch), and two ranks with half the batch each (the same global
 batch as one process). The runs alternate; each configuration's median and
@@ -141,8 +142,8 @@ def comm(args):
 
 
 CONFIGS = {  # name -> (nproc, environment, batch size divisor)
-    "1 process, 1 thread": (1, {"OPENBLAS_NUM_THREADS": "1"}, 1),
-    "1 process, 2 threads": (1, {"OPENBLAS_NUM_THREADS": "2"}, 1),
+    "1 process, 1 BLAS thread": (1, {"OPENBLAS_NUM_THREADS": "1"}, 1),
+    "1 process, 2 BLAS threads": (1, {"OPENBLAS_NUM_THREADS": "2"}, 1),
     "2 ranks, batch B each": (2, {}, 1),
     "2 ranks, batch B/2 each": (2, {}, 2),
 }

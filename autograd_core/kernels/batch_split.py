@@ -20,6 +20,7 @@ While tasks run, the BLAS libraries loaded (found with ``threadpoolctl``)
 are set to one thread, and restored afterwards; concurrent callers share
 one setting through a counter, so the last one out restores it.
 """
+import contextlib
 import threading
 
 from . import threads
@@ -39,6 +40,17 @@ def _libs():
         else:
             _blas["libs"] = ThreadpoolController().select(user_api="blas").lib_controllers
     return _blas["libs"]
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """BLAS with one thread inside the block (for small products that other
+    threads run side by side, or that a loaded machine would stall)."""
+    _enter_single_blas()
+    try:
+        yield
+    finally:
+        _leave_single_blas()
 
 
 def _enter_single_blas():
@@ -76,8 +88,7 @@ def run_tasks(body, n_tasks, work):
         for i in queue:
             body(i)
 
-    _enter_single_blas()
-    try:
+    with one_blas_thread():
         pool = threads._pool()
         helpers = [pool.submit(worker) for _ in range(parts - 1)]
         try:
@@ -86,5 +97,3 @@ def run_tasks(body, n_tasks, work):
             for f in helpers:
                 if not f.cancel():
                     f.result()
-    finally:
-        _leave_single_blas()

@@ -83,11 +83,20 @@ def test_vector_input(capsys):
     ([F, "--at", "x1=two", "x2=5"], "not a number"),
     ([F, "--at", "x1=2", "x2=5", "--precision", "40"], "--precision"),
     (["x + y", "--at", "x=1,2", "y=1,2,3"], "could not be broadcast"),
+    (["x + y", "--at", "x=nan", "y=1"], "x='nan': the values must be finite numbers"),
+    (["x + \0", "--at", "x=1"], "the character U+0000 (NUL) is a control character (at column 5)"),
+    (["x", "--at", "x=1", "--adjoint-seed", "inf"], "--adjoint-seed: y='inf': the values must be finite"),
 ])
 def test_errors_exit_1_with_a_message(capsys, argv, message):
     code, out, err = run(capsys, "trace", *argv)
     assert code == 1 and out == ""
     assert err.startswith("autograd trace: ") and message in err
+
+
+def test_an_expression_may_start_with_minus(capsys):
+    code, out, err = run(capsys, "trace", "-x**2", "--at", "x=3")
+    assert code == 0, err
+    assert "-9" in out
 
 
 def test_usage_errors_exit_2(capsys):

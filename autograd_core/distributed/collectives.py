@@ -113,6 +113,20 @@ def _mpi_op(op, name, dtype):
     return getattr(_mpi(), "SUM" if op is ReduceOp.AVG else op.value)
 
 
+def _averaging(op, buf, n):
+    """What finishes a reduction: AVG divides the sum by the world size."""
+    if op is ReduceOp.AVG:
+        return lambda: np.divide(buf, n, out=buf)
+    return lambda: None
+
+
+def _check_world_sized(name, big, small, g):
+    """``big`` must hold one ``small`` per rank, of the same dtype."""
+    if big._data.size != small._data.size * g.size() or big._data.dtype != small._data.dtype:
+        raise ValueError(f"{name}: a tensor of shape {tuple(big.shape)} ({big._data.dtype}) does not hold "
+                         f"{g.size()} tensors of shape {tuple(small.shape)} ({small._data.dtype}), one per rank")
+
+
 def _run(request, name, g, finish, async_op):
     work = Work(request, name, g, finish)
     if async_op:
@@ -134,9 +148,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     buf, back = _buffer(tensor, "all_reduce")
     mpi_op = _mpi_op(op, "all_reduce", buf.dtype)
     request = g.comm.Iallreduce(_mpi().IN_PLACE, buf, op=mpi_op)
-    n = g.size()
-    average = (lambda: np.divide(buf, n, out=buf)) if op is ReduceOp.AVG else (lambda: None)
-    return _run(request, "all_reduce", g, _then(average, back), async_op)
+    return _run(request, "all_reduce", g, _then(_averaging(op, buf, g.size()), back), async_op)
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
@@ -180,9 +192,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     g = resolve(group)
     src = np.ascontiguousarray(_array(input_tensor, "all_gather_into_tensor"))
     buf, back = _buffer(output_tensor, "all_gather_into_tensor")
-    if buf.size != src.size * g.size() or buf.dtype != src.dtype:
-        raise ValueError(f"all_gather_into_tensor: output of shape {tuple(output_tensor.shape)} ({buf.dtype}) "
-                         f"cannot hold {g.size()} inputs of shape {tuple(input_tensor.shape)} ({src.dtype})")
+    _check_world_sized("all_gather_into_tensor", output_tensor, input_tensor, g)
     request = g.comm.Iallgather(src, buf)
     return _run(request, "all_gather_into_tensor", g, back, async_op)
 
@@ -192,14 +202,10 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     g = resolve(group)
     src = np.ascontiguousarray(_array(input, "reduce_scatter"))
     buf, back = _buffer(output, "reduce_scatter")
-    if src.size != buf.size * g.size() or buf.dtype != src.dtype:
-        raise ValueError(f"reduce_scatter: input of shape {tuple(input.shape)} ({src.dtype}) is not {g.size()} "
-                         f"slices of the output's shape {tuple(output.shape)} ({buf.dtype})")
+    _check_world_sized("reduce_scatter", input, output, g)
     mpi_op = _mpi_op(op, "reduce_scatter", buf.dtype)
     request = g.comm.Ireduce_scatter_block(src, buf, op=mpi_op)
-    n = g.size()
-    average = (lambda: np.divide(buf, n, out=buf)) if op is ReduceOp.AVG else (lambda: None)
-    return _run(request, "reduce_scatter", g, _then(average, back), async_op)
+    return _run(request, "reduce_scatter", g, _then(_averaging(op, buf, g.size()), back), async_op)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):

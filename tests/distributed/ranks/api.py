@@ -42,6 +42,12 @@ def collectives(n, r):
     big = ag.zeros(2 * n)
     dist.all_gather_into_tensor(big, ag.full((2,), float(r)))
     close(big.numpy(), np.repeat(ranks, 2))
+    try:  # checked on every rank before anything is sent
+        dist.all_gather_into_tensor(ag.zeros(2 * n + 1), ag.zeros(2))
+    except ValueError as e:
+        assert "one per rank" in str(e)
+    else:
+        raise AssertionError("a wrongly sized output must raise")
     o = ag.zeros(2)
     dist.reduce_scatter(o, [ag.full((2,), float(i + 10 * r)) for i in range(n)])
     close(o.numpy(), np.full(2, n * r + 10 * ranks.sum()))

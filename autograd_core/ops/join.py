@@ -12,6 +12,13 @@ this file and can be differentiated again:
                             input element it copies (reflected, edge or wrapped);
                             fold's backward is pad again
 
+Negative widths crop, in every mode, as PyTorch: reflect and replicate pad
+with the positive widths and then crop (the reflection may reach elements
+that the crop then removes: pad((3, -1), 'reflect') of x₀..x₃ is
+x₃ x₂ x₁ x₀ x₁ x₂); circular crops first and wraps around what is left
+(each positive width at most that size). A crop is constant padding with
+negative widths, so these compose the two rules above.
+
 All of them but constant padding are linear (``Linear`` ops), so the
 forward-mode tangent is the same op applied to the input tangents:
 ẏ = cat(ẋ₁..ẋₖ, d), (ẏ₁..ẏₖ) = split(ẋ, sizes, d), ẏ = pad(ẋ, p, mode), and
@@ -240,8 +247,9 @@ class PadFold(Linear):
 def pad(input, pad, mode="constant", value=None):
     """Pad ``input``; ``pad`` = (left, right) for the last dim, then (top,
     bottom) for the one before, and so on. ``mode`` is 'constant' (with
-    ``value``, default 0; negative pads crop), 'reflect' (mirror without the
-    edge), 'replicate' (repeat the edge) or 'circular' (wrap around)."""
+    ``value``, default 0), 'reflect' (mirror without the edge), 'replicate'
+    (repeat the edge) or 'circular' (wrap around); in every mode a negative
+    width crops that side."""
     pad = tuple(operator.index(p) for p in pad)
     nd = input.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
@@ -258,16 +266,39 @@ def pad(input, pad, mode="constant", value=None):
                                   f"'replicate' or 'circular'")
     if value:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
-    for d, (lo, hi) in enumerate(widths):
-        n = input.shape[d]
-        bad = lo < 0 or hi < 0 or (mode == "reflect" and max(lo, hi) >= n) or (
-            mode == "circular" and max(lo, hi) > n) or (mode == "replicate" and (lo or hi) and not n)
-        if bad:
-            limit = {"reflect": f"and less than the dim size {n}", "circular": f"and at most the "
-                     f"dim size {n}", "replicate": "(and the dim not empty)"}[mode]
-            raise RuntimeError(f"pad: {mode} padding ({lo}, {hi}) of dim {d} must be non-negative "
-                               f"{limit}; input shape {list(input.shape)}")
-    return ModePad.apply(input, widths, mode)
+    _check_mode_widths(input.shape, widths, mode)
+    grow = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
+    crop = tuple((min(lo, 0), min(hi, 0)) for lo, hi in widths)
+    if not any(lo or hi for lo, hi in crop):
+        return ModePad.apply(input, widths, mode)
+    if mode == "circular":  # wrap around what is left after cropping
+        out = ConstantPad.apply(input, crop, 0)
+        return ModePad.apply(out, grow, mode) if any(lo or hi for lo, hi in grow) else out
+    return ConstantPad.apply(ModePad.apply(input, grow, mode), crop, 0)
+
+
+def _check_mode_widths(shape, widths, mode):
+    """PyTorch's limits for the copying modes; a negative width crops that side.
+    Circular padding that would wrap more than once around the cropped dim is
+    refused (PyTorch then copies from its own partly written output)."""
+    for d, ((lo, hi), n) in enumerate(zip(widths, shape)):
+        if not (lo or hi):
+            continue
+        where = f"pad: {mode} padding ({lo}, {hi}) of dim {d} of the input of shape {list(shape)}"
+        if mode == "circular":
+            core = n - max(-lo, 0) - max(-hi, 0)
+            if core < 0 or (core == 0 and max(lo, hi) > 0):
+                raise RuntimeError(f"{where}: negative padding value is resulting in an empty dimension")
+            if max(lo, hi) > core:
+                raise RuntimeError(f"{where}: padding value causes wrapping around more than once "
+                                   f"(at most the dim size {core} left after cropping)")
+            continue
+        if mode == "reflect" and max(lo, hi) >= n:
+            raise RuntimeError(f"{where}: padding size should be less than the dim size {n}")
+        if mode == "replicate" and not n:
+            raise RuntimeError(f"{where}: the dim must not be empty")
+        if n + lo + hi < 0:
+            raise RuntimeError(f"{where}: the input is too small, calculated output size {n + lo + hi}")
 
 
 __all__ = ["cat", "concatenate", "concat", "stack", "split", "chunk", "unbind", "pad"]

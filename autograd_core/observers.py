@@ -13,6 +13,11 @@ the numbered backward pass, captures for drawings). Nothing is patched.
   ``rule(grads)`` runs the node's own ``backward`` (or the next observer).
   ``quiet=True`` also switches off tensor hooks and ``retain_grad`` for
   those passes, so a tool can run the engine without side effects.
+- ``observe_reads(observer)``: every top-level read of a tensor's values
+  into Python in the calling thread (``item()``, ``bool()``, ``tolist()``,
+  ``numpy()``, ``__array__``, ``__index__``) calls ``observer(tensor, what)``
+  first; ``ag.compile`` uses it to refuse replaying a function whose control
+  flow may depend on values. Reads inside an op are not top level.
 
 Subscriptions are per thread and nest: several recordings in one thread
 all see its calls; recordings in other threads see none of them. When
@@ -23,6 +28,7 @@ from contextlib import contextmanager
 
 call_observers = []  # (thread ident, observer): read by Function.apply
 backward_observers = []  # (thread ident, observer, quiet): read by the engine once per pass
+read_observers = []  # (thread ident, observer): read by the Tensor methods that give values to Python
 
 _lock = threading.Lock()
 _local = threading.local()  # depth: > 0 while a top-level call of this thread is reported
@@ -50,6 +56,21 @@ def observe_calls(observer):
 def observe_backward(observer, quiet=False):
     """Route this thread's backward rules through ``observer`` in the block (see the module docstring)."""
     return _subscribed(backward_observers, (threading.get_ident(), observer, quiet))
+
+
+def observe_reads(observer):
+    """Report this thread's top-level reads of tensor values to ``observer`` in the block."""
+    return _subscribed(read_observers, (threading.get_ident(), observer))
+
+
+def value_read(tensor, what):
+    """Called by a Tensor method named ``what`` that hands values to Python, when some thread observes reads."""
+    if getattr(_local, "depth", 0):
+        return
+    me = threading.get_ident()
+    for entry in tuple(read_observers):
+        if entry[0] == me:
+            entry[1](tensor, what)
 
 
 PASS = object()  # returned by ``observed_call`` when the call is not reported: apply runs as usual

@@ -12,6 +12,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from . import observers as _observers
 from . import printing
 from .device import CPU, check_device
 from .device import device as _device
@@ -221,20 +222,28 @@ class Tensor:
 
     # -- conversion ---------------------------------------------------------
     def numpy(self):
+        if _observers.read_observers:
+            _observers.value_read(self, "numpy")
         if _state.grad and self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self._data
 
     def item(self):
+        if _observers.read_observers:
+            _observers.value_read(self, "item")
         if self._data.size != 1:
             raise ValueError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.item()
 
     def tolist(self):
+        if _observers.read_observers:
+            _observers.value_read(self, "tolist")
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if _observers.read_observers:
+            _observers.value_read(self, "__array__")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __len__(self):
@@ -248,6 +257,8 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
+        if _observers.read_observers:
+            _observers.value_read(self, "__bool__")
         if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
         return bool(self._data)
@@ -259,6 +270,8 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
+        if _observers.read_observers:
+            _observers.value_read(self, "__index__")
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data)

@@ -135,7 +135,8 @@ class Digraph(graphviz.Digraph):
     def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
              engine=None, encoding=None):
         if shutil.which("dot") or renderer or formatter or neato_no_op:
-            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+            return super().pipe(format, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op,
+                                quiet=quiet, engine=engine, encoding=encoding)
         out = pipe(self.source, format or self.format, engine or self.engine)
         return out if encoding is None else out.decode(encoding)
 
@@ -143,8 +144,9 @@ class Digraph(graphviz.Digraph):
                formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *, outfile=None, engine=None,
                raise_if_result_exists=False, overwrite_source=False):
         if shutil.which("dot") or renderer or formatter or neato_no_op:
-            return super().render(filename, directory, view, cleanup, format, renderer, formatter, neato_no_op,
-                                  quiet, quiet_view, outfile=outfile, engine=engine,
+            return super().render(filename, directory=directory, view=view, cleanup=cleanup, format=format,
+                                  renderer=renderer, formatter=formatter, neato_no_op=neato_no_op, quiet=quiet,
+                                  quiet_view=quiet_view, outfile=outfile, engine=engine,
                                   raise_if_result_exists=raise_if_result_exists, overwrite_source=overwrite_source)
         if outfile is not None:
             outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)

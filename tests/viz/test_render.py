@@ -5,6 +5,7 @@ the README graphs script (with and without dot)."""
 import importlib.util
 import pathlib
 import shutil
+import warnings
 
 import pytest
 
@@ -95,8 +96,12 @@ def test_system_dot_is_preferred(tmp_path, no_dot):
     fake.chmod(0o755)
     assert render_mod.layout_program() == ("dot", str(fake))
     assert viz.render(small_graph(), tmp_path / "f.svg").read_text().count("<svg") == 1
-    assert small_graph().pipe(format="png")[:4] == b"\x89PNG"
-    assert calls.read_text().splitlines() == ["-Kdot -Tsvg", "-Kdot -Tpng"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the graphviz package's own calls, without its deprecation warnings
+        assert small_graph().pipe(format="png")[:4] == b"\x89PNG"
+        assert small_graph().render(tmp_path / "r", format="svg", cleanup=True) == str(tmp_path / "r.svg")
+    assert calls.read_text().splitlines()[:2] == ["-Kdot -Tsvg", "-Kdot -Tpng"]
+    assert len(calls.read_text().splitlines()) == 3 and (tmp_path / "r.svg").exists()
 
 
 def test_no_program_writes_the_source_and_says_how_to_install(tmp_path, no_dot, monkeypatch):

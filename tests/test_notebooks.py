@@ -58,3 +58,11 @@ def test_fashion_mnist_run_has_the_notes_batches():
     text = committed_text("14_fashion_mnist")
     assert "54000 training images without ankle boots, 844 batches per epoch (notes: 844)" in text
     assert "Epoch 2/2  844/844 batches" in text
+
+
+def test_cnn_feature_map_shapes_match_the_notes():
+    """Notes 002 §7.3.3: model[0](img) is [1, 16, 28, 28]; after model[1..3] it is [1, 32, 14, 14]."""
+    text = committed_text("15_cnn_feature_maps")
+    assert "activ = model[0](img): torch.Size([1, 16, 28, 28])" in text
+    assert "after model[1], model[2], model[3]: torch.Size([1, 32, 14, 14])" in text
+    assert "equals the formula: True | equals the sum of three single-channel convolutions: True" in text

@@ -178,6 +178,8 @@ def run(args):
         board = args.tensorboard and nn.TensorBoard(args.tensorboard)
     except ImportError as e:
         raise ValueError(str(e)) from None
+    if not args.out.strip():
+        raise ValueError("--out must name a folder")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out {args.out} is a file; give a folder (created when missing)")
     os.makedirs(args.out, exist_ok=True)

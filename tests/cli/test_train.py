@@ -110,6 +110,7 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path, capsys):
     (["--seed", "-1"], "--seed must be in [0, 2**64), got -1"),
     (["--batch-size", "10000000"], "--batch-size 10000000 is larger than the 7499 training images"),
     (["--resume"], "--resume: no checkpoint"),
+    (["--out", ""], "--out must name a folder"),
 ])
 def test_errors(tmp_path, capsys, argv, message):
     code, _, err = run(capsys, "train", "--out", tmp_path / "o", *argv)

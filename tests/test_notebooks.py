@@ -66,3 +66,11 @@ def test_cnn_feature_map_shapes_match_the_notes():
     assert "activ = model[0](img): torch.Size([1, 16, 28, 28])" in text
     assert "after model[1], model[2], model[3]: torch.Size([1, 32, 14, 14])" in text
     assert "equals the formula: True | equals the sum of three single-channel convolutions: True" in text
+
+
+def test_zero_initialisation_keeps_hidden_units_identical():
+    """Notes 002 §4.6 and 004: with σ = 0 (or any constant) the hidden units stay identical."""
+    text = committed_text("12_one_hidden_layer")
+    assert "σ =  0.0: distinct hidden units =   1 of 100" in text
+    assert "σ = 0.05: distinct hidden units = 100 of 100" in text
+    assert "(the rows are still equal)" in text

@@ -21,6 +21,8 @@ from . import (
     random,
     utils,
 )
+from . import compiler  # torch.compiler; ag.compile is compiler.compile
+from .compiler import compile
 from .creation import (
     arange,
     as_tensor,

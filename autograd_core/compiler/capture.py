@@ -1,0 +1,215 @@
+"""Capture: run a function eagerly once while recording, through the official
+observers (``observers.observe_calls`` and ``observe_reads``), every top-level
+op call it makes, into a ``Tape``.
+
+A tape is a list of steps ``(op class, arguments, output slots, grad mode)``.
+Every array the function handles gets a *slot*: the call's tensor arguments
+(slots ``0 .. n_inputs-1``), tensors from outside the call (``externals``:
+parameters, buffers, closure constants and tensors made outside ops during
+the call, such as a dropout scale or an RNN's zero state), and the outputs of
+the recorded ops. An in-place write that the library makes outside an op
+(``Tensor._inplace`` copies an op's result into a tensor) is recorded as a
+copy step when it copies the previous op's output into a tensor that needs no
+gradient (a running statistic, a counter).
+
+After the call the graph nodes the ops made are read (edges, saved-tensor
+count, output metadata) into the backward structure the replay needs.
+
+A capture *fails* (the call is not replayable, with the reason kept for
+``explain()``) when the function reads tensor values into Python, draws
+random numbers outside an op (the generator advanced between two op calls),
+modifies a tensor in place other than as above, passes tensors to an op
+inside a list, registers a hook or ``retain_grad`` on an intermediate, or
+uses a tensor with autograd history that is not an argument.
+"""
+import numpy as np
+
+from ..grad_mode import _state
+from ..graph import LEAF
+from ..observers import observe_calls, observe_reads
+from ..random import default_generator
+from ..tensor import Tensor
+
+
+class CaptureFailed(Exception):
+    """The recording cannot be replayed; ``str(e)`` says why (names the op)."""
+
+
+class Tape:
+    """What one eager call did, in replayable form (see the module docstring)."""
+
+    def __init__(self, n_inputs):
+        self.n_inputs = n_inputs
+        self.n_slots = n_inputs
+        self.externals = []  # tensors from outside the call, in order of first use
+        self.ext_slot = []  # the slot of each external
+        self.steps = []  # (cls, args, out_slots, grad mode); args: ('s', slot) or ('c', value)
+        self.copies = {}  # step index -> [(dst slot, dst external index or None)] done after that step
+        self.nodes = {}  # step index -> node info (see ``backward_structure``)
+        self.out_requires = {}  # slot -> requires_grad of an op output
+        self.output = None  # the structure of the result, tensors replaced by ('slot', s)
+        self.failure = None
+
+    def new_slot(self):
+        self.n_slots += 1
+        return self.n_slots - 1
+
+
+def _rng_state():
+    return default_generator._rng.bit_generator.state["state"]
+
+
+class _Recorder:
+    def __init__(self, inputs):
+        self.tape = Tape(len(inputs))
+        self.slot_of = {id(t): i for i, t in enumerate(inputs)}
+        self.keep = list(inputs)  # holds every seen tensor: ids stay unique during the capture
+        self.watched = [(t, t._vc, t._vc[0]) for t in inputs]
+        self.tensor_of_slot = dict(enumerate(inputs))
+        self.rng = _rng_state()
+        self.last_out = None  # the slots of the previous op's outputs
+
+    def fail(self, why):
+        if self.tape.failure is None:
+            self.tape.failure = why
+
+    def check_between(self, where):
+        """What happened since the previous op: random draws, in-place writes."""
+        if _rng_state() != self.rng:
+            self.fail(f"random numbers were drawn outside an op ({where}); dropout and randn in a "
+                      f"compiled function run eagerly")
+        for k, (t, vc, version) in enumerate(self.watched):
+            if vc[0] != version:
+                self.watched[k] = (t, vc, vc[0])
+                self.inplace(t, where)
+
+    def inplace(self, t, where):
+        src = self.last_out[0] if self.last_out and len(self.last_out) == 1 else None
+        src_t = self.tensor_of_slot.get(src)
+        ok = (src_t is not None and not t._requires_grad and t._data.base is None
+              and t._data.shape == src_t._data.shape
+              and np.array_equal(t._data, src_t._data.astype(t._data.dtype, copy=False),
+                                 equal_nan=t._data.dtype.kind in "fc"))
+        if not ok:
+            self.fail(f"a tensor was modified in place outside an op or with autograd history ({where})")
+            return
+        dst = self.slot_of[id(t)]
+        ext = self.tape.ext_slot.index(dst) if dst in self.tape.ext_slot else None
+        self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((dst, ext))
+
+    def slot(self, t):
+        s = self.slot_of.get(id(t))
+        if s is None:
+            s = self.tape.new_slot()
+            self.slot_of[id(t)] = s
+            self.keep.append(t)
+            self.tape.externals.append(t)
+            self.tape.ext_slot.append(s)
+            self.tensor_of_slot[s] = t
+            self.watched.append((t, t._vc, t._vc[0]))
+        return s
+
+    def on_call(self, cls, args):
+        self.check_between(f"before {cls.__name__}")
+        spec = []
+        for a in args:
+            if isinstance(a, Tensor):
+                spec.append(("s", self.slot(a)))
+            elif isinstance(a, (list, tuple)) and any(isinstance(x, Tensor) for x in a):
+                self.fail(f"{cls.__name__} takes tensors inside a list")
+                spec.append(("c", a))
+            else:
+                spec.append(("c", a.item() if isinstance(a, np.generic) else a))
+        grad = _state.grad
+
+        def done(out):
+            outs = out if isinstance(out, tuple) else (out,)
+            slots = []
+            for o in outs:
+                s = self.tape.new_slot()
+                self.slot_of[id(o)] = s
+                self.keep.append(o)
+                self.tensor_of_slot[s] = o
+                self.watched.append((o, o._vc, o._vc[0]))
+                self.tape.out_requires[s] = o._requires_grad
+                slots.append(s)
+            self.tape.steps.append((cls, tuple(spec), tuple(slots), grad, len(outs) > 1 or isinstance(out, tuple)))
+            self.last_out = slots
+            self.rng = _rng_state()
+
+        return done
+
+    def on_read(self, t, what):
+        self.fail(f"{what}() read a tensor's values into Python (after "
+                  f"{self.tape.steps[-1][0].__name__ if self.tape.steps else 'the start'}); "
+                  f"control flow may depend on them")
+
+
+def capture(fn, args, kwargs, inputs):
+    """Run ``fn(*args, **kwargs)`` eagerly, recording into a Tape; return ``(result, tape)``."""
+    rec = _Recorder(inputs)
+    with observe_calls(rec.on_call), observe_reads(rec.on_read):
+        result = fn(*args, **kwargs)
+        rec.check_between("at the end")
+    tape = rec.tape
+    tape.output = _structure(result, rec)
+    if tape.failure is None:
+        try:
+            backward_structure(tape, rec)
+        except CaptureFailed as e:
+            tape.failure = str(e)
+    return result, tape
+
+
+def _structure(x, rec):
+    if isinstance(x, Tensor):
+        return ("slot", rec.slot(x))
+    if isinstance(x, (list, tuple)) and type(x) in (list, tuple):
+        return (type(x).__name__, [_structure(v, rec) for v in x])
+    if type(x) is dict:
+        return ("dict", [(k, _structure(v, rec)) for k, v in x.items()])
+    return ("const", x)
+
+
+def backward_structure(tape, rec):
+    """For each step whose outputs got a graph node: ``(needs_input_grad, edges,
+    n_out_meta, out_meta, materialize)``, an edge being None, ``('n', step, nr,
+    shape, dtype)`` (another step's node) or ``('t', slot, shape, dtype)`` (a
+    gradient target: an argument or an external leaf)."""
+    step_of = {}
+    for j, (cls, _, slots, _, _) in enumerate(tape.steps):
+        node = next((rec.tensor_of_slot[s]._grad_fn for s in slots if tape.out_requires[s]), None)
+        if node is not None:
+            step_of[id(node)] = j
+    nonleaf_inputs = {(id(t._grad_fn), t._out_nr): i for i, t in enumerate(rec.keep[:tape.n_inputs])
+                      if t._grad_fn is not None}
+    for j, (cls, _, slots, _, _) in enumerate(tape.steps):
+        node = next((rec.tensor_of_slot[s]._grad_fn for s in slots if tape.out_requires[s]), None)
+        if node is None:
+            continue
+        if step_of.get(id(node)) != j:
+            raise CaptureFailed(f"{cls.__name__}: an output took another op's place in the graph (in-place op)")
+        if node._hooks or node._retained:
+            raise CaptureFailed(f"{cls.__name__}: a hook or retain_grad() on an intermediate tensor")
+        edges = []
+        for e in node._edges:
+            if e is None:
+                edges.append(None)
+                continue
+            e_node, e_nr, e_shape, e_dtype = e
+            if e_nr == LEAF:
+                s = rec.slot_of.get(id(e_node))
+                if s is None or s >= tape.n_inputs and s not in tape.ext_slot:
+                    raise CaptureFailed(f"{cls.__name__}: a leaf the capture did not see")
+                if e_node._hooks or getattr(e_node, "_post_hooks", None):
+                    raise CaptureFailed(f"{cls.__name__}: a leaf tensor with hooks")
+                edges.append(("t", s, e_shape, e_dtype))
+            elif id(e_node) in step_of:
+                edges.append(("n", step_of[id(e_node)], e_nr, e_shape, e_dtype))
+            elif (id(e_node), e_nr) in nonleaf_inputs:
+                edges.append(("t", nonleaf_inputs[(id(e_node), e_nr)], e_shape, e_dtype))
+            else:
+                raise CaptureFailed(f"{cls.__name__}: uses a tensor with autograd history from outside "
+                                    f"the function that is not one of its arguments")
+        meta = node._out_meta
+        tape.nodes[j] = (node.needs_input_grad, tuple(edges), len(meta) if meta else 1, meta, node.materialize_grads)

@@ -1,0 +1,224 @@
+"""``compile(fn_or_module)``: the callable that records, verifies and replays.
+
+Per *guard key* (the arguments' shapes, dtypes, requires_grad and layout, the
+non-tensor arguments' values, grad mode, and for a module every submodule's
+training flag and its parameters' and buffers' identities) a cache entry goes
+through: call 1 runs eagerly while recording; call 2 runs eagerly while
+recording again and the two recordings are compared (``verify.py``); from
+call 3 on the recording is replayed (``replay.py``) after checking the
+tensors it reads from outside (same shapes, dtypes, requires_grad, no hooks).
+A recording that cannot be replayed leaves its entry eager for good, with a
+one-time warning that names the reason; ``explain()`` lists every entry and
+its reason. New keys past ``cache_size_limit`` (PyTorch's recompile limit, 8)
+run eagerly.
+"""
+import warnings
+import weakref
+
+import numpy as np
+
+from ..grad_mode import _state
+from ..tensor import Tensor
+from .capture import capture
+from .replay import Plan, build, region_node
+from .verify import verify
+
+CACHE_SIZE_LIMIT = 8  # as torch._dynamo.config.recompile_limit
+_all = weakref.WeakSet()
+
+
+def _flatten(x, tensors):
+    """The guard key of an argument; its tensors are appended to ``tensors``."""
+    if isinstance(x, Tensor):
+        tensors.append(x)
+        d = x._data
+        return ("T", d.shape, d.dtype.str, x._requires_grad, x._grad_fn is not None, d.strides, x._hooks is not None)
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, tuple(_flatten(v, tensors) for v in x))
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _flatten(v, tensors)) for k, v in x.items()))
+    if isinstance(x, (int, float, bool, str, bytes, type(None), complex, np.generic)):
+        return (type(x).__name__, x)
+    return ("id", id(x))
+
+
+class _Entry:
+    """One guard key's recording and its state: 'record', 'verify', 'replay' or 'eager'."""
+
+    def __init__(self, key):
+        self.key = key
+        self.state = "record"
+        self.tape = None
+        self.reason = None
+        self.calls = {"eager": 0, "replay": 0}
+        self.recaptures = 0
+
+
+class CompiledFunction:
+    """What ``compile(fn)`` returns: call it like ``fn``."""
+
+    def __init__(self, fn, module=None, fullgraph=False, cache_size_limit=CACHE_SIZE_LIMIT):
+        self._fn = fn
+        self._module = module
+        self.fullgraph = fullgraph
+        self.cache_size_limit = cache_size_limit
+        self._cache = {}
+        self._warned = set()
+        self._overflow = 0
+        _all.add(self)
+
+    # -- explainability ------------------------------------------------------------------
+    def explain(self):
+        """One dict per guard key: the key, the state ('record', 'verify',
+        'replay' or 'eager'), the number of recorded ops, the reason for eager
+        fallback (None when replaying) and the count of eager and replayed calls."""
+        out = [{"guards": e.key, "state": e.state, "ops": len(e.tape.steps) if e.tape else 0,
+                "reason": e.reason, "calls": dict(e.calls)} for e in self._cache.values()]
+        if self._overflow:
+            out.append({"guards": None, "state": "eager", "ops": 0, "calls": {"eager": self._overflow, "replay": 0},
+                        "reason": f"cache_size_limit ({self.cache_size_limit}) reached: new guard keys run eagerly"})
+        return out
+
+    def reset(self):
+        """Forget every recording."""
+        self._cache.clear()
+        self._overflow = 0
+
+    def _fallback(self, entry, reason):
+        if self.fullgraph:
+            raise RuntimeError(f"ag.compile(fullgraph=True): {self._name()} cannot be replayed: {reason}")
+        if reason not in self._warned:
+            self._warned.add(reason)
+            warnings.warn(f"ag.compile: {self._name()} runs eagerly: {reason}", RuntimeWarning, stacklevel=4)
+        if entry is not None:
+            entry.state, entry.reason, entry.tape = "eager", reason, None
+
+    def _name(self):
+        f = self._module if self._module is not None else self._fn
+        return getattr(f, "__qualname__", type(f).__name__)
+
+    # -- calling ---------------------------------------------------------------------------
+    def _key(self, args, kwargs, inputs):
+        key = [_state.grad, _flatten(args, inputs), _flatten(kwargs, inputs)]
+        m = self._module
+        if m is not None:
+            mods = list(m.modules())
+            if any(x._forward_hooks or x._forward_pre_hooks for x in mods):
+                return None
+            key.append(tuple(x.training for x in mods))
+            key.append(tuple(map(id, m.parameters())))
+            key.append(tuple(map(id, m.buffers())))
+        return tuple(key)
+
+    def __call__(self, *args, **kwargs):
+        inputs = []
+        key = self._key(args, kwargs, inputs)
+        if _state.anomaly or key is None:
+            self._fallback(None, "anomaly mode is on" if _state.anomaly else "the module has forward hooks")
+            return self._fn(*args, **kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            if len(self._cache) >= self.cache_size_limit:
+                self._overflow += 1
+                self._fallback(None, f"cache_size_limit ({self.cache_size_limit}) reached")
+                return self._fn(*args, **kwargs)
+            entry = self._cache[key] = _Entry(key)
+        if entry.state == "replay":
+            out = self._replay(entry, inputs)
+            if out is not None:
+                entry.calls["replay"] += 1
+                return out
+        entry.calls["eager"] += 1
+        if entry.state == "eager":
+            return self._fn(*args, **kwargs)
+        result, tape = capture(self._fn, args, kwargs, inputs)
+        if tape.failure is not None:
+            self._fallback(entry, tape.failure)
+        elif entry.state == "record":
+            entry.tape, entry.state = tape, "verify"
+        else:
+            why = verify(entry.tape, tape)
+            if why is not None:
+                self._fallback(entry, why)
+            else:
+                self._prepare(entry)
+        return result
+
+    def _prepare(self, entry):
+        """Build the replay of a verified tape."""
+        tape = entry.tape
+        externals = []
+        guards = []
+        for t, const in zip(tape.externals, tape.constant):
+            if const:
+                externals.append(Tensor(np.array(t._data, copy=True)))
+            else:
+                externals.append(t)
+                guards.append((t, t._data.shape, t._data.dtype, t._requires_grad))
+        targets = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"})
+        made = {}
+        for j, (_, _, outs, _, _) in enumerate(tape.steps):
+            for nr, s in enumerate(outs):
+                made[s] = (j, nr)
+        entry.run = build(tape, externals)
+        entry.externals = externals
+        entry.guards = guards
+        entry.targets = targets
+        entry.made = made
+        entry.plan = Plan(tape, targets) if targets else None
+        entry.read = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"}
+                            | {s for j in tape.nodes for k, s in tape.steps[j][1] if k == "s"})
+        entry.state = "replay"
+
+    def _replay(self, entry, inputs):
+        for t, shape, dtype, rg in entry.guards:
+            d = t._data
+            if d.shape != shape or d.dtype != dtype or t._requires_grad != rg or t._hooks:
+                entry.recaptures += 1
+                if entry.recaptures > self.cache_size_limit:
+                    self._fallback(entry, "tensors read from outside keep changing shape, dtype or hooks")
+                else:
+                    entry.state, entry.reason = "record", "re-recording: a tensor read from outside changed"
+                return None
+        tape = entry.tape
+        vals, ctxs = entry.run(inputs, entry.externals)
+        node = None
+        roots = []
+        outputs = {}
+        if entry.plan is not None and _state.grad:
+            slot_tensor = dict(enumerate(inputs))
+            slot_tensor.update(zip(tape.ext_slot, entry.externals))
+            targets = [slot_tensor[s] for s in entry.targets]
+            versions = [(slot_tensor[s]._vc, slot_tensor[s]._vc[0]) for s in entry.read if s in slot_tensor]
+            node = region_node(entry.plan, ctxs, roots, targets, versions)
+        result = self._build(tape.output, entry, inputs, vals, node, roots, outputs)
+        if len(roots) > 1:
+            node._out_meta = [vals[tape.steps[j][2][nr]] for _, j, nr in roots]
+            node._out_meta = [(a.shape, a.dtype) for a in node._out_meta]
+        return result
+
+    def _build(self, spec, entry, inputs, vals, node, roots, outputs):
+        kind, v = spec
+        if kind == "const":
+            return v
+        if kind == "dict":
+            return {k: self._build(x, entry, inputs, vals, node, roots, outputs) for k, x in v}
+        if kind in ("list", "tuple"):
+            items = [self._build(x, entry, inputs, vals, node, roots, outputs) for x in v]
+            return items if kind == "list" else tuple(items)
+        s = v
+        if s < len(inputs):
+            return inputs[s]
+        if s in entry.made:
+            t = outputs.get(s)
+            if t is None:
+                t = outputs[s] = Tensor(vals[s])
+                if node is not None and entry.tape.out_requires[s]:
+                    j, nr = entry.made[s]
+                    t._requires_grad, t._grad_fn, t._out_nr = True, node, len(roots)
+                    roots.append(("n", j, nr))
+            return t
+        k = entry.tape.ext_slot.index(s)
+        ext = entry.externals[k]
+        return Tensor(ext._data.copy()) if entry.tape.constant[k] else ext
+

@@ -1,0 +1,238 @@
+"""Replay: a verified ``Tape`` turned into straight-line array code.
+
+``build(tape)`` writes one Python function whose body has one line per
+recorded op, ``v7 = K3.forward(c3, v2, v5)``: each op's own ``forward`` runs
+on numpy arrays (``cls._arrays``), with a fresh ``ctx`` per op and no Tensor,
+graph edge or observer test in between. Externals (parameters, buffers) are
+read fresh from their tensors at every call (an optimizer's in-place update
+is seen); recorded copy steps write running statistics back. Random ops that
+draw inside ``forward`` (rrelu) draw fresh numbers, from the same generator.
+
+When the recording has a backward structure and grad mode is on, the result
+tensors share one graph node, ``CompiledBackward``, whose edges lead to the
+gradient targets (the arguments and the external leaves that require grad).
+Its ``backward`` replays the engine's own algorithm (``engine.py``: readiness
+counts, the same LIFO order, the same summation order of gradients, the same
+fitting of shapes and dtypes) over the recorded nodes, calling each op's own
+``backward`` rule with the ctx its forward replay filled, so the gradients
+are the eager ones bit for bit.
+"""
+import numpy as np
+
+from ..engine import _fit
+from ..function import SAVED_CONSTANT, Function
+from ..grad_mode import _state, no_grad
+from ..graph import LEAF, Edge
+from ..tensor import Tensor
+
+
+def _arr(o):
+    return o if type(o) is np.ndarray else np.asarray(o)
+
+
+def _user_forward(cls, ctx, args):
+    """A user Function (Tensors in and out): its forward under no_grad, outputs as arrays."""
+    with no_grad():
+        out = cls.forward(ctx, *[Tensor(a) if type(a) is np.ndarray else a for a in args])
+    if isinstance(out, tuple):
+        return tuple(_arr(o._data if isinstance(o, Tensor) else o) for o in out)
+    return _arr(out._data if isinstance(out, Tensor) else out)
+
+
+def _saved(ctx):
+    """Pack ``ctx``'s saved items for its backward rule (all as constants:
+    their version checks are made once for the whole region, see ``CompiledBackward``)."""
+    items = ctx._to_save
+    ctx._saved = [(SAVED_CONSTANT, x, None, None) for x in items]
+    ctx._to_save = ()
+
+
+def build(tape, externals):
+    """The replay function ``run(inputs) -> (arrays by slot, ctxs)`` for ``tape``."""
+    env = {"_arr": _arr, "_user": _user_forward, "_saved": _saved, "_st": _state, "_copyto": np.copyto}
+    lines = ["def run(I, E):"]
+    for i in range(tape.n_inputs):
+        lines.append(f"    v{i} = I[{i}]._data")
+    for k, s in enumerate(tape.ext_slot):
+        lines.append(f"    v{s} = E[{k}]._data")
+    lines.append(f"    C = [None] * {len(tape.steps)}")
+    mode = None
+    for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
+        env[f"K{j}"] = cls
+        args = []
+        for n, (kind, v) in enumerate(spec):
+            if kind == "s":
+                args.append(f"v{v}")
+            else:
+                env[f"A{j}_{n}"] = v
+                args.append(f"A{j}_{n}")
+        if grad != mode:
+            lines.append(f"    _st.grad = {grad}")
+            mode = grad
+        node = tape.nodes.get(j)
+        lines.append(f"    c = K{j}()")
+        if node is not None or not cls._arrays:
+            env[f"N{j}"] = node[0] if node is not None else (False,) * len(spec)
+            lines.append(f"    c.needs_input_grad = N{j}")
+        if cls._arrays:
+            call = f"K{j}.forward(c, {', '.join(args)})"
+        else:
+            call = f"_user(K{j}, c, ({', '.join(args)},))"
+        if multi:
+            lines.append(f"    {', '.join(f'v{s}' for s in outs)}, = {call}")
+            lines.extend(f"    v{s} = _arr(v{s})" for s in outs)
+        else:
+            lines.append(f"    v{outs[0]} = _arr({call})")
+        if node is not None:
+            lines.append(f"    _saved(c); C[{j}] = c")
+        for dst, ext in tape.copies.get(j, ()):
+            lines.append(f"    _copyto(v{dst}, v{outs[0]}, casting='same_kind')")
+            if ext is not None:
+                lines.append(f"    E[{ext}]._vc[0] += 1")
+    lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")
+    src = "\n".join(lines)
+    code = compile(src, f"<ag.compile replay of {len(tape.steps)} ops>", "exec")
+    exec(code, env)  # noqa: S102 -- the source is generated above from the recorded op classes
+    run = env["run"]
+    run.source = src
+    return run
+
+
+class CompiledBackward(Function):
+    """The graph node of a replayed region (see the module docstring). Its
+    ``_saved`` holds the ctxs of the region's ops, freed by the engine after
+    backward like any node's saved tensors."""
+
+    materialize_grads = False
+    plan = None  # the Plan of the region
+    versions = ()  # (version counter, version) of every tensor the region's ops read
+    _roots = ()  # per output number: ('n', step, nr) or ('t', target)
+
+    def name(self):
+        return "CompiledFunctionBackward"
+
+    @staticmethod
+    def backward(self, *gouts):
+        if self._freed or self._saved is None:
+            raise RuntimeError("Trying to backward through the graph of a compiled function a second "
+                               "time; pass retain_graph=True to the first backward to keep it.")
+        if _state.grad:
+            raise RuntimeError("create_graph=True through an ag.compile'd function is not supported: "
+                               "call it with compile disabled (disable=True) for higher-order gradients")
+        for vc, version in self.versions:
+            if vc[0] != version:
+                raise RuntimeError("one of the variables needed for gradient computation has been "
+                                   "modified by an inplace operation (inside a compiled function's "
+                                   f"region): version {vc[0]}; expected version {version}.")
+        return self.plan.run(self._saved, self._roots, gouts)
+
+
+class Plan:
+    """The backward structure of a tape, run like ``engine._run`` (same order, same sums)."""
+
+    def __init__(self, tape, targets):
+        self.tape = tape
+        self.nodes = tape.nodes
+        self.target_index = {s: k for k, s in enumerate(targets)}
+        self.n_targets = len(targets)
+        self._deps = {}
+
+    def dependencies(self, starts):
+        key = tuple(starts)
+        deps = self._deps.get(key)
+        if deps is None:
+            deps = dict.fromkeys(starts, 0)
+            stack = list(starts)
+            while stack:
+                for e in self.nodes[stack.pop()][1]:
+                    if e is None or e[0] != "n":
+                        continue
+                    child = e[1]
+                    c = deps.get(child)
+                    if c is None:
+                        deps[child] = 1
+                        stack.append(child)
+                    else:
+                        deps[child] = c + 1
+            self._deps[key] = deps
+        return dict(deps)
+
+    def run(self, ctxs, roots, gouts):
+        nodes = self.nodes
+        leaves = {}
+        buffers = {}
+        for root, g in zip(roots, gouts):
+            if g is None:
+                continue
+            if root[0] == "t":
+                leaves[root[1]] = g if root[1] not in leaves else leaves[root[1]] + g
+            else:
+                _add(buffers, nodes, root[1], root[2], g)
+        deps = self.dependencies(list(buffers))
+        ready = [n for n in buffers if deps.get(n, 0) == 0]
+        while ready:
+            j = ready.pop()
+            grads = buffers.pop(j, None)
+            nig, edges, n_out, meta, materialize = nodes[j]
+            results = None
+            if grads is not None and any(g is not None for g in grads):
+                if meta and materialize:
+                    grads = [Tensor(np.zeros(s, d)) if g is None else g for g, (s, d) in zip(grads, meta)]
+                ctx = ctxs[j]
+                results = ctx.backward(ctx, *grads)
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(edges):
+                    raise RuntimeError(f"function {ctx.name()} returned {len(results)} gradients; "
+                                       f"expected {len(edges)} (one per input of forward)")
+                ctxs[j] = None
+            for i, e in enumerate(edges):
+                if e is None:
+                    continue
+                g = None if results is None else results[i]
+                shape, dtype = e[-2], e[-1]
+                if g is not None and (type(g) is not Tensor or g._data.shape != shape or g._data.dtype != dtype):
+                    g = _fit(ctx, g, shape, dtype)
+                if e[0] == "t":
+                    if g is not None:
+                        t = e[1]
+                        leaves[t] = g if t not in leaves else leaves[t] + g
+                    continue
+                child = e[1]
+                if g is not None:
+                    if child not in buffers and nodes[child][3] is None:
+                        buffers[child] = [g]
+                    else:
+                        _add(buffers, nodes, child, e[2], g)
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+        out = [None] * self.n_targets
+        for s, g in leaves.items():
+            out[self.target_index[s]] = g
+        return tuple(out)
+
+
+def _add(buffers, nodes, j, nr, g):
+    grads = buffers.get(j)
+    if grads is None:
+        grads = buffers[j] = [None] * nodes[j][2]
+    grads[nr] = g if grads[nr] is None else grads[nr] + g
+
+
+def region_node(plan, ctxs, roots, targets, versions):
+    """A CompiledBackward node for one replay: edges to the current target tensors."""
+    node = CompiledBackward()
+    edges = []
+    for t in targets:
+        d = t._data
+        g = t._grad_fn
+        edges.append(Edge(g, t._out_nr, d.shape, d.dtype) if g is not None else Edge(t, LEAF, d.shape, d.dtype))
+    node._edges = edges
+    node.needs_input_grad = (True,) * len(edges)
+    node._saved = ctxs
+    node.plan = plan
+    node._roots = roots
+    node.versions = versions
+    return node

@@ -74,3 +74,11 @@ def test_zero_initialisation_keeps_hidden_units_identical():
     assert "σ =  0.0: distinct hidden units =   1 of 100" in text
     assert "σ = 0.05: distinct hidden units = 100 of 100" in text
     assert "(the rows are still equal)" in text
+
+
+def test_tensorboard_notebook_logged_what_the_notes_log():
+    """Notes 002 §6.2.3: an image grid, the graph, and train/validate curves of loss and error."""
+    text = committed_text("17_tensorboard")
+    assert "images ['a_set_of_fashion_mnist_images'], graph True" in text
+    for run in ("loss_train", "loss_validate", "error_train", "error_validate"):
+        assert f"run {run:16s} scalars ['{run.split('_')[0]}']" in text

@@ -96,8 +96,7 @@ class _BatchNorm(_NormBase):
         self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._vc[0] += 1
+            self.num_batches_tracked.add_(1)  # an op: ag.compile replays it
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or self.running_mean is None

@@ -200,3 +200,16 @@ def test_ctrl_c_before_training(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(train_cmd, "load_data", interrupted)
     code, out, err = run(capsys, "train", "--out", tmp_path)
     assert (code, out, err) == (130, "", "autograd train: interrupted\n")
+
+
+def test_skipped_pictures_are_named_with_the_reason(tmp_path, capsys, monkeypatch):
+    import importlib
+
+    monkeypatch.setattr(nn.plots, "have_matplotlib", lambda: False)
+    monkeypatch.setattr(importlib.import_module("autograd_core.viz.render"), "layout_program", lambda: None)
+    code, out, err = run(capsys, "train", "--model", "mlp", "--epochs", 1, "--limit-batches", 1, "--no-progress",
+                         "--out", tmp_path)
+    assert code == 0, err
+    assert "skipped graph.svg: neither Graphviz's dot nor graphviz-pure is installed (pip install graphviz-pure)" in out
+    assert "skipped history.png and confusion_matrix.png: matplotlib is not installed (pip install matplotlib)" in out
+    assert not {"graph.svg", "history.png", "confusion_matrix.png"} & {p.name for p in tmp_path.iterdir()}

@@ -9,7 +9,8 @@ backward spreads ȳ[p] / divisor[p] over window p (the adjoint).
 The numpy twins add one kernel offset (i, j) of every window at a time; the
 numba kernels add, for each output row, the strided input rows of its
 windows (2x2 windows of stride 2 by an unrolled kernel), on (N·C) planes that
-``threads.split`` shares out between cores.
+``threads.split`` shares out between cores. Integer (int64) inputs take
+the numpy twin, which divides their sums with truncation, as PyTorch.
 """
 import numpy as np
 
@@ -35,7 +36,10 @@ def avg_pool2d_numpy(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divis
     acc = np.zeros((N, C, OH, OW), x.dtype)
     for _, dst, src in offsets(kh, kw, sh, sw, ph, pw, 1, 1, H, W, OH, OW):
         acc[ALL + dst] += x[ALL + src]
-    acc /= avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(x.dtype)
+    div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor)
+    if acc.dtype.kind in "iu":  # PyTorch's integer average: the sum divided with truncation toward zero
+        return np.sign(acc) * (np.abs(acc) // div)
+    acc /= div.astype(x.dtype)
     return acc
 
 

@@ -17,7 +17,9 @@ the input element at its index:  x̄[idx[p]] += ȳ[p].
 The numpy twins loop over the kernel offsets (i, j), each a strided slice of
 every window at once; the numba kernels loop over windows (2x2 windows of
 stride 2, the common case, by an unrolled kernel), on (N·C) planes that
-``threads.split`` shares out between cores.
+``threads.split`` shares out between cores. The numba kernels are
+compiled for float32 and float64; integer inputs (PyTorch max-pools them)
+take the numpy twin.
 """
 import numpy as np
 
@@ -46,7 +48,7 @@ ALL = (slice(None), slice(None))
 def max_pool2d_numpy(x, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW):
     """(maxima, flat indices into each (H, W) plane), both (N, C, OH, OW)."""
     N, C, H, W = x.shape
-    best = np.full((N, C, OH, OW), -np.inf, x.dtype)
+    best = np.zeros((N, C, OH, OW), x.dtype)  # replaced by each window's first element (arg < 0)
     arg = np.full((N, C, OH, OW), -1, np.int64)
     for (i, j), dst, src in offsets(kh, kw, sh, sw, ph, pw, dh, dw, H, W, OH, OW):
         v, b, a = x[ALL + src], best[ALL + dst], arg[ALL + dst]

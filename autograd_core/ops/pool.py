@@ -22,7 +22,7 @@ import numpy as np
 from ..function import Linear, Op
 from ..kernels import avgpool as AK
 from ..kernels import pool as K
-from .pool_args import adaptive_size, pool_arguments
+from .pool_args import AVG_DTYPES, MAX_DTYPES, adaptive_size, pool_arguments
 
 
 def _4d(a):
@@ -163,8 +163,9 @@ class AdaptiveAvgPool2dAdjoint(Linear):
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Maximum over each window; with ``return_indices`` also the flat index
-    of each maximum in its (H, W) plane (ties: the first, as PyTorch)."""
-    geom = pool_arguments("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    of each maximum in its (H, W) plane (ties: the first, as PyTorch).
+    Floats and every integer dtype but bool, as PyTorch on CPU."""
+    geom = pool_arguments("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, MAX_DTYPES)
     out, idx = MaxPool2d.apply(input, geom)
     return (out, idx) if return_indices else out
 
@@ -172,9 +173,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """Mean over each window (zero padding counted when ``count_include_pad``;
-    ``divisor_override`` replaces the divisor)."""
+    ``divisor_override`` replaces the divisor). Floats, and int64, whose
+    window sums are divided with truncation toward zero (PyTorch's CPU rule)."""
     kh, kw, sh, sw, ph, pw, _, _, oh, ow = pool_arguments("avg_pool2d", input, kernel_size, stride,
-                                                          padding, 1, ceil_mode)
+                                                          padding, 1, ceil_mode, AVG_DTYPES)
     if divisor_override is not None and (isinstance(divisor_override, bool) or divisor_override <= 0):
         raise RuntimeError(f"avg_pool2d: divisor must be not zero and positive, got {divisor_override!r}")
     geom = (kh, kw, sh, sw, ph, pw, oh, ow, bool(count_include_pad), int(divisor_override or 0))

@@ -14,7 +14,9 @@ and the output size is PyTorch's ``pooling_output_shape`` (``pool_out_size``).
   number of real positions min(start + k, n) - max(start, 0). So
   y = A_D A_H A_W x, one ``Resample`` (ops/resample.py, a ``Linear`` op whose
   adjoint scatters back) per dim, with weight 1/factor on each real tap.
-  ``divisor_override`` replaces the product by a constant.
+  ``divisor_override`` replaces the product by a constant. int64 inputs
+  (PyTorch average-pools them) get their exact window sums divided by the
+  divisor with truncation toward zero.
 - **max_pool3d** and **adaptive_max_pool2d** pick, per window, the flat index
   (within the spatial volume) of the first maximal element (NaN counts as
   maximal, as PyTorch); then y[p] = x[idx[p]] is ``PoolGather`` of
@@ -34,7 +36,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .pool import MaxUnpoolAdd, PoolGather
-from .pool_args import pool_out_size
+from .pool_args import AVG_DTYPES, MAX_DTYPES, check_dtype, pool_out_size
 from .resample import Resample
 from .shape import reshape
 
@@ -48,14 +50,13 @@ def _ints(v, n, name, op):
     raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {v!r}")
 
 
-def _check(op, input, nsp, floating=True):
+def _check(op, input, nsp, accepts=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.ndim not in (nsp + 1, nsp + 2) or 0 in input.shape[-nsp - 1:]:
         raise RuntimeError(f"{op}: non-empty {nsp + 1}D or {nsp + 2}D (batch mode) tensor expected for input, "
                            f"got a tensor of size {list(input.shape)}")
-    if floating and input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
+    check_dtype(op, input.dtype, accepts)
     batched = input.ndim == nsp + 2
     return (input if batched else reshape(input, (1,) + input.shape)), batched
 
@@ -99,9 +100,14 @@ def _argmax_gather(op, x, table, out_sizes, batched, return_indices):
     N, C = x.shape[:2]
     vol = int(np.prod(x.shape[2:]))
     data = x._data.reshape(N, C, vol)
-    padded = np.concatenate([data, np.full((N, C, 1), -np.inf, data.dtype)], axis=2)
+    padded = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)
     vals = padded[:, :, table]  # (N, C, P, K)
-    best = np.argmax(np.where(np.isnan(vals), np.inf, vals), axis=-1)
+    valid = table < vol
+    if vals.dtype.kind == "f":
+        vals = np.where(np.isnan(vals), np.inf, vals)
+    low = vals.min(initial=0)  # below or at every value: the padding taps never win
+    top = np.where(valid, vals, low).max(axis=-1, keepdims=True)
+    best = np.argmax((vals == top) & valid, axis=-1)  # the first maximal real tap
     idx = np.take_along_axis(np.broadcast_to(table, vals.shape), best[..., None], axis=-1)[..., 0]
     x4 = reshape(x, (N, C, 1, vol))
     y = PoolGather.apply(x4, np.ascontiguousarray(idx[:, :, None, :]), x4.shape)
@@ -118,7 +124,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """Maximum over each (kd, kh, kw) window of (N, C, D, H, W) or (C, D, H, W),
     padding counting as -inf; with ``return_indices`` also the flat index of
     each maximum within its (D, H, W) volume."""
-    x, batched = _check("max_pool3d", input, 3)
+    x, batched = _check("max_pool3d", input, 3, MAX_DTYPES)
     dims = _windows("max_pool3d", x, 3, kernel_size, stride, padding, dilation, ceil_mode)
     table = _table([(pos, ok) for _, pos, ok, *_ in dims], x.shape[2:])
     return _argmax_gather("max_pool3d", x, table, [d[1].shape[0] for d in dims], batched, return_indices)
@@ -128,25 +134,40 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                divisor_override=None):
     """Mean over each (kd, kh, kw) window of (N, C, D, H, W) or (C, D, H, W)
     (divisor as PyTorch's; see the module docstring)."""
-    x, batched = _check("avg_pool3d", input, 3)
+    x, batched = _check("avg_pool3d", input, 3, AVG_DTYPES)
     if divisor_override is not None and (isinstance(divisor_override, bool) or int(divisor_override) <= 0):
         raise RuntimeError("avg_pool3d: divisor must be not zero")
     dims = _windows("avg_pool3d", x, 3, kernel_size, stride, padding, 1, ceil_mode)
-    y = x
-    for axis in (4, 3, 2):
-        starts, pos, ok, k, s, p = dims[axis - 2]
-        n = x.shape[axis]
+    divs = []
+    for (starts, _, _, k, _, p), n in zip(dims, x.shape[2:]):
         if divisor_override is not None:
-            div = np.ones(len(starts))
+            divs.append(np.ones(len(starts), np.int64))
         elif count_include_pad:
-            div = np.minimum(starts + k, n + p) - starts
+            divs.append(np.minimum(starts + k, n + p) - starts)
         else:
-            div = np.minimum(starts + k, n) - np.maximum(starts, 0)
-        wts = np.where(ok, 1.0 / div[:, None], 0.0)
-        y = Resample.apply(y, axis, np.ascontiguousarray(np.clip(pos, 0, n - 1)), wts, n)
-    if divisor_override is not None:
-        y = y * (1.0 / float(divisor_override))
+            divs.append(np.minimum(starts + k, n) - np.maximum(starts, 0))
+    if x.dtype.kind in "iu":
+        y = _integer_avg_pool(x, dims, divs, divisor_override)
+    else:
+        y = x
+        for axis in (4, 3, 2):
+            _, pos, ok, *_ = dims[axis - 2]
+            wts = np.where(ok, 1.0 / divs[axis - 2][:, None], 0.0)
+            y = Resample.apply(y, axis, np.ascontiguousarray(np.clip(pos, 0, x.shape[axis] - 1)), wts, x.shape[axis])
+        if divisor_override is not None:
+            y = y * (1.0 / float(divisor_override))
     return y if batched else reshape(y, y.shape[1:])
+
+
+def _integer_avg_pool(x, dims, divs, divisor_override):
+    """int64 average pooling as PyTorch's: the exact window sums divided by the
+    divisors with truncation toward zero (no gradient: an integer tensor)."""
+    N, C = x.shape[:2]
+    table = _table([(pos, ok) for _, pos, ok, *_ in dims], x.shape[2:])
+    data = x._data.reshape(N, C, -1)
+    sums = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)[:, :, table].sum(axis=-1)
+    div = int(divisor_override) if divisor_override is not None else np.einsum("i,j,k->ijk", *divs).reshape(-1)
+    return Tensor((np.sign(sums) * (np.abs(sums) // div)).reshape((N, C) + tuple(len(d) for d in divs)))
 
 
 def _adaptive_dims(op, x, output_size, nsp):

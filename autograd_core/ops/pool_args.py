@@ -5,10 +5,19 @@ rules and error messages, and the output size
 
 where, with ``ceil_mode``, a last window that would start in the right
 padding is dropped.
+
+Dtypes are PyTorch's CPU ones: every pooling takes floats; max pooling
+(``max_pool2d``/``max_pool3d``) also takes every integer dtype, average
+pooling (2-D, 3-D) also int64 (the window sum divided with truncation);
+the adaptive poolings and unpooling take floats only. The rest raises
+PyTorch's ``NotImplementedError`` (``"avg_pool2d" not implemented for 'Int'``).
 """
 import numpy as np
 
 from ..tensor import Tensor
+from ._elementwise_util import not_implemented_for
+
+MAX_DTYPES, AVG_DTYPES = "integers", "int64"
 
 
 def _pair(v, name, op):
@@ -28,20 +37,29 @@ def pool_out_size(size, k, stride, pad, dilation, ceil_mode):
     return out
 
 
-def check_input(op, input):
-    """A floating 3-D (C, H, W) or 4-D (N, C, H, W) tensor with non-empty planes."""
+def check_dtype(op, dtype, accepts=None):
+    """Floats, and the integers ``accepts`` names (``MAX_DTYPES``: all but
+    bool; ``AVG_DTYPES``: int64); otherwise PyTorch's NotImplementedError."""
+    if dtype.kind == "f" or (accepts == MAX_DTYPES and dtype.kind in "iu") or (
+            accepts == AVG_DTYPES and dtype == np.int64):
+        return
+    not_implemented_for(op, dtype, "biu")
+
+
+def check_input(op, input, accepts=None):
+    """A 3-D (C, H, W) or 4-D (N, C, H, W) tensor with non-empty planes, of a
+    dtype the op takes (``check_dtype``)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
         raise RuntimeError(f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, got "
                            f"a tensor of size {list(input.shape)}")
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
+    check_dtype(op, input.dtype, accepts)
 
 
-def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode):
+def pool_arguments(op, input, kernel_size, stride, padding, dilation, ceil_mode, accepts=None):
     """(kh, kw, sh, sw, ph, pw, dh, dw, OH, OW) after checking the arguments."""
-    check_input(op, input)
+    check_input(op, input, accepts)
     kh, kw = _pair(kernel_size, "kernel_size", op)
     no_stride = stride is None or (isinstance(stride, (tuple, list)) and not stride)
     sh, sw = (kh, kw) if no_stride else _pair(stride, "stride", op)

@@ -197,7 +197,7 @@ ERRORS = [
     (lambda x: ag.max_pool2d(x, 7), RuntimeError,
      r"Given input size: \(4x5x5\). Calculated output size: \(4x0x0\). Output size is too small"),
     (lambda x: ag.max_pool2d(x[0, 0], 2), RuntimeError, "non-empty 3D or 4D"),
-    (lambda x: ag.max_pool2d(x.long(), 2), RuntimeError, "floating point"),
+    (lambda x: ag.max_pool2d(x.bool(), 2), NotImplementedError, "\"max_pool2d\" not implemented for .Bool."),
     (lambda x: ag.max_pool2d(x, 2.5), TypeError, "kernel_size must be an int or a tuple"),
     (lambda x: ag.avg_pool2d(x, 2, divisor_override=0), RuntimeError, "divisor must be not zero"),
     (lambda x: ag.adaptive_avg_pool2d(x, (3,)), RuntimeError, "output_size must be 2"),

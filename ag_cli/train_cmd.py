@@ -230,8 +230,8 @@ def run(args):
         test_report(model, test_loader, d["classes"], args.out, s)
         pictures(model, history, args.out, test_loader)
     except KeyboardInterrupt:
-        print(f"autograd train: interrupted after training; the weights are in {args.out} "
-              f"({WEIGHTS}, {CKPT}); the test report or the pictures are missing", file=sys.stderr)
+        print(f"autograd train: interrupted after training; the trained weights are kept in {ckpt}; the test "
+              "report or the pictures are missing", file=sys.stderr)
         return 130
     files = sorted(f for f in os.listdir(args.out) if not f.startswith("."))
     print(f"wrote {', '.join(files)} to {args.out}")

@@ -142,6 +142,9 @@ def remove_stale_temporaries(folder):
     for name in sorted(os.listdir(folder)):
         m = TEMPORARY.fullmatch(name)
         if m and not _running(int(m.group(2))):
-            os.remove(os.path.join(folder, name))
+            try:
+                os.remove(os.path.join(folder, name))
+            except FileNotFoundError:  # removed by another process of the same run (--nproc)
+                continue
             removed.append(name)
     return removed

@@ -139,7 +139,7 @@ def test_ctrl_c_after_training_exits_130_with_one_line(tmp_path):
     rest, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert "interrupted after training; the weights are in" in err
+    assert "interrupted after training; the trained weights are kept in" in err
     assert (tmp_path / "o" / "model.safetensors").exists() and (tmp_path / "o" / "checkpoint.safetensors").exists()
 
 

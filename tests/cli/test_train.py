@@ -189,7 +189,7 @@ def test_ctrl_c_after_training_keeps_the_weights(tmp_path, capsys, monkeypatch):
     code, out, err = run(capsys, "train", "--model", "mlp", "--epochs", 1, "--limit-batches", 1, "--no-progress",
                          "--out", tmp_path)
     assert code == 130 and err.count("\n") == 1
-    assert err.startswith("autograd train: interrupted after training; the weights are in")
+    assert err.startswith("autograd train: interrupted after training; the trained weights are kept in")
     assert set(ag.load(tmp_path / "model.safetensors")) == set(models.build("mlp").state_dict())
     assert not (tmp_path / "results.json").exists()
 

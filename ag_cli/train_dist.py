@@ -4,11 +4,12 @@ The command starts ``mpiexec -n N python -m ag_cli.train_dist`` (the
 ``mpiexec`` of the MPI wheel, ranks on 127.0.0.1, one BLAS thread each) and
 hands the parsed arguments to the ranks in the environment. Every rank builds
 the same model, wraps it in ``DistributedDataParallel`` and reads its own
-share of each epoch through a ``DistributedSampler`` (seeded with ``--seed``,
-a new order every epoch); ``--batch-size`` is per rank, as in PyTorch, so a
-step sees N times as many images. Rank 0 prints and writes the output
-folder; the other ranks are silent and write to a temporary folder. A rank
-that fails aborts all of them.
+share of each epoch through a ``DistributedSampler`` (a new order every
+epoch, drawn from the generator seeded with ``--seed``); ``--batch-size`` is
+per rank, as in PyTorch, so a step sees N times as many images. Rank 0
+prints and writes the output folder; the other ranks are silent and write to
+a temporary folder (``--resume``: a copy of rank 0's checkpoint). A rank that
+fails aborts all of them.
 """
 import argparse
 import json
@@ -45,8 +46,12 @@ def wrap(model, train_loader, seed):
     """(the model to train, the training loader): DDP and this rank's shard when running as ranks."""
     if not active():
         return model, train_loader
+    import autograd_core.distributed as dist
     from nn.parallel import DistributedDataParallel
 
+    n = dist.get_world_size()
+    batch = _bottom(train_loader).batch_size
+    print(f"{n} ranks, data parallel over MPI: batch size {batch} per rank, {n * batch} per step", flush=True)
     return DistributedDataParallel(model), _shard(train_loader, seed)
 
 
@@ -58,27 +63,41 @@ def unwrap(model):
 
 
 class _Epochs:
-    """A DataLoader over a DistributedSampler that moves to the next epoch at every iteration."""
+    """A DataLoader over a DistributedSampler with a new order at every iteration: the
+    epoch number given to the sampler is drawn from autograd_core's generator, which is
+    seeded alike on every rank and restored by ``--resume`` (so a resumed run goes on
+    with the orders an uninterrupted one would have used)."""
 
     def __init__(self, loader):
-        self.loader, self.epoch = loader, 0
+        self.loader = loader
 
     def __len__(self):
         return len(self.loader)
 
     def __iter__(self):
-        self.loader.sampler.set_epoch(self.epoch)
-        self.epoch += 1
+        import autograd_core as ag
+
+        self.loader.sampler.set_epoch(int(ag.randint(0, 2 ** 31 - 1, (1,)).item()))
         return iter(self.loader)
 
 
-def _shard(loader, seed):
-    """Replace the DataLoader at the bottom of the wrappers (``.loader``) by one over this rank's share."""
+def _bottom(loader):
+    """The DataLoader inside the wrappers (``.loader``) of the training loader."""
     import data
 
-    outer, inner = None, loader
-    while not isinstance(inner, data.DataLoader):
-        outer, inner = inner, inner.loader
+    while not isinstance(loader, data.DataLoader):
+        loader = loader.loader
+    return loader
+
+
+def _shard(loader, seed):
+    """Replace the DataLoader at the bottom of the wrappers by one over this rank's share."""
+    import data
+
+    inner = _bottom(loader)
+    outer = None if inner is loader else loader
+    while outer is not None and outer.loader is not inner:
+        outer = outer.loader
     sampler = data.DistributedSampler(inner.dataset, shuffle=True, seed=seed)
     mine = _Epochs(data.DataLoader(inner.dataset, batch_size=inner.batch_size, sampler=sampler))
     if outer is None:

@@ -19,6 +19,10 @@ add up locally; the next synced backward averages the sum).
 ``find_unused_parameters=True`` walks the graph of the forward's outputs and
 counts the parameters it does not reach as ready. The state dict is the
 wrapped module's under the ``module.`` prefix, as in PyTorch.
+``check_reduction``, ``gradient_as_bucket_view`` and ``static_graph`` are
+accepted for PyTorch's signature and change nothing here (the gradients are
+copied into the buckets and back; the graph is walked only for
+``find_unused_parameters``).
 """
 import zlib
 from contextlib import contextmanager

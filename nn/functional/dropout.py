@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from autograd_core.function import Op
 from autograd_core.random import numpy_generator
 from autograd_core.tensor import Tensor
 
@@ -36,9 +37,18 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+class _Mask(Op):
+    """The scaled mask keep · scale, keep ~ Bernoulli(1 - p), drawn in ``forward`` from the
+    global generator (an op, so that a compiled function's replay draws a fresh mask)."""
+
+    @staticmethod
+    def forward(ctx, shape, p, scale, dtype):
+        return (numpy_generator().random(shape) >= p).astype(dtype) * scale
+
+
 def _apply(input, scale, shift, inplace):
     """input · scale (+ shift), in place when asked."""
-    scale = Tensor(scale)
+    scale = scale if isinstance(scale, Tensor) else Tensor(scale)
     if inplace:
         input.mul_(scale)
         return input if shift is None else input.add_(Tensor(shift))
@@ -64,9 +74,9 @@ def _dropout(name, input, p, training, inplace, channel_dim=None, alpha=False):
     shape = _mask_shape(name, input, channel_dim)
     if p == 1.0:
         return _apply(input, np.zeros((), dtype), None, inplace)
-    keep = (numpy_generator().random(shape) >= p).astype(dtype)
     if not alpha:
-        return _apply(input, keep * dtype.type(1.0 / (1.0 - p)), None, inplace)
+        return _apply(input, _Mask.apply(tuple(shape), p, dtype.type(1.0 / (1.0 - p)), dtype), None, inplace)
+    keep = (numpy_generator().random(shape) >= p).astype(dtype)
     a = 1.0 / np.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
     shift = ((keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p).astype(dtype)
     return _apply(input, keep * dtype.type(a), shift, inplace)

@@ -9,7 +9,7 @@ Package layout: ``capture.py`` (recording through the observers),
 ``verify.py`` (two recordings must agree), ``replay.py`` (the generated code
 and the backward node), ``frontend.py`` (guards, cache, fallback, explain).
 """
-from .frontend import CACHE_SIZE_LIMIT, CompiledFunction, _all
+from .frontend import CompiledFunction, _all
 from .module import OptimizedModule
 
 __all__ = ["compile", "explain", "reset", "disable", "CompiledFunction", "OptimizedModule"]

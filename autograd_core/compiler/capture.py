@@ -60,11 +60,14 @@ def _rng_state():
 
 
 class _Recorder:
-    def __init__(self, inputs):
+    def __init__(self, inputs, watch):
         self.tape = Tape(len(inputs))
         self.slot_of = {id(t): i for i, t in enumerate(inputs)}
-        self.keep = list(inputs)  # holds every seen tensor: ids stay unique during the capture
-        self.watched = [(t, t._vc, t._vc[0]) for t in inputs]
+        self.array_slot = {id(t._data): i for i, t in enumerate(inputs)}  # an op given ``t._data`` itself
+        self.keep = list(inputs) + list(watch)  # holds every seen tensor: ids stay unique during the capture
+        self.array_owner = {id(t._data): t for t in self.keep}
+        self.touched = {}  # id -> (tensor, its values after the last op): tensors that op read
+        self.watched = [(t, t._vc, t._vc[0]) for t in self.keep]
         self.tensor_of_slot = dict(enumerate(inputs))
         self.rng = _rng_state()
         self.last_out = None  # the slots of the previous op's outputs
@@ -84,6 +87,12 @@ class _Recorder:
                 self.inplace(t, where)
 
     def inplace(self, t, where):
+        seen = self.touched.get(id(t))
+        if seen is not None and np.array_equal(t._data, seen[1], equal_nan=t._data.dtype.kind in "fc"):
+            # the last op changed it in its forward (replayed); the version bump came after it
+            s = self.slot(t)
+            self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((None, self.tape.ext_slot.index(s)))
+            return
         src = self.last_out[0] if self.last_out and len(self.last_out) == 1 else None
         src_t = self.tensor_of_slot.get(src)
         ok = (src_t is not None and not t._requires_grad and t._data.base is None
@@ -93,7 +102,7 @@ class _Recorder:
         if not ok:
             self.fail(f"a tensor was modified in place outside an op or with autograd history ({where})")
             return
-        dst = self.slot_of[id(t)]
+        dst = self.slot(t)
         ext = self.tape.ext_slot.index(dst) if dst in self.tape.ext_slot else None
         self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((dst, ext))
 
@@ -106,20 +115,45 @@ class _Recorder:
             self.tape.externals.append(t)
             self.tape.ext_slot.append(s)
             self.tensor_of_slot[s] = t
+            self.array_slot.setdefault(id(t._data), s)
             self.watched.append((t, t._vc, t._vc[0]))
         return s
 
+    def owner(self, a):
+        """The slot of the tensor whose array ``a`` is, or is a view of (at offset 0), or None."""
+        base, depth = a, 0
+        while base is not None and depth < 4:
+            s = self.array_slot.get(id(base))
+            if s is None and id(base) in self.array_owner:
+                s = self.slot(self.array_owner[id(base)])
+            if s is not None:
+                same_start = a.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+                return (s, base is a) if same_start else None
+            base, depth = base.base, depth + 1
+        return None
+
+    def arg(self, a, cls):
+        """An argument as ``('s', slot)``, ``('v', slot, shape, strides)`` (a view of a slot's array),
+        ``('q', type, [specs])`` (a tuple or list holding those) or ``('c', value)``."""
+        if isinstance(a, Tensor):
+            return ("s", self.slot(a))
+        if type(a) is np.ndarray:
+            hit = self.owner(a)
+            if hit is None:
+                return ("c", a)
+            return ("s", hit[0]) if hit[1] else ("v", hit[0], a.shape, a.strides)
+        if type(a) in (list, tuple):
+            if any(isinstance(x, Tensor) for x in a):
+                self.fail(f"{cls.__name__} takes tensors inside a list")
+            specs = [self.arg(x, cls) for x in a]
+            if all(sp[0] == "c" for sp in specs):
+                return ("c", a)
+            return ("q", type(a), specs)
+        return ("c", a.item() if isinstance(a, np.generic) else a)
+
     def on_call(self, cls, args):
         self.check_between(f"before {cls.__name__}")
-        spec = []
-        for a in args:
-            if isinstance(a, Tensor):
-                spec.append(("s", self.slot(a)))
-            elif isinstance(a, (list, tuple)) and any(isinstance(x, Tensor) for x in a):
-                self.fail(f"{cls.__name__} takes tensors inside a list")
-                spec.append(("c", a))
-            else:
-                spec.append(("c", a.item() if isinstance(a, np.generic) else a))
+        spec = [self.arg(a, cls) for a in args]
         grad = _state.grad
 
         def done(out):
@@ -130,10 +164,16 @@ class _Recorder:
                 self.slot_of[id(o)] = s
                 self.keep.append(o)
                 self.tensor_of_slot[s] = o
+                self.array_slot.setdefault(id(o._data), s)
                 self.watched.append((o, o._vc, o._vc[0]))
                 self.tape.out_requires[s] = o._requires_grad
                 slots.append(s)
             self.tape.steps.append((cls, tuple(spec), tuple(slots), grad, len(outs) > 1 or isinstance(out, tuple)))
+            self.touched = {}
+            for sp in _slots_of(spec):
+                t = self.tensor_of_slot[sp]
+                if not t._requires_grad:
+                    self.touched[id(t)] = (t, np.array(t._data, copy=True))
             self.last_out = slots
             self.rng = _rng_state()
 
@@ -145,9 +185,11 @@ class _Recorder:
                   f"control flow may depend on them")
 
 
-def capture(fn, args, kwargs, inputs):
-    """Run ``fn(*args, **kwargs)`` eagerly, recording into a Tape; return ``(result, tape)``."""
-    rec = _Recorder(inputs)
+def capture(fn, args, kwargs, inputs, watch=()):
+    """Run ``fn(*args, **kwargs)`` eagerly, recording into a Tape; return ``(result, tape)``.
+    ``watch``: tensors (a module's parameters and buffers) whose in-place changes count even
+    when no op reads them."""
+    rec = _Recorder(inputs, watch)
     with observe_calls(rec.on_call), observe_reads(rec.on_read):
         result = fn(*args, **kwargs)
         rec.check_between("at the end")
@@ -159,6 +201,14 @@ def capture(fn, args, kwargs, inputs):
         except CaptureFailed as e:
             tape.failure = str(e)
     return result, tape
+
+
+def _slots_of(spec):
+    for sp in spec:
+        if sp[0] in "sv":
+            yield sp[1]
+        elif sp[0] == "q":
+            yield from _slots_of(sp[2])
 
 
 def _structure(x, rec):
@@ -177,7 +227,7 @@ def backward_structure(tape, rec):
     shape, dtype)`` (another step's node) or ``('t', slot, shape, dtype)`` (a
     gradient target: an argument or an external leaf)."""
     step_of = {}
-    for j, (cls, _, slots, _, _) in enumerate(tape.steps):
+    for j, (_, _, slots, _, _) in enumerate(tape.steps):
         node = next((rec.tensor_of_slot[s]._grad_fn for s in slots if tape.out_requires[s]), None)
         if node is not None:
             step_of[id(node)] = j

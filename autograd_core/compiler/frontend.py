@@ -19,7 +19,7 @@ import numpy as np
 
 from ..grad_mode import _state
 from ..tensor import Tensor
-from .capture import capture
+from .capture import _slots_of, capture
 from .replay import Plan, build, region_node
 from .verify import verify
 
@@ -131,7 +131,8 @@ class CompiledFunction:
         entry.calls["eager"] += 1
         if entry.state == "eager":
             return self._fn(*args, **kwargs)
-        result, tape = capture(self._fn, args, kwargs, inputs)
+        watch = () if self._module is None else [*self._module.parameters(), *self._module.buffers()]
+        result, tape = capture(self._fn, args, kwargs, inputs, watch)
         if tape.failure is not None:
             self._fallback(entry, tape.failure)
         elif entry.state == "record":
@@ -167,7 +168,7 @@ class CompiledFunction:
         entry.made = made
         entry.plan = Plan(tape, targets) if targets else None
         entry.read = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"}
-                            | {s for j in tape.nodes for k, s in tape.steps[j][1] if k == "s"})
+                            | {s for j in tape.nodes for s in _slots_of(tape.steps[j][1])})
         entry.state = "replay"
 
     def _replay(self, entry, inputs):

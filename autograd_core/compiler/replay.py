@@ -47,9 +47,27 @@ def _saved(ctx):
     ctx._to_save = ()
 
 
+def _view(a, shape, strides):
+    return np.lib.stride_tricks.as_strided(a, shape, strides)
+
+
+def _expr(sp, env, name):
+    """Source text of a recorded argument (see ``capture._Recorder.arg``)."""
+    kind = sp[0]
+    if kind == "s":
+        return f"v{sp[1]}"
+    if kind == "v":
+        return f"_view(v{sp[1]}, {sp[2]!r}, {sp[3]!r})"
+    if kind == "q":
+        items = ", ".join(_expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
+        return f"({items},)" if sp[1] is tuple else f"[{items}]"
+    env[name] = sp[1]
+    return name
+
+
 def build(tape, externals):
     """The replay function ``run(inputs) -> (arrays by slot, ctxs)`` for ``tape``."""
-    env = {"_arr": _arr, "_user": _user_forward, "_saved": _saved, "_st": _state, "_copyto": np.copyto}
+    env = {"_view": _view, "_arr": _arr, "_user": _user_forward, "_saved": _saved, "_st": _state, "_copyto": np.copyto}
     lines = ["def run(I, E):"]
     for i in range(tape.n_inputs):
         lines.append(f"    v{i} = I[{i}]._data")
@@ -59,13 +77,7 @@ def build(tape, externals):
     mode = None
     for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
         env[f"K{j}"] = cls
-        args = []
-        for n, (kind, v) in enumerate(spec):
-            if kind == "s":
-                args.append(f"v{v}")
-            else:
-                env[f"A{j}_{n}"] = v
-                args.append(f"A{j}_{n}")
+        args = [_expr(sp, env, f"A{j}_{n}") for n, sp in enumerate(spec)]
         if grad != mode:
             lines.append(f"    _st.grad = {grad}")
             mode = grad
@@ -86,7 +98,8 @@ def build(tape, externals):
         if node is not None:
             lines.append(f"    _saved(c); C[{j}] = c")
         for dst, ext in tape.copies.get(j, ()):
-            lines.append(f"    _copyto(v{dst}, v{outs[0]}, casting='same_kind')")
+            if dst is not None:
+                lines.append(f"    _copyto(v{dst}, v{outs[0]}, casting='same_kind')")
             if ext is not None:
                 lines.append(f"    E[{ext}]._vc[0] += 1")
     lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")

@@ -38,6 +38,16 @@ def same(a, b):
         return a is b
 
 
+def _same_spec(a, b):
+    if a[0] != b[0]:
+        return False
+    if a[0] == "c":
+        return same(a[1], b[1])
+    if a[0] == "q":
+        return a[1] is b[1] and len(a[2]) == len(b[2]) and all(_same_spec(x, y) for x, y in zip(a[2], b[2]))
+    return a == b
+
+
 def verify(t1, t2):
     """None when tapes ``t1`` and ``t2`` agree (see the module docstring), else the reason.
     On success ``t1.constant`` is set: per external, whether it is a per-call constant."""
@@ -49,8 +59,8 @@ def verify(t1, t2):
             return f"op {j} differs between calls ({name}, then {s2[0].__name__}): data-dependent control flow"
         if s1[2:] != s2[2:] or len(s1[1]) != len(s2[1]):
             return f"op {j} ({name}) is used differently between calls"
-        for n, ((k1, v1), (k2, v2)) in enumerate(zip(s1[1], s2[1])):
-            if k1 != k2 or (k1 == "s" and v1 != v2) or (k1 == "c" and not same(v1, v2)):
+        for n, (a1, a2) in enumerate(zip(s1[1], s2[1])):
+            if not _same_spec(a1, a2):
                 return f"argument {n} of op {j} ({name}) changes between calls: computed from values outside ops"
     if t1.ext_slot != t2.ext_slot:
         return "the tensors read from outside differ between calls"

@@ -10,49 +10,67 @@ rewritten so that gradients reach both the base and what was written
 (``copy_slices.py``). ``x[idx] = v`` is the op ``index_put`` (the index read with the rules
 of ``x[idx]``, see ``index.py``):
 
-    y = index_put(x, idx, v)  ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
-                                 ẏ = index_put(ẋ, idx, v̇)
+    y = index_put(x, idx, v)        ⇒  x̄ = ȳ with ȳ[idx] = 0,   v̄ = ȳ[idx]
+                                       ẏ = index_put(ẋ, idx, v̇)
+    y = index_put(x, idx, v, True)  ⇒  y[idx] += v, a repeated position adding every value
+                                       (np.add.at);  x̄ = ȳ,  v̄ = ȳ[idx];  ẏ = index_put(ẋ, idx, v̇, True)
 
 In forward mode the tensor takes the tangent of the result, so after
 ``y.mul_(2)`` the tangent of ``y`` is doubled and after ``y[idx] = v`` it
 holds v's tangent at idx (zero for a number or an integer tensor).
 """
 
+import numpy as np
+
 from ..function import Op
 from ..grad_mode import _state
 from ..tensor import Tensor
 from .arith import add, div, mul, sub
-from .index import GetItem, target, to_numpy_index
+from .index import _INTS, GetItem, target, to_numpy_index
 
 
 class IndexPut(Op):
     @staticmethod
-    def forward(ctx, x, value, index, kind):
-        ctx.index, ctx.kind = index, kind
+    def forward(ctx, x, value, index, kind, accumulate):
+        ctx.index, ctx.kind, ctx.accumulate = index, kind, accumulate
         out = x.copy()
         view, idx = target(out, index)
-        view[idx] = value
+        if not accumulate:
+            view[idx] = value
+        elif kind == _INTS:  # repeated positions each add their value
+            np.add.at(view, idx, np.asarray(value).astype(out.dtype, copy=False))
+        else:  # slices and masks never repeat a position
+            view[idx] += np.asarray(value).astype(out.dtype, copy=False)
         return out
 
     @staticmethod
     def backward(ctx, g):
         gx = gv = None
         if ctx.needs_input_grad[0]:
-            gx = IndexPut.apply(g, 0.0, ctx.index, ctx.kind)
+            gx = g if ctx.accumulate else IndexPut.apply(g, 0.0, ctx.index, ctx.kind, False)
         if ctx.needs_input_grad[1]:
             gv = GetItem.apply(g, ctx.index, ctx.kind)
-        return gx, gv, None, None
+        return gx, gv, None, None, None
 
     @staticmethod
     def jvp(ctx, tx, tv, *_):
         if tv is None or tv._data.dtype.kind != "f":
             tv = 0.0
-        return IndexPut.apply(tx, tv, ctx.index, ctx.kind)
+        return IndexPut.apply(tx, tv, ctx.index, ctx.kind, ctx.accumulate)
 
 
-def index_put(input, index, value):
-    """A copy of ``input`` with ``input[index] = value`` (differentiable in both)."""
-    return IndexPut.apply(input, value, *to_numpy_index(index, input._data.ndim))
+def index_put(input, indices, values, accumulate=False):
+    """A copy of ``input`` with ``input[indices] = values``, or with
+    ``input[indices] += values`` for each listed position, repeats adding up,
+    when ``accumulate`` (PyTorch's ``index_put``). Differentiable in both:
+    x̄ = ȳ with zeros at the written positions (``ȳ`` itself when
+    accumulating), v̄ = ȳ[indices] (summed to the shape of ``values``)."""
+    return IndexPut.apply(input, values, *to_numpy_index(indices, input._data.ndim), bool(accumulate))
+
+
+def index_put_(self, indices, values, accumulate=False):
+    """In-place ``index_put``."""
+    return self._inplace(lambda s, v: index_put(s, indices, v, accumulate), values)
 
 
 def setitem(self, index, value):
@@ -108,5 +126,5 @@ METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "fill_": fill_, "zero_": zero_,
     "copy_": copy_, "clamp_": clamp_,
     "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_,
-    "__itruediv__": div_, "index_put": index_put,
+    "__itruediv__": div_, "index_put": index_put, "index_put_": index_put_,
 }

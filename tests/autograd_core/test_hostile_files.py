@@ -259,3 +259,23 @@ def test_load_metadata_of_hostile_headers(tmp_path):
     path.write_bytes(safetensors_file({"__metadata__": {"epoch": "3"}, "w": F32}))  # tensors cut off
     assert load_metadata(path) == {"epoch": "3"}
     assert load_metadata(io.BytesIO(path.read_bytes())) == {"epoch": "3"}
+
+
+def test_valid_files_load_the_same_from_a_path_and_a_file_object(tmp_path):
+    """The two reading routes (``safe_open`` for a path, ``deserialize`` for a
+    file object; BF16 always the latter) give the same arrays, in file order."""
+    values = np.array([1.0, -2.5, 3.140625], np.float32)
+    bf16 = (values.view(np.uint32) >> 16).astype("<u2").tobytes()
+    raw = safetensors_file({"h": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]},
+                            "f": dict(F32, data_offsets=[6, 10])}, bf16 + np.float32(7).tobytes())
+    plain = safetensors.numpy.save({"b": np.arange(6, dtype=np.int16).reshape(2, 3), "a": np.ones(2)})
+    for name, data in (("bf16.safetensors", raw), ("plain.safetensors", plain)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        by_path, by_file = ag.load(path), ag.load(io.BytesIO(data))
+        assert list(by_path) == list(by_file)
+        for key in by_path:
+            assert by_path[key].dtype == by_file[key].dtype
+            np.testing.assert_array_equal(by_path[key].numpy(), by_file[key].numpy())
+            by_path[key].add_(1)  # writable
+    assert ag.load(tmp_path / "bf16.safetensors")["h"].tolist() == values.tolist()

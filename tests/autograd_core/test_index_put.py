@@ -43,7 +43,10 @@ def test_values_and_gradients_against_add_at(index, value_shape):
     np_index = tuple(i.numpy() if isinstance(i, ag.Tensor) else i for i in index)
     np.add.at(want, np_index, v.detach().numpy())
     np.testing.assert_allclose(y.detach().numpy(), want, rtol=1e-15)
-    fn = (lambda a, b: ag.index_put(a, index, b, accumulate=True))
+
+    def fn(a, b):
+        return ag.index_put(a, index, b, accumulate=True)
+
     check(fn, x, v)
     check_jvp(fn, x, v)
 

@@ -84,3 +84,13 @@ def test_perceptron_learns_and_and_or_but_not_xor():
     assert "converged after" in lines["AND"] and "NOT" not in lines["AND"]
     assert "converged after" in lines["OR "] and "NOT" not in lines["OR "]
     assert "NOT converged after 100 epochs" in lines["XOR"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_outputs_hold_the_figures(path):
+    """A full run executed with a non-interactive backend would commit the text without its plots."""
+    nb = nbformat.read(path, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    if any("plt.show()" in c.source for c in nb.cells if c.cell_type == "code"):
+        assert any("image/png" in o.get("data", {}) for o in outputs), f"{path.name}: no figure in the outputs"
+    assert not any("non-interactive" in o.get("text", "") for o in outputs)

@@ -42,6 +42,47 @@ def _flatten(x, tensors):
     return ("id", id(x))
 
 
+def _is_module(x):
+    return hasattr(x, "_modules") and hasattr(x, "_forward_hooks") and hasattr(x, "training")
+
+
+def _modules_seen_by(fn):
+    """The modules a function reaches directly: its ``__self__``, closure cells and the globals it
+    names (their training flags and parameters become guards)."""
+    found = []
+    code = getattr(fn, "__code__", None)
+    cands = [getattr(fn, "__self__", None)]
+    cands += [c.cell_contents for c in getattr(fn, "__closure__", None) or () if c.cell_contents is not c]
+    if code is not None:
+        g = getattr(fn, "__globals__", {})
+        cands += [g[n] for n in code.co_names if n in g]
+    for c in cands:
+        if _is_module(c) and all(c is not f for f in found):
+            found.append(c)
+    return found
+
+
+def _module_key(root):
+    """Every submodule's training flag and its parameters' and buffers' identities, in one walk
+    (None when a module has forward hooks: those run eagerly)."""
+    key = []
+    stack = [root]
+    seen = set()
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        if m._forward_hooks or m._forward_pre_hooks:
+            return None
+        key.append(m.training)
+        key.extend(map(id, m._parameters.values()))
+        key.extend(map(id, m._buffers.values()))
+        key.append(None)
+        stack.extend(x for x in m._modules.values() if x is not None)
+    return tuple(key)
+
+
 class _Entry:
     """One guard key's recording and its state: 'record', 'verify', 'replay' or 'eager'."""
 
@@ -60,6 +101,7 @@ class CompiledFunction:
     def __init__(self, fn, module=None, fullgraph=False, cache_size_limit=CACHE_SIZE_LIMIT):
         self._fn = fn
         self._module = module
+        self._modules = [module] if module is not None else _modules_seen_by(fn)
         self.fullgraph = fullgraph
         self.cache_size_limit = cache_size_limit
         self._cache = {}
@@ -100,14 +142,11 @@ class CompiledFunction:
     # -- calling ---------------------------------------------------------------------------
     def _key(self, args, kwargs, inputs):
         key = [_state.grad, _flatten(args, inputs), _flatten(kwargs, inputs)]
-        m = self._module
-        if m is not None:
-            mods = list(m.modules())
-            if any(x._forward_hooks or x._forward_pre_hooks for x in mods):
+        for m in self._modules:
+            mod = _module_key(m)
+            if mod is None:
                 return None
-            key.append(tuple(x.training for x in mods))
-            key.append(tuple(map(id, m.parameters())))
-            key.append(tuple(map(id, m.buffers())))
+            key.append(mod)
         return tuple(key)
 
     def __call__(self, *args, **kwargs):
@@ -131,7 +170,7 @@ class CompiledFunction:
         entry.calls["eager"] += 1
         if entry.state == "eager":
             return self._fn(*args, **kwargs)
-        watch = () if self._module is None else [*self._module.parameters(), *self._module.buffers()]
+        watch = [t for m in self._modules for t in (*m.parameters(), *m.buffers())]
         result, tape = capture(self._fn, args, kwargs, inputs, watch)
         if tape.failure is not None:
             self._fallback(entry, tape.failure)

@@ -47,6 +47,17 @@ def train_step(model, opt, loss_fn, x, y):
     return step
 
 
+def whole_step(model, opt, loss_fn, x, y):
+    """The model and the loss in one compiled function."""
+    loss_of = ag.compile(lambda x, y: loss_fn(model(x), y))
+
+    def step():
+        opt.zero_grad()
+        loss_of(x, y).backward()
+        opt.step()
+    return step
+
+
 def infer_step(model, x, no_grad):
     def step():
         with no_grad():
@@ -67,8 +78,7 @@ def variants(name, make, shape, batch, train, adam):
             opt = optim.Adam(model.parameters(), 1e-3) if adam else optim.SGD(model.parameters(), 0.01)
             loss_fn = nn.CrossEntropyLoss()
             if label == "compile+loss":  # the loss inside the compiled function: the whole forward replays
-                whole = ag.compile(lambda x, y: loss_fn(model(x), y))
-                out[label] = train_step(lambda x: x, opt, lambda x, y: whole(x, y), x, y)
+                out[label] = whole_step(model, opt, loss_fn, x, y)
             else:
                 out[label] = train_step(ag.compile(model) if label == "compile" else model, opt, loss_fn, x, y)
         else:

@@ -219,13 +219,19 @@ def neg(input):
 
 
 def pow(input, exponent):
-    """inputᵉˣᵖᵒⁿᵉⁿᵗ; an integer tensor to a negative Python integer raises, as in PyTorch."""
+    """inputᵉˣᵖᵒⁿᵉⁿᵗ; an integer tensor to a negative Python integer raises, as in
+    PyTorch. bool ** bool has no kernel (NotImplementedError), for a bool tensor
+    or a Python bool base alike, except a bool tensor to a Python bool: x ** True
+    is x and x ** False is all True (PyTorch's shortcuts for the exponents 1 and 0)."""
     if isinstance(input, Tensor) and input._data.dtype.kind != "f":
         if isinstance(exponent, (int, np.integer)) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        if input._data.dtype == np.bool_ and (isinstance(exponent, bool) or isinstance(exponent, Tensor)
-                                              and exponent._data.dtype == np.bool_):
+        if input._data.dtype == np.bool_ and isinstance(exponent, (bool, np.bool_)):
+            return Tensor(input._data.copy() if exponent else np.ones_like(input._data))
+        if input._data.dtype == np.bool_ and isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_:
             raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    elif isinstance(input, (bool, np.bool_)) and isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_:
+        raise NotImplementedError('"pow" not implemented for \'Bool\'')
     return apply_promoted(Pow, input, exponent)
 
 
@@ -238,7 +244,7 @@ def rdiv(input, other):
 
 
 def rpow(input, other):
-    return apply_promoted(Pow, other, input)
+    return pow(other, input)
 
 
 divide = div

@@ -1,5 +1,9 @@
-"""In-place methods: ``add_ sub_ mul_ div_ zero_ fill_ copy_ clamp_`` and
-``__setitem__`` (the random fills, ``uniform_`` ..., are in ``random.py``).
+"""In-place methods: ``add_ sub_ mul_ div_`` (with ``rounding_mode``)
+``true_divide_ neg_ pow_`` (``**=``) ``zero_ fill_ copy_ clamp_ clip_
+clamp_min_ clamp_max_``, the aliases ``subtract_ multiply_ divide_
+negative_``, ``index_put_`` and ``__setitem__`` (the random fills,
+``uniform_`` ..., are in ``random.py``; the elementwise families add their
+own ``<name>_`` with ``inplace_variant``).
 
 Each computes its out-of-place twin and writes the result into the tensor's
 memory (``Tensor._inplace``), bumping the version counter so that backward
@@ -25,8 +29,9 @@ import numpy as np
 from ..function import Op
 from ..grad_mode import _state
 from ..tensor import Tensor
-from .arith import add, div, mul, sub
+from .arith import add, div, mul, neg, pow, sub
 from .index import _INTS, GetItem, target, to_numpy_index
+from .select import clamp
 
 
 class IndexPut(Op):
@@ -96,8 +101,25 @@ def mul_(self, other):
     return self._inplace(mul, other)
 
 
-def div_(self, other):
+def div_(self, other, *, rounding_mode=None):
+    """In-place ``div``: true division, or rounded with ``rounding_mode``
+    'trunc'/'floor' (which keeps an integer tensor integer)."""
+    if rounding_mode is None:
+        return self._inplace(div, other)
+    return self._inplace(lambda s, o: div(s, o, rounding_mode=rounding_mode), other)
+
+
+def true_divide_(self, other):
     return self._inplace(div, other)
+
+
+def neg_(self):
+    return self._inplace(neg)
+
+
+def pow_(self, exponent):
+    """In-place ``pow`` (``**=``); an integer tensor to a negative integer raises."""
+    return self._inplace(pow, exponent)
 
 
 def fill_(self, value):
@@ -116,15 +138,25 @@ def copy_(self, src):
 
 
 def clamp_(self, min=None, max=None):
-    from .select import clamp
+    """In-place ``clamp`` (numbers or tensors as bounds: a bound that requires
+    grad receives its gradient)."""
+    return self._inplace(clamp, min, max)
 
-    return self._inplace(lambda s: clamp(s, min, max))
+
+def clamp_min_(self, min):
+    return self._inplace(clamp, min, None)
+
+
+def clamp_max_(self, max):
+    return self._inplace(clamp, None, max)
 
 
 __all__ = ["index_put"]
 METHODS = {
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "fill_": fill_, "zero_": zero_,
-    "copy_": copy_, "clamp_": clamp_,
-    "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_,
+    "copy_": copy_, "clamp_": clamp_, "clip_": clamp_, "clamp_min_": clamp_min_, "clamp_max_": clamp_max_,
+    "subtract_": sub_, "multiply_": mul_, "divide_": div_, "true_divide_": true_divide_,
+    "neg_": neg_, "negative_": neg_, "pow_": pow_,
+    "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__ipow__": pow_,
     "__itruediv__": div_, "index_put": index_put, "index_put_": index_put_,
 }

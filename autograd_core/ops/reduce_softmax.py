@@ -20,11 +20,15 @@ Forward mode, with ẋ the input tangent:
     y = softmax(x)      ⇒  ẏ = y ⊙ (ẋ - Σ ẋ ⊙ y)   (the Jacobian is symmetric)
     y = log_softmax(x)  ⇒  ẏ = ẋ - Σ exp(y) ẋ
 
-Integer inputs are computed in float32; float dtypes are kept.
+Float dtypes are kept. ``softmax`` and ``log_softmax`` of an integer or bool
+tensor raise PyTorch's NotImplementedError (it has no such kernel; pass
+``dtype=`` to compute in a float dtype); ``logsumexp`` computes them in
+float32, as PyTorch.
 """
 import numpy as np
 
 from ..function import Op
+from ._elementwise_util import not_implemented_for
 from ._util import floating
 from .reduce import Sum, cast, check_tensor, group_size, keep_grad, one_dim, reduce_axes, reduced_shape
 from .unary import exp
@@ -119,18 +123,31 @@ def _axes(input, dim, op):
     return (one_dim(dim, input.ndim, op),) if input.ndim else ()
 
 
+def _floating_only(input, axes, op):
+    """PyTorch's refusal of a non-empty integer or bool input, naming its kernel."""
+    if input._data.dtype.kind in "biu" and input._data.size:
+        last = not axes or axes[0] == input.ndim - 1
+        not_implemented_for(f"{op}_{'lastdim_' if last else ''}kernel_impl", input._data.dtype, "biu")
+
+
 def softmax(input, dim, dtype=None):
-    """exp(x) / Σ exp(x) along ``dim``, computed without overflow."""
+    """exp(x) / Σ exp(x) along ``dim``, computed without overflow (in ``dtype``
+    when given; an integer input needs one)."""
     check_tensor(input, "softmax")
     input = cast(input, dtype)
-    return Softmax.apply(input, _axes(input, dim, "softmax"))
+    axes = _axes(input, dim, "softmax")
+    _floating_only(input, axes, "softmax")
+    return Softmax.apply(input, axes)
 
 
 def log_softmax(input, dim, dtype=None):
-    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
+    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x) (in
+    ``dtype`` when given; an integer input needs one)."""
     check_tensor(input, "log_softmax")
     input = cast(input, dtype)
-    return LogSoftmax.apply(input, _axes(input, dim, "log_softmax"))
+    axes = _axes(input, dim, "log_softmax")
+    _floating_only(input, axes, "log_softmax")
+    return LogSoftmax.apply(input, axes)
 
 
 def logsumexp(input, dim, keepdim=False):

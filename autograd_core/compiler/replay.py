@@ -198,7 +198,6 @@ class Plan:
                 if len(results) != len(edges):
                     raise RuntimeError(f"function {ctx.name()} returned {len(results)} gradients; "
                                        f"expected {len(edges)} (one per input of forward)")
-                ctxs[j] = None
             for i, e in enumerate(edges):
                 if e is None:
                     continue

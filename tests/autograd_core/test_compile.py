@@ -1,0 +1,287 @@
+"""ag.compile: PyTorch's spelling and arguments, soundness (what falls back to
+eager and says why), guards and re-recording, and bit-identity on random op
+compositions (hypothesis), outputs and gradients."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_core as ag
+import nn
+
+
+def _same(a, b):
+    a, b = np.asarray(a._data), np.asarray(b._data)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def _x(shape=(3, 4), seed=0, grad=False):
+    return ag.tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32), requires_grad=grad)
+
+
+def _calls(compiled, n, *args):
+    return [compiled(*args) for _ in range(n)]
+
+
+def _state(compiled):
+    return [e["state"] for e in compiled.explain()]
+
+
+# -- spelling ----------------------------------------------------------------------------
+def test_torch_spelling_and_arguments():
+    import autograd_core as torch
+
+    model = torch.nn.Linear(4, 2)
+    compiled = torch.compile(model, mode="reduce-overhead", fullgraph=False, dynamic=False)
+    assert compiled._orig_mod is model and compiled.weight is model.weight
+    assert list(compiled.parameters()) == list(model.parameters())
+    assert torch.compile(model, disable=True) is model
+    assert torch.compile(model, backend="eager") is model
+
+    @torch.compile(mode="max-autotune")
+    def f(x):
+        return (x * 2).sum()
+
+    assert f(_x()).item() == pytest.approx(float((_x()._data * 2).sum()))
+    with pytest.raises(RuntimeError, match="Unrecognized mode"):
+        torch.compile(model, mode="fast")
+    with pytest.raises(RuntimeError, match="mode or options"):
+        torch.compile(model, mode="default", options={})
+    with pytest.raises(NotImplementedError, match="backend"):
+        torch.compile(model, backend="cudagraphs")
+    assert torch.compiler.explain(compiled) == []
+
+
+def test_record_verify_replay_states():
+    f = ag.compile(lambda x: (x.exp() + 1).log())
+    x = _x()
+    outs = _calls(f, 4, x)
+    assert all(_same(o, outs[0]) for o in outs)
+    info = f.explain()
+    assert info[0]["state"] == "replay" and info[0]["calls"] == {"eager": 2, "replay": 2}
+    assert info[0]["ops"] == 3 and info[0]["reason"] is None
+
+
+# -- soundness: reading values, randomness, hooks, anomaly ---------------------------------
+@pytest.mark.parametrize("read", ["item", "bool", "tolist", "numpy", "array"])
+def test_reading_values_into_python_runs_eagerly(read):
+    def f(x):
+        s = x.sum()
+        v = {"item": lambda: s.item() > 0, "bool": lambda: bool(s > 0), "tolist": lambda: s.tolist() > 0,
+             "numpy": lambda: s.detach().numpy() > 0, "array": lambda: np.asarray(s) > 0}[read]()
+        return x * 2 if v else x * 3
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="read a tensor's values into Python"):
+        compiled(_x(seed=0))
+    for seed in range(6):  # both branches: eager every time, always right
+        assert _same(compiled(_x(seed=seed)), f(_x(seed=seed)))
+    assert _state(compiled) == ["eager"]
+
+
+def test_fullgraph_raises_instead_of_falling_back():
+    compiled = ag.compile(lambda x: x * x.sum().item(), fullgraph=True)
+    with pytest.raises(RuntimeError, match="fullgraph=True.*item"):
+        compiled(_x())
+
+
+def test_data_dependent_shapes_run_eagerly():
+    compiled = ag.compile(lambda x: x[x > 0].sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for seed in range(4):
+            assert _same(compiled(_x(seed=seed)), _x(seed=seed)[_x(seed=seed) > 0].sum())
+    assert _state(compiled) == ["eager"]
+
+
+def test_randn_inside_the_function_runs_eagerly():
+    compiled = ag.compile(lambda x: x + ag.randn(3, 4))
+    with pytest.warns(RuntimeWarning, match="random numbers"):
+        outs = _calls(compiled, 4, _x())
+    assert not _same(outs[2], outs[3])
+    assert _state(compiled) == ["eager"]
+
+
+def test_tensor_made_from_data_outside_ops_is_caught_by_verification():
+    compiled = ag.compile(lambda x: x * ag.tensor(x._data.max()))  # values computed outside any op
+    with pytest.warns(RuntimeWarning, match="changes between calls"):
+        for seed in range(4):
+            x = _x(seed=seed)
+            assert _same(compiled(x), x * ag.tensor(x._data.max()))
+    assert _state(compiled) == ["eager"]
+
+
+def test_constant_made_inside_is_replayed():
+    compiled = ag.compile(lambda x: x + ag.zeros(3, 4) + ag.tensor(2.0))
+    outs = _calls(compiled, 4, _x())
+    assert all(_same(o, outs[0]) for o in outs) and _state(compiled) == ["replay"]
+
+
+def test_hooks_and_retain_grad_on_intermediates_run_eagerly():
+    seen = []
+
+    def f(x):
+        y = x * 2
+        y.register_hook(lambda g: seen.append(1))
+        return y.sum()
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="hook or retain_grad"):
+        for _ in range(3):
+            compiled(_x(grad=True)).backward()
+    assert seen == [1, 1, 1] and _state(compiled) == ["eager"]
+
+
+def test_forward_hooks_and_anomaly_mode_run_eagerly():
+    model = nn.Linear(4, 2)
+    compiled = ag.compile(model)
+    calls = []
+    h = model.register_forward_hook(lambda m, i, o: calls.append(1))
+    with pytest.warns(RuntimeWarning, match="forward hooks"):
+        _calls(compiled, 3, _x())
+    assert calls == [1, 1, 1]
+    h.remove()
+    with ag.detect_anomaly(), pytest.warns(RuntimeWarning, match="anomaly"):
+        compiled(_x())
+
+
+def test_double_backward_and_create_graph_raise():
+    compiled = ag.compile(lambda x: (x * x).sum())
+    x = _x(grad=True)
+    for _ in range(2):
+        compiled(x)
+    y = compiled(x)
+    y.backward(retain_graph=True)
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="create_graph"):
+        ag.grad(compiled(x), x, create_graph=True)
+
+
+# -- guards ----------------------------------------------------------------------------------
+def test_shapes_dtypes_grad_mode_are_guards_and_the_cache_is_limited():
+    f = ag.compile(lambda x: x * 2 + 1)
+    for n in range(1, 4):
+        for _ in range(3):
+            assert _same(f(_x((n, 2))), _x((n, 2)) * 2 + 1)
+    x64 = ag.tensor(_x()._data.astype(np.float64))
+    _calls(f, 3, x64)
+    with ag.no_grad():
+        _calls(f, 3, _x(grad=True))
+    assert _state(f) == ["replay"] * 5
+    f.cache_size_limit = 5
+    with pytest.warns(RuntimeWarning, match="cache_size_limit"):
+        assert _same(f(_x((7, 7))), _x((7, 7)) * 2 + 1)
+
+
+def test_train_eval_and_replaced_parameters_are_guards():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))
+    compiled = ag.compile(model)
+    x = _x()
+    _calls(compiled, 3, x)
+    model.eval()
+    outs = _calls(compiled, 3, x)
+    assert all(_same(o, model(x)) for o in outs)
+    model[0].weight = nn.Parameter(ag.zeros(4, 4))
+    outs = _calls(compiled, 3, x)
+    assert all(_same(o, model(x)) for o in outs)
+    assert _state(compiled) == ["replay"] * 3
+
+
+def test_parameters_updated_in_place_and_reassigned_data_are_read_fresh():
+    model = nn.Linear(4, 3)
+    compiled = ag.compile(model)
+    x = _x()
+    _calls(compiled, 3, x)
+    with ag.no_grad():
+        model.weight.mul_(2)
+    assert _same(compiled(x), model(x))
+    model.weight.data = ag.ones(3, 4)
+    assert _same(compiled(x), model(x))
+
+
+def test_a_parameter_changing_shape_is_recorded_again():
+    model = nn.Linear(4, 3)
+    compiled = ag.compile(model)
+    x = _x()
+    _calls(compiled, 3, x)
+    model.bias.data = ag.ones(1)  # broadcasts: another recording
+    outs = _calls(compiled, 3, x)
+    assert all(_same(o, model(x)) for o in outs)
+
+
+def test_gradients_flow_to_inputs_with_history_and_through_multiple_outputs():
+    def f(a, b):
+        return a * b, (a + b).tanh()
+
+    compiled = ag.compile(f)
+    for _ in range(4):
+        a0, b0 = _x(seed=1, grad=True), _x(seed=2, grad=True)
+        ref = [None, None]
+        for k, fn in enumerate((f, compiled)):
+            a = a0 * 1.5  # an input with autograd history
+            p, q = fn(a, b0)
+            (p.sum() + (q * q).sum()).backward()
+            ref[k] = (a0.grad.clone(), b0.grad.clone())
+            a0.grad = b0.grad = None
+        assert _same(ref[0][0], ref[1][0]) and _same(ref[0][1], ref[1][1])
+    assert _state(compiled) == ["replay"]
+
+
+def test_only_one_output_used():
+    def f(x):
+        return x.sin(), x.cos() * 3
+
+    compiled = ag.compile(f)
+    for _ in range(4):
+        x1, x2 = _x(grad=True), _x(grad=True)
+        f(x1)[1].sum().backward()
+        compiled(x2)[1].sum().backward()
+        assert _same(x1.grad, x2.grad)
+
+
+# -- random compositions -------------------------------------------------------------------
+UNARY = [lambda t: t.tanh(), lambda t: t.relu(), lambda t: t.exp().clamp(max=5.0), lambda t: t * t,
+         lambda t: t.sigmoid(), lambda t: (t.abs() + 1).log(), lambda t: t.sum(0, keepdim=True) + t,
+         lambda t: t.softmax(-1), lambda t: t.t() @ t, lambda t: t.mean(1, keepdim=True) * t, lambda t: t[1:] - t[:-1]]
+BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b.exp(), lambda a, b: ag.maximum(a, b),
+          lambda a, b: a / (b * b + 1)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=st.lists(st.tuples(st.integers(0, len(UNARY) - 1), st.integers(0, len(BINARY) - 1), st.booleans()),
+                    min_size=1, max_size=6),
+       rows=st.integers(2, 4), cols=st.integers(1, 3), dtype=st.sampled_from([np.float32, np.float64]))
+def test_random_compositions_bit_identical(ops, rows, cols, dtype):
+    w = ag.tensor(np.linspace(-1, 1, rows * cols).reshape(rows, cols).astype(dtype), requires_grad=True)
+
+    def f(x):
+        y = x
+        for u, b, mix in ops:
+            y2 = UNARY[u](y)
+            y = BINARY[b](y2, w) if mix and y2.shape == w.shape else y2
+        return y.sum() + (x * w).sum()
+
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="ag.compile")  # a fallback fails the example, with its reason
+        warnings.filterwarnings("ignore", message="overflow")
+        _check_compositions(f, compiled, w, rows, cols, dtype)
+
+
+def _check_compositions(f, compiled, w, rows, cols, dtype):
+    for seed in range(4):
+        x = ag.tensor(np.random.default_rng(seed).standard_normal((rows, cols)).astype(dtype), requires_grad=True)
+        xc = ag.tensor(x._data.copy(), requires_grad=True)
+        ref, out = f(x), compiled(xc)
+        assert _same(ref, out)
+        ref.backward()
+        gw = w.grad.clone()
+        w.grad = None
+        out.backward()
+        assert _same(x.grad, xc.grad) and _same(gw, w.grad)
+        w.grad = None
+    assert _state(compiled) == ["replay"]

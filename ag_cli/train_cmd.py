@@ -95,6 +95,9 @@ def add_parser(sub):
                         "distributed extra; docs/distributed.md)")
     p.add_argument("--tensorboard", metavar="DIR", help="log the run for TensorBoard in DIR (nn.TensorBoard; "
                                                         "the tensorboard extra): tensorboard --logdir DIR")
+    p.add_argument("--no-compile", action="store_true",
+                   help="run the model eagerly (default: ag.compile replays its forward; the same numbers, "
+                        "docs/compile.md)")
     p.set_defaults(run=run)
     return p
 
@@ -192,6 +195,8 @@ def run(args):
     ag.manual_seed(s["seed"])
     train_loader, val_loader, test_loader, split = loaders(d, s)
     fit_model, train_loader = train_dist.wrap(model, train_loader, s["seed"])  # DDP and a shard as ranks
+    if fit_model is model and not args.no_compile:
+        fit_model = ag.compile(model)  # bit-identical to eager (tests/autograd_core/test_compile_models.py)
     if s["batch_size"] > split["train"]:
         raise ValueError(f"--batch-size {s['batch_size']} is larger than the {split['train']} training images")
     opt = make_optimizer(model, s)

@@ -215,3 +215,15 @@ def test_lenet_with_dropout():
     info = run_pair(LeNetDropout, lambda s: (_data((4, 1, 28, 28), s), _labels(4, 10, s)), nn.CrossEntropyLoss(),
                     lr=0.01, momentum=0.9, steps=4)
     _replayed(info, 2)
+
+
+@pytest.mark.parametrize("name, opt, kw", [("mlp", optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+                                           ("lenet", optim.Adam, {"lr": 2e-3})])
+def test_cli_models_as_autograd_train_runs_them(name, opt, kw):
+    """`autograd train` compiles its model by default: the same numbers as eager, step by step."""
+    from ag_cli import models
+
+    shape = (1, 28, 28)
+    info = run_pair(lambda: models.build(name, seed=0), lambda s: (_data((8, *shape), s), _labels(8, 10, s)),
+                    nn.CrossEntropyLoss(label_smoothing=0.2), opt=opt, steps=4, **kw)
+    _replayed(info, 2)

@@ -22,7 +22,7 @@ import numpy as np
 from ..engine import _fit
 from ..function import SAVED_CONSTANT, Function
 from ..grad_mode import _state, no_grad
-from ..graph import LEAF, Edge
+from ..graph import LEAF, Edge, dependencies
 from ..tensor import Tensor
 
 
@@ -140,6 +140,13 @@ class CompiledBackward(Function):
         return self.plan.run(self._saved, self._roots, gouts)
 
 
+class _Proxy:
+    __slots__ = ("step", "_edges")
+
+    def __init__(self, step):
+        self.step = step
+
+
 class Plan:
     """The backward structure of a tape, run like ``engine._run`` (same order, same sums)."""
 
@@ -149,24 +156,17 @@ class Plan:
         self.target_index = {s: k for k, s in enumerate(targets)}
         self.n_targets = len(targets)
         self._deps = {}
+        self._proxies = {j: _Proxy(j) for j in self.nodes}  # stand-ins with ``_edges`` for graph.dependencies
+        for j, p in self._proxies.items():
+            p._edges = [None if e is None or e[0] != "n" else Edge(self._proxies[e[1]], e[2], e[3], e[4])
+                        for e in self.nodes[j][1]]
 
     def dependencies(self, starts):
+        """``graph.dependencies`` over the recorded nodes (by step index), cached per set of starts."""
         key = tuple(starts)
         deps = self._deps.get(key)
         if deps is None:
-            deps = dict.fromkeys(starts, 0)
-            stack = list(starts)
-            while stack:
-                for e in self.nodes[stack.pop()][1]:
-                    if e is None or e[0] != "n":
-                        continue
-                    child = e[1]
-                    c = deps.get(child)
-                    if c is None:
-                        deps[child] = 1
-                        stack.append(child)
-                    else:
-                        deps[child] = c + 1
+            deps = {p.step: c for p, c in dependencies([self._proxies[j] for j in starts]).items()}
             self._deps[key] = deps
         return dict(deps)
 

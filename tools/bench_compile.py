@@ -3,7 +3,8 @@
 Workloads (issue 19): MLP 784-256-128-10 SGD training step (batch 128 and 16),
 MLP batch-1 inference, LeNet-5 Adam training step (batch 64). Each round runs
 every variant once for ``--reps`` steps (interleaved, so load drift hits them
-alike); the table shows the median time per step over rounds, its spread
+alike); the table shows the median time per step over rounds (CPU time of
+this process by default: the machine is shared; --clock wall for elapsed), its spread
 (min-max over rounds), and ratios of the medians.
 
     OPENBLAS_NUM_THREADS=1 python tools/bench_compile.py [--rounds 7] [--reps 20]
@@ -95,17 +96,17 @@ def variants(name, make, shape, batch, train, adam):
     return name, out
 
 
-def measure(fns, rounds, reps):
+def measure(fns, rounds, reps, clock=time.perf_counter):
     times = {k: [] for k in fns}
     for f in fns.values():  # warm up: records, verifies, compiles kernels
         for _ in range(3):
             f()
     for _ in range(rounds):
         for k, f in fns.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(reps):
                 f()
-            times[k].append((time.perf_counter() - t0) / reps)
+            times[k].append((clock() - t0) / reps)
     return times
 
 
@@ -113,7 +114,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                    help="cpu: this process's CPU time (robust on a shared machine; default), wall: elapsed time")
     args = ap.parse_args()
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     print(f"threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
           f"torch {torch.__version__ if torch else 'not installed'} with {torch.get_num_threads() if torch else 0}")
     work = [variants("MLP train step, batch 128", mlp, (784,), 128, True, False),
@@ -124,7 +128,7 @@ def main():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a fallback to eager would make the numbers lie
         for name, fns in work:
-            times = measure(fns, args.rounds, args.reps)
+            times = measure(fns, args.rounds, args.reps, clock)
             med = {k: statistics.median(v) for k, v in times.items()}
             for k, v in times.items():
                 ratios = f"vs eager {med[k] / med['eager']:.2f}x"

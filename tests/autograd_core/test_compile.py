@@ -285,3 +285,42 @@ def _check_compositions(f, compiled, w, rows, cols, dtype):
         assert _same(x.grad, xc.grad) and _same(gw, w.grad)
         w.grad = None
     assert _state(compiled) == ["replay"]
+
+
+def test_no_grad_block_inside_the_function():
+    def f(x, w):
+        with ag.no_grad():
+            scale = (w * w).sum()  # no gradient through this
+        return (x * w * scale).sum()
+
+    compiled = ag.compile(f)
+    for _ in range(4):
+        x, w1, w2 = _x(), _x(seed=3, grad=True), _x(seed=3, grad=True)
+        a, b = f(x, w1), compiled(x, w2)
+        a.backward()
+        b.backward()
+        assert _same(a, b) and _same(w1.grad, w2.grad)
+    assert _state(compiled) == ["replay"] and ag.is_grad_enabled()
+
+
+def test_in_place_ops_on_tensors_with_history_run_eagerly():
+    def f(x):
+        y = x * 2
+        y.relu_()
+        return y.sum()
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="in place"):
+        for _ in range(3):
+            x1, x2 = _x(grad=True), _x(grad=True)
+            f(x1).backward()
+            compiled(x2).backward()
+            assert _same(x1.grad, x2.grad)
+    assert _state(compiled) == ["eager"]
+
+
+def test_generated_code_has_one_line_per_op():
+    f = ag.compile(lambda x: (x * 2).exp())
+    _calls(f, 3, _x())
+    src = next(iter(f._cache.values())).run.source
+    assert "Mul" not in src and src.count(".forward(") == 2

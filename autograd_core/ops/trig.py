@@ -13,15 +13,16 @@ is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)`` = dy/dx · v
 and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ) from it.
 ``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
 result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
-and ``erfc`` are numba ufuncs over ``math.erf`` and ``math.erfc`` (erfc keeps
-full relative accuracy in the tail, where 1 - erf x rounds to 0), compiled
-(and cached on disk) on first use; float16 goes through float32.
+and ``erfc`` are the kernels of ``kernels/erf.py`` (piecewise Chebyshev
+series, float64-accurate; erfc keeps full relative accuracy in the tail,
+where 1 - erf x rounds to 0); float16 goes through float32.
 """
 import math
 
 import numpy as np
 
 from ..function import Elementwise
+from ..kernels.erf import erf as erf_kernel
 from ._elementwise_util import inplace_variant
 from ._util import floating
 from .unary import exp, tensor_arg
@@ -103,42 +104,21 @@ class Sigmoid(Elementwise):
         return v * (y * (1 - y))
 
 
-_UFUNCS = {}
-
-
-def _error_ufuncs():
-    """The numba ufuncs ``erf`` and ``erfc`` (float32 and float64), built on first use."""
-    if not _UFUNCS:
-        from numba import vectorize
-
-        @vectorize(["float32(float32)", "float64(float64)"], cache=True)
-        def _erf(v):
-            return math.erf(v)
-
-        @vectorize(["float32(float32)", "float64(float64)"], cache=True)
-        def _erfc(v):
-            return math.erfc(v)
-
-        _UFUNCS.update(erf=_erf, erfc=_erfc)
-    return _UFUNCS
-
-
-def _error_function(name, x):
+def _error_function(x, complement):
     x = floating(x)
-    fn = _error_ufuncs()[name]
     if x.dtype == np.float32 or x.dtype == np.float64:
-        return np.asarray(fn(x))
-    return np.asarray(fn(x.astype(np.float32))).astype(x.dtype)
+        return erf_kernel(x, complement)
+    return erf_kernel(x.astype(np.float32), complement).astype(x.dtype)
 
 
 def erf_array(x):
     """erf of a numpy array (float32 or float64 result; other floats go through float32)."""
-    return _error_function("erf", x)
+    return _error_function(x, False)
 
 
 def erfc_array(x):
     """erfc = 1 - erf of a numpy array, accurate in the tail (dtypes as ``erf_array``)."""
-    return _error_function("erfc", x)
+    return _error_function(x, True)
 
 
 class Erf(Elementwise):

@@ -23,9 +23,12 @@ float32 inputs are computed in float64 and rounded once.
 ``erf_numpy`` is the twin (one masked numpy pass per piece, Horner's rule);
 ``erf_numba`` the compiled loop over the elements (Estrin's scheme, one
 scalar e^x only in the middle and tail pieces). They agree to a few units in
-the last place. Measured against the numba ufuncs over ``math.erf`` that
-they replace: about 1.3x less CPU time per element (see ``docs/elementwise.md``);
-both stay well above numpy's vectorised e^x, since they run one element at a time.
+the last place. Measured against the numba ufuncs over ``math.erf``/``math.erfc``
+that they replace (1M elements, CPU time, medians of 9 interleaved runs):
+float64 38.5 -> 31.6 ms (erf) and 39.5 -> 31.4 ms (erfc), float32 34 -> 32 ms;
+numpy's vectorised e^x takes 5.8 ms (float64) and 1.2 ms (float32): one
+element at a time (numba does not vectorise the table lookups or e^x here)
+stays several times slower than a SIMD pass.
 """
 import math
 

@@ -83,6 +83,14 @@ def _module_key(root):
     return tuple(key)
 
 
+def _rules(entry):
+    plan = getattr(entry, "plan", None)
+    if plan is None or entry.state != "replay":
+        return {}
+    name = {j: f"{j}:{entry.tape.steps[j][0].__name__}" for j in plan.nodes}
+    return {name[j]: "array" if plan.rules.get(j) else plan.why.get(j, "pending") for j in plan.nodes}
+
+
 class _Entry:
     """One guard key's recording and its state: 'record', 'verify', 'replay' or 'eager'."""
 
@@ -113,9 +121,11 @@ class CompiledFunction:
     def explain(self):
         """One dict per guard key: the key, the state ('record', 'verify',
         'replay' or 'eager'), the number of recorded ops, the reason for eager
-        fallback (None when replaying) and the count of eager and replayed calls."""
+        fallback (None when replaying), the count of eager and replayed calls, and
+        ``backward``: per recorded node, ``'array'`` (its rule replays as array code),
+        ``'pending'`` (recorded once) or why its rule runs as Tensor code."""
         out = [{"guards": e.key, "state": e.state, "ops": len(e.tape.steps) if e.tape else 0,
-                "reason": e.reason, "calls": dict(e.calls)} for e in self._cache.values()]
+                "reason": e.reason, "calls": dict(e.calls), "backward": _rules(e)} for e in self._cache.values()]
         if self._overflow:
             out.append({"guards": None, "state": "eager", "ops": 0, "calls": {"eager": self._overflow, "replay": 0},
                         "reason": f"cache_size_limit ({self.cache_size_limit}) reached: new guard keys run eagerly"})

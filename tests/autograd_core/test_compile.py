@@ -218,7 +218,7 @@ def test_gradients_flow_to_inputs_with_history_and_through_multiple_outputs():
         return a * b, (a + b).tanh()
 
     compiled = ag.compile(f)
-    for _ in range(4):
+    for _ in range(6):
         a0, b0 = _x(seed=1, grad=True), _x(seed=2, grad=True)
         ref = [None, None]
         for k, fn in enumerate((f, compiled)):
@@ -273,7 +273,7 @@ def test_random_compositions_bit_identical(ops, rows, cols, dtype):
 
 
 def _check_compositions(f, compiled, w, rows, cols, dtype):
-    for seed in range(4):
+    for seed in range(6):  # calls 3-4 record the backward rules, 5-6 replay them as array code
         x = ag.tensor(np.random.default_rng(seed).standard_normal((rows, cols)).astype(dtype), requires_grad=True)
         xc = ag.tensor(x._data.copy(), requires_grad=True)
         ref, out = f(x), compiled(xc)
@@ -324,3 +324,14 @@ def test_generated_code_has_one_line_per_op():
     _calls(f, 3, _x())
     src = next(iter(f._cache.values())).run.source
     assert "Mul" not in src and src.count(".forward(") == 2
+
+
+def test_backward_rules_become_array_code_where_provable():
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    compiled = ag.compile(model)
+    for _ in range(6):
+        compiled(_x()).sum().backward()
+    rules = compiled.explain()[0]["backward"]
+    assert rules and all(v == "array" for k, v in rules.items() if "ReLU" not in k)
+    relu = [v for k, v in rules.items() if "ReLU" in k]
+    assert relu and "made outside ops" in relu[0]  # its mask is computed on ._data: the rule itself runs

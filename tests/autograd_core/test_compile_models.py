@@ -21,7 +21,7 @@ def _flat(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
-def run_pair(make, batches, loss_fn, opt=optim.SGD, steps=5, **opt_kw):
+def run_pair(make, batches, loss_fn, opt=optim.SGD, steps=7, **opt_kw):
     """Train an eager and a compiled copy side by side; assert every output,
     loss, gradient, buffer and parameter is bit-identical at every step."""
     ag.manual_seed(0)
@@ -213,7 +213,7 @@ class LeNetDropout(LeNetBN):
 
 def test_lenet_with_dropout():
     info = run_pair(LeNetDropout, lambda s: (_data((4, 1, 28, 28), s), _labels(4, 10, s)), nn.CrossEntropyLoss(),
-                    lr=0.01, momentum=0.9, steps=4)
+                    lr=0.01, momentum=0.9, steps=6)
     _replayed(info, 2)
 
 
@@ -225,5 +225,5 @@ def test_cli_models_as_autograd_train_runs_them(name, opt, kw):
 
     shape = (1, 28, 28)
     info = run_pair(lambda: models.build(name, seed=0), lambda s: (_data((8, *shape), s), _labels(8, 10, s)),
-                    nn.CrossEntropyLoss(label_smoothing=0.2), opt=opt, steps=4, **kw)
+                    nn.CrossEntropyLoss(label_smoothing=0.2), opt=opt, steps=6, **kw)
     _replayed(info, 2)

@@ -1,0 +1,159 @@
+"""Backward rules as array code, where that is provably the rule.
+
+An op's ``backward`` is written with Tensor operations. While the replayed
+region runs a node's rule (``replay.Plan``), ``RuleRecorder`` records, through
+the same observers as the forward capture, the op calls the rule makes. Every
+array an op receives must be accounted for *by identity*: a gradient given
+to the rule, an item the forward saved on its ctx (``ctx._saved``), an
+attribute of the ctx, or the output of an earlier op of the rule; tuples and
+numbers that are ctx attributes are read from the ctx too. The rule's results
+must be such arrays as well. Anything else (an array the rule computed on
+``._data`` outside ops, such as ReLU's mask; a value read into Python; a
+random draw; an in-place write; a user Function) leaves the node's rule to
+run as it is, always. Two recordings of the node on two calls must agree
+(the same ops, the same constants) before ``build_rule`` turns it into one
+generated function ``bwd(ctx, G)`` of arrays, with no Tensor per op.
+"""
+import numpy as np
+
+from ..observers import observe_calls, observe_reads
+from ..random import default_generator
+from ..tensor import Tensor
+from .verify import _same_spec
+
+_CTX_FIELDS = {"_saved", "_to_save", "_edges", "needs_input_grad", "_out_meta", "_trace", "_freed"}
+
+
+class NotArrayCode(Exception):
+    """The rule cannot be replayed as array code (the reason names the op)."""
+
+
+class RuleRecorder:
+    """Records one call of ``ctx.backward(ctx, *grads)`` (see the module docstring)."""
+
+    def __init__(self, ctx, grads):
+        self.ctx = ctx
+        self.known = {}  # id(object) -> source
+        for i, g in enumerate(grads):
+            if g is not None:
+                self.known[id(g)] = ("g", i)
+                self.known.setdefault(id(g._data), ("g", i))
+        for k, (_, obj, _, _) in enumerate(ctx._saved or ()):
+            if isinstance(obj, np.ndarray):
+                self.known.setdefault(id(obj), ("saved", k))
+            elif isinstance(obj, Tensor):
+                self.known.setdefault(id(obj._data), ("savedT", k))
+        for name, v in vars(ctx).items():  # containers only: numbers and strings are interned, not identities
+            if name not in _CTX_FIELDS and type(v) in (np.ndarray, tuple, list):
+                self.known.setdefault(id(v), ("attr", name))
+        self.steps = []
+        self.seen = []  # (tensor, version counter, version): an in-place write fails the recording
+        self.n = 0
+        self.failure = None
+        self.rng = default_generator._rng.bit_generator.state["state"]
+
+    def source(self, a, cls):
+        if isinstance(a, Tensor):
+            self.seen.append((a, a._vc, a._vc[0]))
+            s = self.known.get(id(a)) or self.known.get(id(a._data))
+            if s is None:
+                raise NotArrayCode(f"{cls}: a tensor made outside ops in the rule")
+            return s
+        s = self.known.get(id(a)) if type(a) in (np.ndarray, tuple, list) else None
+        if s is not None:
+            return s
+        if isinstance(a, np.ndarray):
+            raise NotArrayCode(f"{cls}: an array computed outside ops in the rule")
+        if type(a) in (list, tuple):
+            items = [self.source(x, cls) for x in a]
+            return ("q", type(a), items) if any(i[0] != "c" for i in items) else ("c", a)
+        return ("c", a.item() if isinstance(a, np.generic) else a)
+
+    def on_call(self, cls, args):
+        if self.failure is not None:
+            return None
+        try:
+            if not cls._arrays:
+                raise NotArrayCode(f"{cls.__name__}: a user Function in the rule")
+            spec = tuple(self.source(a, cls.__name__) for a in args)
+        except NotArrayCode as e:
+            self.failure = str(e)
+            return None
+
+        def done(out):
+            outs = out if isinstance(out, tuple) else (out,)
+            slots = []
+            for o in outs:
+                self.known[id(o)] = ("b", self.n)
+                self.known.setdefault(id(o._data), ("b", self.n))
+                self.seen.append((o, o._vc, o._vc[0]))
+                slots.append(self.n)
+                self.n += 1
+            self.steps.append((cls, spec, tuple(slots), isinstance(out, tuple)))
+
+        return done
+
+    def on_read(self, t, what):
+        self.failure = self.failure or f"{what}() read values into Python in the rule"
+
+    def record(self, grads):
+        """Run the rule while recording; return its results (as the rule returned them)."""
+        with observe_calls(self.on_call), observe_reads(self.on_read):
+            results = self.ctx.backward(self.ctx, *grads)
+        if default_generator._rng.bit_generator.state["state"] != self.rng:
+            self.failure = self.failure or "random numbers drawn in the rule"
+        if any(vc[0] != v for _, vc, v in self.seen):
+            self.failure = self.failure or "an in-place write in the rule"
+        out = results if type(results) is tuple else (results,)
+        try:
+            self.results = tuple(None if r is None else self.source(r, "result") for r in out)
+            if any(r is not None and r[0] not in ("g", "saved", "savedT", "attr", "b") for r in self.results):
+                raise NotArrayCode("a result that is not an array of the rule")
+        except NotArrayCode as e:
+            self.failure = self.failure or str(e)
+        return results
+
+    def same_as(self, other):
+        return (len(self.steps) == len(other.steps) and self.results == other.results
+                and all(a[0] is b[0] and a[2:] == b[2:] and len(a[1]) == len(b[1])
+                        and all(_same_spec(x, y) for x, y in zip(a[1], b[1])) for a, b in zip(self.steps, other.steps)))
+
+
+def _expr(sp, env, name):
+    kind = sp[0]
+    if kind == "g":
+        return f"G[{sp[1]}]"
+    if kind == "saved":
+        return f"S[{sp[1]}][1]"
+    if kind == "savedT":
+        return f"S[{sp[1]}][1]._data"
+    if kind == "attr":
+        return f"c.{sp[1]}"
+    if kind == "b":
+        return f"b{sp[1]}"
+    if kind == "q":
+        items = ", ".join(_expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
+        return f"({items},)" if sp[1] is tuple else f"[{items}]"
+    env[name] = sp[1]
+    return name
+
+
+def build_rule(rec, arr):
+    """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None)."""
+    env = {"_arr": arr}
+    lines = ["def bwd(c, G):", "    S = c._saved"]
+    for j, (cls, spec, outs, multi) in enumerate(rec.steps):
+        env[f"K{j}"] = cls
+        call = f"K{j}.forward(K{j}(), {', '.join(_expr(sp, env, f'A{j}_{n}') for n, sp in enumerate(spec))})"
+        if multi:
+            lines.append(f"    {', '.join(f'b{s}' for s in outs)}, = {call}")
+            lines.extend(f"    b{s} = _arr(b{s})" for s in outs)
+        else:
+            lines.append(f"    b{outs[0]} = _arr({call})")
+    res = ", ".join("None" if r is None else _expr(r, env, "R") for r in rec.results)
+    lines.append(f"    return ({res},)")
+    src = "\n".join(lines)
+    exec(compile(src, f"<ag.compile backward rule of {rec.ctx.name()}>", "exec"), env)  # noqa: S102 -- generated above
+    fn = env["bwd"]
+    fn.source = src
+    return fn

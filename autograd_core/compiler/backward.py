@@ -14,6 +14,10 @@ run as it is, always. Two recordings of the node on two calls must agree
 (the same ops, the same constants) before ``build_rule`` turns it into one
 generated function ``bwd(ctx, G)`` of arrays, with no Tensor per op.
 """
+import inspect
+import re
+import types
+
 import numpy as np
 
 from ..observers import observe_calls, observe_reads
@@ -22,6 +26,42 @@ from ..tensor import Tensor
 from .verify import _same_spec
 
 _CTX_FIELDS = {"_saved", "_to_save", "_edges", "needs_input_grad", "_out_meta", "_trace", "_freed"}
+
+
+_VALUES = re.compile(r"\._data\b(?!\.(shape|dtype|ndim|size|flags|strides|itemsize)\b)|\.numpy\(|\.item\(|"
+                     r"\.tolist\(|\.any\(|\.all\(|np\.(any|all|isnan|isfinite|count_nonzero|nonzero|unique)\(")
+
+
+def reads_values(fn, depth=3, seen=None):
+    """Whether the source of ``fn``, or of a function of its module that it names (``depth``
+    levels), may look at values in Python (``._data`` other than its shape, dtype or layout,
+    ``.item()``, ``.any()``, ``np.all``...): its control flow could then depend on data that
+    two recordings did not see, so its rule is never replayed as array code. Source that
+    cannot be read counts as reading."""
+    seen = set() if seen is None else seen
+    fn = getattr(fn, "__func__", fn)
+    if id(fn) in seen:
+        return False
+    seen.add(id(fn))
+    code = getattr(fn, "__code__", None)
+    try:
+        src = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return True
+    if _VALUES.search(src):
+        return True
+    if depth == 0 or code is None:
+        return False
+    g = getattr(fn, "__globals__", {})
+    inner = [c for c in (cell.cell_contents for cell in fn.__closure__ or ()) if isinstance(c, types.FunctionType)]
+    named = [g[n] for n in code.co_names if isinstance(g.get(n), types.FunctionType)]
+    return any(reads_values(f, depth - 1, seen) for f in inner + named)
+
+
+def rule_reads_values(cls):
+    """``reads_values`` for the rule ``cls.backward`` runs (and ``derivative`` for Elementwise ops)."""
+    fns = [cls.backward] + ([cls.derivative] if hasattr(cls, "derivative") else [])
+    return any(reads_values(f) for f in fns)
 
 
 class NotArrayCode(Exception):
@@ -33,6 +73,9 @@ class RuleRecorder:
 
     def __init__(self, ctx, grads):
         self.ctx = ctx
+        self.failure = None
+        if rule_reads_values(type(ctx)):
+            self.failure = f"{ctx.name()}: its rule's source may look at values (._data, .any(), ...)"
         self.known = {}  # id(object) -> source
         for i, g in enumerate(grads):
             if g is not None:
@@ -49,7 +92,6 @@ class RuleRecorder:
         self.steps = []
         self.seen = []  # (tensor, version counter, version): an in-place write fails the recording
         self.n = 0
-        self.failure = None
         self.rng = default_generator._rng.bit_generator.state["state"]
 
     def source(self, a, cls):

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from . import jit, use_numba
+from .threads import split
 
 _A, _TAIL = 0.75, 6.75  # the small-|x| piece, and where the tail piece starts
 _T = 1 / (_TAIL * _TAIL)
@@ -143,10 +144,10 @@ def erf_numpy(x, complement=False):
 
 
 @jit(nogil=True, fastmath={"contract"})
-def _erf_loop(x, out, complement, c):
-    """``erf_numpy`` one element at a time (series by Estrin's scheme: a
-    shorter chain of dependent operations than Horner's)."""
-    for i in range(x.size):
+def _erf_loop(x, out, complement, c, i0, i1):
+    """``erf_numpy`` for the elements i0..i1, one at a time (series by
+    Estrin's scheme: a shorter chain of dependent operations than Horner's)."""
+    for i in range(i0, i1):
         v = np.float64(x[i])
         ax = abs(v)
         if ax != ax:
@@ -186,10 +187,12 @@ def _erf_loop(x, out, complement, c):
 
 
 def erf_numba(x, complement=False):
-    """``erf_numpy`` compiled: one pass over the elements."""
+    """``erf_numpy`` compiled: one pass over the elements, shared out between
+    the cores for large arrays (``threads.split``)."""
     x = np.asarray(x)
     out = np.empty(x.shape, x.dtype)
-    _erf_loop(np.ascontiguousarray(x).reshape(-1), out.reshape(-1), complement, _POWERS)
+    split(_erf_loop, x.size, np.ascontiguousarray(x).reshape(-1), out.reshape(-1), complement, _POWERS,
+          work=x.size)
     return out
 
 

@@ -49,6 +49,7 @@ class Tape:
         self.out_requires = {}  # slot -> requires_grad of an op output
         self.output = None  # the structure of the result, tensors replaced by ('slot', s)
         self.failure = None
+        self.entry_grad = _state.grad  # grad mode when the call began
 
     def new_slot(self):
         self.n_slots += 1

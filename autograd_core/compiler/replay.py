@@ -75,7 +75,7 @@ def build(tape, externals):
     for k, s in enumerate(tape.ext_slot):
         lines.append(f"    v{s} = E[{k}]._data")
     lines.append(f"    C = [None] * {len(tape.steps)}")
-    mode = None
+    mode = tape.entry_grad
     for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
         env[f"K{j}"] = cls
         args = [_expr(sp, env, f"A{j}_{n}") for n, sp in enumerate(spec)]
@@ -103,6 +103,8 @@ def build(tape, externals):
                 lines.append(f"    _copyto(v{dst}, v{outs[0]}, casting='same_kind')")
             if ext is not None:
                 lines.append(f"    E[{ext}]._vc[0] += 1")
+    if tape.steps and mode != tape.entry_grad:
+        lines.append(f"    _st.grad = {tape.entry_grad}")
     lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")
     src = "\n".join(lines)
     code = compile(src, f"<ag.compile replay of {len(tape.steps)} ops>", "exec")

@@ -353,3 +353,15 @@ def test_a_rule_that_branches_on_values_is_never_array_code():
         x1.prod(1).sum().backward()
         compiled(x2).backward()
         assert _same(x1.grad, x2.grad)
+
+
+def test_grad_mode_is_restored_after_a_replay_that_ends_in_no_grad():
+    def f(x):
+        y = x * 2
+        with ag.no_grad():
+            return y + 1
+
+    compiled = ag.compile(f)
+    for _ in range(4):
+        assert _same(compiled(_x()), f(_x())) and ag.is_grad_enabled()
+    assert _state(compiled) == ["replay"]

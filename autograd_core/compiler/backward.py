@@ -161,38 +161,20 @@ class RuleRecorder:
                         and all(_same_spec(x, y) for x, y in zip(a[1], b[1])) for a, b in zip(self.steps, other.steps)))
 
 
-def _expr(sp, env, name):
-    kind = sp[0]
-    if kind == "g":
-        return f"G[{sp[1]}]"
-    if kind == "saved":
-        return f"S[{sp[1]}][1]"
-    if kind == "savedT":
-        return f"S[{sp[1]}][1]._data"
-    if kind == "attr":
-        return f"c.{sp[1]}"
-    if kind == "b":
-        return f"b{sp[1]}"
-    if kind == "q":
-        items = ", ".join(_expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
-        return f"({items},)" if sp[1] is tuple else f"[{items}]"
-    env[name] = sp[1]
-    return name
-
-
-def build_rule(rec, arr):
-    """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None)."""
+def build_rule(rec, arr, expr):
+    """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None);
+    ``expr`` writes an argument's source text (``replay.expr``)."""
     env = {"_arr": arr}
     lines = ["def bwd(c, G):", "    S = c._saved"]
     for j, (cls, spec, outs, multi) in enumerate(rec.steps):
         env[f"K{j}"] = cls
-        call = f"K{j}.forward(K{j}(), {', '.join(_expr(sp, env, f'A{j}_{n}') for n, sp in enumerate(spec))})"
+        call = f"K{j}.forward(K{j}(), {', '.join(expr(sp, env, f'A{j}_{n}') for n, sp in enumerate(spec))})"
         if multi:
             lines.append(f"    {', '.join(f'b{s}' for s in outs)}, = {call}")
             lines.extend(f"    b{s} = _arr(b{s})" for s in outs)
         else:
             lines.append(f"    b{outs[0]} = _arr({call})")
-    res = ", ".join("None" if r is None else _expr(r, env, "R") for r in rec.results)
+    res = ", ".join("None" if r is None else expr(r, env, "R") for r in rec.results)
     lines.append(f"    return ({res},)")
     src = "\n".join(lines)
     exec(compile(src, f"<ag.compile backward rule of {rec.ctx.name()}>", "exec"), env)  # noqa: S102 -- generated above

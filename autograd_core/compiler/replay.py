@@ -52,18 +52,21 @@ def _view(a, shape, strides):
     return np.lib.stride_tricks.as_strided(a, shape, strides)
 
 
-def _expr(sp, env, name):
-    """Source text of a recorded argument (see ``capture._Recorder.arg``)."""
+_REFS = {"s": "v{0}", "v": "_view(v{0}, {1!r}, {2!r})",  # forward: a slot, a view of a slot
+         "g": "G[{0}]", "saved": "S[{0}][1]", "savedT": "S[{0}][1]._data", "attr": "c.{0}", "b": "b{0}"}  # rules
+
+
+def expr(sp, env, name):
+    """Source text of a recorded argument: a reference (``_REFS``), a tuple or list of them
+    (``('q', type, items)``), or a constant put into ``env`` as ``name``."""
     kind = sp[0]
-    if kind == "s":
-        return f"v{sp[1]}"
-    if kind == "v":
-        return f"_view(v{sp[1]}, {sp[2]!r}, {sp[3]!r})"
     if kind == "q":
-        items = ", ".join(_expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
+        items = ", ".join(expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
         return f"({items},)" if sp[1] is tuple else f"[{items}]"
-    env[name] = sp[1]
-    return name
+    if kind == "c":
+        env[name] = sp[1]
+        return name
+    return _REFS[kind].format(*sp[1:])
 
 
 def build(tape, externals):
@@ -78,7 +81,7 @@ def build(tape, externals):
     mode = tape.entry_grad
     for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
         env[f"K{j}"] = cls
-        args = [_expr(sp, env, f"A{j}_{n}") for n, sp in enumerate(spec)]
+        args = [expr(sp, env, f"A{j}_{n}") for n, sp in enumerate(spec)]
         if grad != mode:
             lines.append(f"    _st.grad = {grad}")
             mode = grad
@@ -195,7 +198,7 @@ class Plan:
             elif first is None:
                 self.pending[j] = rec
             else:
-                self.rules[j] = build_rule(rec, _arr)
+                self.rules[j] = build_rule(rec, _arr, expr)
         if type(results) is not tuple:
             results = (results,)
         return tuple(None if r is None else r._data if isinstance(r, Tensor) else np.asarray(r) for r in results)

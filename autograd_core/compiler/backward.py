@@ -161,19 +161,15 @@ class RuleRecorder:
                         and all(_same_spec(x, y) for x, y in zip(a[1], b[1])) for a, b in zip(self.steps, other.steps)))
 
 
-def build_rule(rec, arr, expr):
+def build_rule(rec, arr, expr, assign):
     """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None);
-    ``expr`` writes an argument's source text (``replay.expr``)."""
+    ``expr`` and ``assign`` write its source text (``replay.expr``, ``replay.assign``)."""
     env = {"_arr": arr}
     lines = ["def bwd(c, G):", "    S = c._saved"]
     for j, (cls, spec, outs, multi) in enumerate(rec.steps):
         env[f"K{j}"] = cls
         call = f"K{j}.forward(K{j}(), {', '.join(expr(sp, env, f'A{j}_{n}') for n, sp in enumerate(spec))})"
-        if multi:
-            lines.append(f"    {', '.join(f'b{s}' for s in outs)}, = {call}")
-            lines.extend(f"    b{s} = _arr(b{s})" for s in outs)
-        else:
-            lines.append(f"    b{outs[0]} = _arr({call})")
+        lines.extend(assign("b", outs, multi, call))
     res = ", ".join("None" if r is None else expr(r, env, "R") for r in rec.results)
     lines.append(f"    return ({res},)")
     src = "\n".join(lines)

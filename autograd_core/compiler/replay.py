@@ -69,6 +69,14 @@ def expr(sp, env, name):
     return _REFS[kind].format(*sp[1:])
 
 
+def assign(prefix, outs, multi, call):
+    """Source lines giving the output slots ``outs`` (named ``prefix`` + number) the arrays of ``call``."""
+    if not multi:
+        return [f"    {prefix}{outs[0]} = _arr({call})"]
+    return [f"    {', '.join(f'{prefix}{s}' for s in outs)}, = {call}"] + [f"    {prefix}{s} = _arr({prefix}{s})"
+                                                                           for s in outs]
+
+
 def build(tape, externals):
     """The replay function ``run(inputs) -> (arrays by slot, ctxs)`` for ``tape``."""
     env = {"_view": _view, "_arr": _arr, "_user": _user_forward, "_saved": _saved, "_st": _state, "_copyto": np.copyto}
@@ -94,11 +102,7 @@ def build(tape, externals):
             call = f"K{j}.forward(c, {', '.join(args)})"
         else:
             call = f"_user(K{j}, c, ({', '.join(args)},))"
-        if multi:
-            lines.append(f"    {', '.join(f'v{s}' for s in outs)}, = {call}")
-            lines.extend(f"    v{s} = _arr(v{s})" for s in outs)
-        else:
-            lines.append(f"    v{outs[0]} = _arr({call})")
+        lines.extend(assign("v", outs, multi, call))
         if node is not None:
             lines.append(f"    _saved(c); C[{j}] = c")
         for dst, ext in tape.copies.get(j, ()):
@@ -198,7 +202,7 @@ class Plan:
             elif first is None:
                 self.pending[j] = rec
             else:
-                self.rules[j] = build_rule(rec, _arr, expr)
+                self.rules[j] = build_rule(rec, _arr, expr, assign)
         if type(results) is not tuple:
             results = (results,)
         return tuple(None if r is None else r._data if isinstance(r, Tensor) else np.asarray(r) for r in results)

@@ -12,6 +12,7 @@ from . import (
     accelerator,
     arg_aliases,
     backends,
+    compiler,  # torch.compiler; ag.compile is compiler.compile
     cuda,
     distributed,  # torch.distributed (mpi4py is imported only by init_process_group)
     forward,
@@ -21,7 +22,6 @@ from . import (
     random,
     utils,
 )
-from . import compiler  # torch.compiler; ag.compile is compiler.compile
 from .compiler import compile
 from .creation import (
     arange,

@@ -23,9 +23,10 @@ import traceback
 
 import numpy as np
 
+from . import graph as _graph
 from . import observers as _observers
 from .grad_mode import _state, no_grad
-from .graph import LEAF, Edge
+from .graph import LEAF
 from .tensor import Tensor
 
 # What a saved item is (the first field of ``(kind, object, version counter, version)``):
@@ -34,7 +35,6 @@ SAVED_OUTPUT = 1  # an output of the node: ``(array, output_nr)``, reconnected t
 SAVED_CONSTANT = 2  # anything else computed in forward (an array or a plain value)
 
 _call_observers = _observers.call_observers  # non-empty while some thread records op calls
-_tuple_new = tuple.__new__  # makes an Edge without the namedtuple's Python-level __new__
 
 
 class AccumulateGrad:
@@ -153,7 +153,7 @@ class Function:
     def next_functions(self):
         """``((node, output_nr), ...)`` per input, as in PyTorch."""
         out = []
-        for e in self._edges:
+        for e in _graph.edges(self):
             if e is None:
                 out.append((None, 0))
             elif e.is_leaf:
@@ -282,17 +282,16 @@ class Function:
 
     def _record(self, args, fargs, outs, results):
         """Connect this node to its inputs and outputs and keep what backward
-        needs. Each input gets an ``Edge(node, output_nr, shape, dtype)``
-        (``Edge(leaf, LEAF, shape, dtype)`` for a leaf; see ``graph.py``), or
-        None when it needs no gradient."""
+        needs. Each input gets an edge ``(node, output_nr, shape, dtype)``
+        (``(leaf, LEAF, shape, dtype)`` for a leaf; a plain tuple, read by
+        name through ``graph.edges``), or None when it needs no gradient."""
         edges = []
         needs = []
         for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
                 d = a._data
                 g = a._grad_fn
-                edges.append(_tuple_new(Edge, (g, a._out_nr, d.shape, d.dtype) if g is not None
-                                        else (a, LEAF, d.shape, d.dtype)))
+                edges.append((g, a._out_nr, d.shape, d.dtype) if g is not None else (a, LEAF, d.shape, d.dtype))
                 needs.append(True)
             else:
                 edges.append(None)

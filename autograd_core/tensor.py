@@ -18,6 +18,7 @@ from .device import CPU, check_device
 from .device import device as _device
 from .dtypes import _default as _default_float
 from .grad_mode import _state
+from .graph import LEAF
 from .size import Size
 
 _tuple_new = tuple.__new__  # Size(shape) without re-checking numpy's ints
@@ -532,7 +533,7 @@ class Tensor:
                                        "in-place operation. Wrap it in no_grad() to modify it.")
             elif self.grad_fn is not None and self.grad_fn._is_view:
                 edge = self.grad_fn._edges[0] if self.grad_fn._edges else None
-                if edge is not None and edge.is_leaf:
+                if edge is not None and edge[1] == LEAF:
                     raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                        "in-place operation. Wrap it in no_grad() to modify it.")
                 raise RuntimeError(f"in-place operation on a view ({self.grad_fn.name()}) of a tensor "

@@ -11,7 +11,7 @@ observed on the engine itself (``walk.run_backward``).
 import numpy as np
 
 from ..formatting import fmt_meta, fmt_small
-from ..graph import toposort
+from ..graph import edges, toposort
 from ..tensor import Tensor
 from .dot import Canvas, check_roots, multi, val
 from .modules import param_names
@@ -60,7 +60,7 @@ def draw_backward(root, gradient=None, params=None, show_grads=True, rankdir="TB
     cv.edge(seed_id, ids[root.grad_fn], [f"[{root._out_nr}]" if multi(root.grad_fn) else None])
     for n in reversed(nodes):
         flows = run.flows.get(n) if values else None
-        for i, e in enumerate(n._edges):
+        for i, e in enumerate(edges(n)):
             if e is None:
                 continue
             text = val("", flows[i], True, max_shown) if flows is not None else None

@@ -12,7 +12,7 @@ cluster (``collapse`` draws a module call as one box); see
 import numpy as np
 
 from ..formatting import fmt_meta, fmt_small
-from ..graph import toposort
+from ..graph import edges, toposort
 from ..tensor import Tensor
 from .dot import SAVED, Canvas, check_roots, multi, val
 from .modules import check_group, module_paths, param_names
@@ -116,7 +116,7 @@ def _forward_edges(cv, nodes, ids, boxes, box_of, scope_of, names, opt):
             if (ids[id(o)], dst) not in drawn:
                 drawn.add((ids[id(o)], dst))
                 cv.edge(ids[id(o)], dst, color=SAVED)
-        for i, e in enumerate(node._edges):
+        for i, e in enumerate(edges(node)):
             if e is None:
                 continue
             leaf = e.is_leaf

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import engine
 from ..function import SAVED_INPUT, SAVED_OUTPUT
+from ..graph import edges
 from ..observers import observe_backward
 from ..ops.broadcast import sum_to_shape
 from ..tensor import Tensor
@@ -45,7 +46,7 @@ def saved_info(node):
             outputs.add(nr)
         elif kind == SAVED_INPUT:
             found = False
-            for i, e in enumerate(node._edges):
+            for i, e in enumerate(edges(node)):
                 if e is not None and (e.node is obj if e.is_leaf else
                                       e.node is obj.grad_fn and e.output_nr == obj._out_nr):
                     slots.add(i)
@@ -156,9 +157,9 @@ def _observe(run, roots, seeds, nodes, leaves, real):
             res = rule(grads)
             res = res if type(res) is tuple else (res,)
         else:
-            res = tuple(_placeholder(e) for e in node._edges)
+            res = tuple(_placeholder(e) for e in edges(node))
         flows = []
-        for e, g in zip(node._edges, res):
+        for e, g in zip(edges(node), res):
             if e is None or g is None:
                 flows.append(None)
                 continue

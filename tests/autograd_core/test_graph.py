@@ -24,15 +24,16 @@ def small_graph():
 # -- edges --------------------------------------------------------------------------------
 def test_edges_are_named():
     a, b, c, u, v, w = small_graph()
-    e_a, e_b = u.grad_fn._edges
+    e_a, e_b = graph.edges(u.grad_fn)
     assert isinstance(e_a, Edge) and e_a.is_leaf and e_a.node is a and e_a.output_nr == LEAF
     assert e_a.shape == (2,) and e_a.dtype == np.float32
     assert e_b.node is b and e_b.shape == ()
-    e_u, e_c = v.grad_fn._edges
+    e_u, e_c = graph.edges(v.grad_fn)
     assert not e_u.is_leaf and e_u.node is u.grad_fn and e_u.output_nr == 0
     assert e_c is None  # c needs no gradient
     node, nr, shape, dtype = e_u  # unpacks like a tuple
     assert (node, nr, shape, dtype) == (u.grad_fn, 0, (2,), np.float32)
+    assert [tuple(e) for e in graph.inputs(v.grad_fn)] == [v.grad_fn._edges[0]]  # the stored edges: plain tuples
 
 
 def test_edge_to_and_inputs():

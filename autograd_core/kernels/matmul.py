@@ -16,13 +16,34 @@ numba to BLAS time, float32 and float64, on 2 shared cores): batches of 64 to
 4096 2x2 products 0.1-0.7 (numba wins); 3x3 about 0.9, within noise, so left
 to BLAS; 4x4 1.0-1.2; 8x8 8-9; single 2-D matrices of 2x2 to 16x16 10-40
 (numba loses: one BLAS call is cheaper than the kernel's broadcast and copies).
+
+Two things are settled before the BLAS call (``docs/performance.md``):
+
+- An operand whose matrices have a zero stride (a broadcast view, such as
+  the gradient of ``sum``/``mean``) or no unit stride is copied to a
+  contiguous array first: ``numpy.matmul`` gives BLAS only matrices with a
+  unit stride in one dim and a nonzero one in the other, and runs its own
+  loops otherwise (14 ms instead of 1.7 ms for C̄ (1758, 256) in
+  Xᵀ C̄ with X (1758, 784)).
+- A product of ``ONE_THREAD_MIN <= m n k < ONE_THREAD_MAX`` multiply-adds
+  (per matrix) runs with single-threaded BLAS (``batch_split.one_blas_thread``):
+  a multi-threaded BLAS synchronises its threads in every call, which on a
+  machine whose other core is busy waits for a time slice (measured with a
+  CPU-bound process beside it: one thread 1.6-3.5x faster from 2^21.6 to
+  2^26 multiply-adds; two threads 1.15-1.25x faster at 2^28.4 and 2^30).
+  Below ``ONE_THREAD_MIN`` OpenBLAS uses one thread by itself (its gemm
+  threads only above 4 * 65536 multiply-adds), so the switch (about 7 µs)
+  is skipped there.
 """
 import numpy as np
 
 from . import jit, use_numba
+from .batch_split import one_blas_thread
 
 SMALL = 2
 MIN_BATCH = 64
+ONE_THREAD_MIN = 1 << 18  # multiply-adds per matrix: OpenBLAS is single-threaded below this anyway
+ONE_THREAD_MAX = 1 << 27  # at and above this, BLAS keeps all its threads
 
 
 def matmul_numpy(a, b):
@@ -61,4 +82,19 @@ def matmul(a, b):
             and max(a.shape[-2], a.shape[-1], b.shape[-1]) <= SMALL
             and a.size // max(a.shape[-2] * a.shape[-1], 1) >= MIN_BATCH):
         return matmul_numba(a, b)
+    a, b = blas_ready(a), blas_ready(b)
+    mnk = (a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1)
+    if ONE_THREAD_MIN <= mnk < ONE_THREAD_MAX:
+        with one_blas_thread():
+            return np.matmul(a, b)
     return np.matmul(a, b)
+
+
+def blas_ready(x):
+    """x, or a contiguous copy of x when its matrices (last two dims) have a
+    zero stride or no unit stride: the layouts ``numpy.matmul`` does not
+    hand to BLAS."""
+    s = x.strides[-2:]
+    if 0 in s or x.itemsize not in s:
+        return np.ascontiguousarray(x)
+    return x

@@ -49,6 +49,7 @@ import time
 import timeit
 
 import numpy as np
+from _timing import best
 
 import autograd_core as ag
 from autograd_core.tensor import Tensor
@@ -59,22 +60,6 @@ except ImportError:  # the benchmark runs without PyTorch
     torch = None
 
 C_MUL, C_ADD, C_SUB, C_DIV = 1.0001, 0.001, 0.0005, 1.0002
-
-
-def best(runs, repeats):
-    """Warm each runner up, then run them in turn ``repeats`` times (so that a
-    busy machine slows all of them alike) and keep, for each, the smallest of
-    every timing it returns. ``runs`` maps a name to a runner or None."""
-    runs = {k: f for k, f in runs.items() if f is not None}
-    for f in runs.values():
-        f()
-    times = dict.fromkeys(runs)
-    for _ in range(repeats):
-        for k, f in runs.items():
-            gc.collect()
-            t = f()
-            times[k] = t if times[k] is None else tuple(min(u, v) for u, v in zip(times[k], t))
-    return times
 
 
 # -- (a) and (c): a chain of scalar ops -------------------------------------------------------

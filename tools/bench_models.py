@@ -17,15 +17,15 @@ and each keeps the best of several consecutive steps. PyTorch runs with
 our step.
 """
 import cProfile
-import gc
 import os
 import pstats
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _timing import best, fastest_of, show_table  # noqa: E402
 
 import autograd_core as ag  # noqa: E402
 import nn  # noqa: E402
@@ -42,19 +42,6 @@ ROWS = []
 W = 52
 STEPS = 5
 SEQ, BATCH, HIDDEN, VOCAB = 35, 20, 200, 1000
-
-
-def best(runs, repeats):
-    runs = {k: f for k, f in runs.items() if f is not None}
-    for f in runs.values():
-        f()
-    times = dict.fromkeys(runs)
-    for _ in range(repeats):
-        for k, f in runs.items():
-            gc.collect()
-            t = f()
-            times[k] = t if times[k] is None else min(times[k], t)
-    return times
 
 
 def lstm_inputs(seed=0):
@@ -82,13 +69,7 @@ def lstm_runner(lib, x, y):
         clip(params, 0.25)
         opt.step()
 
-    def run():
-        fastest = float("inf")
-        for _ in range(STEPS):
-            t0 = time.perf_counter()
-            step()
-            fastest = min(fastest, time.perf_counter() - t0)
-        return fastest
+    run = fastest_of(step, STEPS)
     run.step = step
     return run
 
@@ -149,35 +130,11 @@ def numpy_lstm_runner(x, y):
         for prm, g in zip([head_w, head_b] + [q for lay in reversed(layers) for q in lay], grads):
             prm -= np.float32(coef) * g
 
-    def run():
-        fastest = float("inf")
-        for _ in range(STEPS):
-            t0 = time.perf_counter()
-            step()
-            fastest = min(fastest, time.perf_counter() - t0)
-        return fastest
-    return run
+    return fastest_of(step, STEPS)
 
 
 def row(name, unit, ours, th, target=None, ref=None):
     ROWS.append((name, unit, ours, ref, th, target))
-
-
-def show():
-    def num(v):
-        return "-" if v is None else f"{v:.3g}"
-
-    print(f"{'workload [unit]':<{W}}{'ours':>9}{'numpy':>9}{'torch':>9}{'ours/np':>9}{'ours/torch':>11}"
-          "  target")
-    for name, unit, ours, ref, th, target in ROWS:
-        r_np = f"{ours / ref:.2f}" if ref else "-"
-        r_th = f"{ours / th:.2f}" if th else "-"
-        status = ""
-        if target is not None:
-            status = f"<= {target}x torch  " + ("n/a (no torch)" if not th else
-                                                 ("pass" if ours / th <= target else "FAIL"))
-        print(f"{name + ' [' + unit + ']':<{W}}{num(ours):>9}{num(ref):>9}{num(th):>9}{r_np:>9}{r_th:>11}"
-              f"  {status}")
 
 
 def main(argv=None, quick=None):
@@ -194,7 +151,7 @@ def main(argv=None, quick=None):
         t["torch"] * 1e3 if torch else None, 2.0, t["numpy"] * 1e3)
     th = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch: not installed"
     print(f"\nmodel training steps: numpy {np.__version__}, {th}, best of {repeats} runs of {STEPS} steps\n")
-    show()
+    show_table(ROWS, W)
     if "--profile" in argv:
         prof = cProfile.Profile()
         prof.enable()

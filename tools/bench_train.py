@@ -21,11 +21,11 @@ runners alternate and each keeps its best; a step is timed alone (the best
 of several consecutive steps, so one scheduler hiccup on a shared machine
 does not count), an epoch whole. PyTorch runs with ``torch.set_num_threads(2)``.
 """
-import gc
 import sys
 import time
 
 import numpy as np
+from _timing import best, fastest_of, show_table
 
 import autograd_core as ag
 import data
@@ -42,19 +42,6 @@ except ImportError:  # the benchmark runs without PyTorch
 ROWS = []
 W = 52  # width of the first column
 STEPS = 10  # consecutive steps per timed run
-
-
-def best(runs, repeats):
-    """Warm each runner up, then run them in turn; each keeps its smallest time (s)."""
-    runs = {k: f for k, f in runs.items() if f is not None}
-    for f in runs.values():
-        f()
-    times = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for k, f in runs.items():
-            gc.collect()
-            times[k] = min(times[k], f())
-    return times
 
 
 def batch(n, seed=0):
@@ -94,16 +81,12 @@ def step_runner(lib, make_model, make_opt, x, y):
     loss_fn = (nn.CrossEntropyLoss if lib is ag else torch.nn.CrossEntropyLoss)()
     x, y = (ag.tensor(x), ag.tensor(y)) if lib is ag else (torch.tensor(x), torch.tensor(y))
 
-    def run():
-        fastest = float("inf")
-        for _ in range(STEPS):
-            t0 = time.perf_counter()
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-            fastest = min(fastest, time.perf_counter() - t0)
-        return fastest
-    return run
+    def step():
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return fastest_of(step, STEPS)
 
 
 def sgd(lib, model):
@@ -146,14 +129,7 @@ def numpy_mlp_runner(x, y):
             b += gr
             prm -= 0.01 * b
 
-    def run():
-        fastest = float("inf")
-        for _ in range(STEPS):
-            t0 = time.perf_counter()
-            step()
-            fastest = min(fastest, time.perf_counter() - t0)
-        return fastest
-    return run
+    return fastest_of(step, STEPS)
 
 
 # -- (i) epochs ---------------------------------------------------------------------------------------
@@ -199,23 +175,6 @@ def row(name, unit, ours, ref, th, target=None):
     ROWS.append((name, unit, ours, ref, th, target))
 
 
-def show():
-    def num(v):
-        return "-" if v is None else f"{v:.3g}"
-
-    print(f"{'workload [unit]':<{W}}{'ours':>9}{'numpy':>9}{'torch':>9}{'ours/np':>9}{'ours/torch':>11}"
-          "  target")
-    for name, unit, ours, ref, th, target in ROWS:
-        r_np = f"{ours / ref:.2f}" if ref else "-"
-        r_th = f"{ours / th:.2f}" if th else "-"
-        status = ""
-        if target is not None:
-            status = f"<= {target}x torch  " + ("n/a (no torch)" if not th else
-                                                 ("pass" if ours / th <= target else "FAIL"))
-        print(f"{name + ' [' + unit + ']':<{W}}{num(ours):>9}{num(ref):>9}{num(th):>9}{r_np:>9}{r_th:>11}"
-              f"  {status}")
-
-
 def main(argv=None, quick=None):
     if quick is None:
         quick = "--quick" in (sys.argv[1:] if argv is None else argv)
@@ -240,7 +199,7 @@ def main(argv=None, quick=None):
     th = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch: not installed"
     print(f"\ntraining steps and epochs: numpy {np.__version__}, {th}, best of {repeats} runs of {STEPS} "
           f"steps, of {epochs} epochs\n")
-    show()
+    show_table(ROWS, W)
 
 
 if __name__ == "__main__":

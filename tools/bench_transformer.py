@@ -14,15 +14,15 @@ each keeps the best of several consecutive steps. PyTorch runs with
 ``torch.set_num_threads(2)``. ``--profile`` prints a cProfile listing of our step.
 """
 import cProfile
-import gc
 import os
 import pstats
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _timing import best, fastest_of  # noqa: E402
 
 import autograd_core as ag  # noqa: E402
 import nn  # noqa: E402
@@ -70,34 +70,12 @@ def make_step(lib, x, y):
     return step
 
 
-def runner(step):
-    def run():
-        fastest = float("inf")
-        for _ in range(STEPS):
-            t0 = time.perf_counter()
-            step()
-            fastest = min(fastest, time.perf_counter() - t0)
-        return fastest
-    return run
-
-
-def best(runs, repeats):
-    runs = {k: f for k, f in runs.items() if f is not None}
-    for f in runs.values():
-        f()
-    times = dict.fromkeys(runs, float("inf"))
-    for _ in range(repeats):
-        for k, f in runs.items():
-            gc.collect()
-            times[k] = min(times[k], f())
-    return times
-
-
 def main(quick=False, show_profile=False):
     repeats = 3 if quick else 7
     x, y = inputs()
     ours = make_step(ag, x, y)
-    t = best({"ours": runner(ours), "torch": runner(make_step(torch, x, y)) if torch else None}, repeats)
+    t = best({"ours": fastest_of(ours, STEPS), "torch": fastest_of(make_step(torch, x, y), STEPS) if torch else None},
+             repeats)
     th = f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "torch: not installed"
     print(f"\nTransformer encoder training step: numpy {np.__version__}, {th}, best of {repeats} runs of "
           f"{STEPS} steps\n")

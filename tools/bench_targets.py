@@ -155,13 +155,17 @@ def measure(make, budget):
         for _ in range(2):
             f()
     per_round = sum(_timed(f)[1] for f in runs.values())
-    rounds = int(min(400, max(10, budget / per_round)))
+    rounds = int(min(400, max(15, budget / per_round)))
     samples = {k: [] for k in runs}
     order = list(runs)
     for r in range(rounds):
         for k in (order if r % 2 == 0 else order[::-1]):
             samples[k].append(_timed(runs[k]))
     return {k: np.array(v) * 1e3 for k, v in samples.items()}, rounds
+
+
+def _ms(v):
+    return f"{v:.0f}" if v >= 100 else f"{v:.3g}"
 
 
 def main():
@@ -184,7 +188,7 @@ def main():
                 cols.append(f"{'-':>22}{'-':>8}")
                 continue
             q1, med, q3 = np.percentile(s[k][:, 0], [25, 50, 75])
-            cols.append(f"{f'{med:.3g} [{q1:.3g}-{q3:.3g}]':>22}{np.median(s[k][:, 1]):>8.3g}")
+            cols.append(f"{f'{_ms(med)} [{_ms(q1)}-{_ms(q3)}]':>22}{_ms(np.median(s[k][:, 1])):>8}")
         if "torch" in s:
             ratio = np.median(s["ours"][:, 0]) / np.median(s["torch"][:, 0])
             tail = f"{ratio:>7.2f}{target:>6}x  {'yes' if ratio <= target else 'NO'}"

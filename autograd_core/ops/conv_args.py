@@ -31,6 +31,40 @@ def _size(shape):
     return " x ".join(str(s) for s in shape)
 
 
+def check_operands(op, nsp, input, weight, bias, weight_dims):
+    """Check that input, weight and bias are tensors of one floating dtype, the
+    input (un)batched with ``nsp`` spatial dims and the weight of ``nsp + 2``
+    dims, laid out as ``weight_dims`` says (for the error message)."""
+    for name, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{op}(): argument 'bias' must be Tensor or None, not {type(bias).__name__}")
+    if input.ndim not in (nsp + 1, nsp + 2):
+        raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to {op}, but "
+                           f"got input of size: {list(input.shape)}")
+    if weight.ndim != nsp + 2:
+        raise RuntimeError(f"{op}: expected a {nsp + 2}-D weight ({weight_dims}, kernel...), but got weight "
+                           f"of size {list(weight.shape)}")
+    dtypes = [input.dtype, weight.dtype] + ([bias.dtype] if bias is not None else [])
+    if input.dtype.kind != "f" or any(d != input.dtype for d in dtypes):
+        raise RuntimeError(f"{op}: expected input, weight and bias of the same floating point dtype, "
+                           f"got {', '.join(str(d) for d in dtypes)}")
+
+
+def check_positive(op, name, values):
+    """Reject a stride or dilation with an entry of 0 or less."""
+    if min(values) <= 0:
+        raise RuntimeError(f"{op}: non-positive {name} is not supported ({name}={list(values)})")
+
+
+def check_groups(op, groups):
+    """``groups`` as an int; it must be a positive integer (not a bool)."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups!r})")
+    return int(groups)
+
+
 def conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, groups, padding_mode):
     """Check the arguments of a convolution with ``nsp`` spatial dims; return
     (Geometry, pre_pad): ``pre_pad`` is the ``pad`` argument for a padding
@@ -46,29 +80,11 @@ def conv_arguments(op, nsp, input, weight, bias, stride, padding, dilation, grou
 def conv_arguments_nd(op, nsp, input, weight, bias, stride, padding, dilation, groups, padding_mode):
     """``conv_arguments`` for any number of spatial dims: return
     ((stride, [(lo, hi) per dim], dilation, groups), pre_pad)."""
-    for name, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"{op}(): argument 'bias' must be Tensor or None, not {type(bias).__name__}")
-    if input.ndim not in (nsp + 1, nsp + 2):
-        raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to {op}, but "
-                           f"got input of size: {list(input.shape)}")
-    if weight.ndim != nsp + 2:
-        raise RuntimeError(f"{op}: expected a {nsp + 2}-D weight (out_channels, in_channels/groups, "
-                           f"kernel...), but got weight of size {list(weight.shape)}")
-    dtypes = [input.dtype, weight.dtype] + ([bias.dtype] if bias is not None else [])
-    if input.dtype.kind != "f" or any(d != input.dtype for d in dtypes):
-        raise RuntimeError(f"{op}: expected input, weight and bias of the same floating point dtype, "
-                           f"got {', '.join(str(d) for d in dtypes)}")
+    check_operands(op, nsp, input, weight, bias, "out_channels, in_channels/groups")
     stride, dilation = _ints(stride, nsp, "stride"), _ints(dilation, nsp, "dilation")
-    if min(stride) <= 0:
-        raise RuntimeError(f"{op}: non-positive stride is not supported (stride={list(stride)})")
-    if min(dilation) <= 0:
-        raise RuntimeError(f"{op}: non-positive dilation is not supported (dilation={list(dilation)})")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
-        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups!r})")
-    groups = int(groups)
+    check_positive(op, "stride", stride)
+    check_positive(op, "dilation", dilation)
+    groups = check_groups(op, groups)
     c_in = input.shape[-nsp - 1]
     co, cg = weight.shape[:2]
     if co % groups:

@@ -24,41 +24,23 @@ the "input" size. The output padding q only lengthens the result at the
 bottom/right; the geometry's bottom padding is p minus the whole strides in
 q, so that the convolution in the backward maps H_out back to exactly H.
 """
-import numpy as np
 
 from ..kernels.conv import Geometry
-from ..tensor import Tensor
 from .conv import ConvolutionInputGrad, Layout
-from .conv_args import _ints
+from .conv_args import _ints, check_groups, check_operands, check_positive
 from .shape import reshape
 
 
 def transpose_arguments(op, nsp, input, weight, bias, stride, padding, output_padding, groups, dilation):
     """Check the arguments of a transposed convolution with ``nsp`` spatial
     dims; return (stride, padding, output_padding, dilation, groups, out_sizes)."""
-    for name, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"{op}(): argument 'bias' must be Tensor or None, not {type(bias).__name__}")
-    if input.ndim not in (nsp + 1, nsp + 2):
-        raise RuntimeError(f"Expected {nsp + 1}D (unbatched) or {nsp + 2}D (batched) input to {op}, but "
-                           f"got input of size: {list(input.shape)}")
-    if weight.ndim != nsp + 2:
-        raise RuntimeError(f"{op}: expected a {nsp + 2}-D weight (in_channels, out_channels/groups, "
-                           f"kernel...), but got weight of size {list(weight.shape)}")
-    dtypes = [input.dtype, weight.dtype] + ([bias.dtype] if bias is not None else [])
-    if input.dtype.kind != "f" or any(dt != input.dtype for dt in dtypes):
-        raise RuntimeError(f"{op}: expected input, weight and bias of the same floating point dtype, "
-                           f"got {', '.join(str(dt) for dt in dtypes)}")
+    check_operands(op, nsp, input, weight, bias, "in_channels, out_channels/groups")
     if isinstance(padding, str):
         raise RuntimeError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     stride, dilation = _ints(stride, nsp, "stride"), _ints(dilation, nsp, "dilation")
     padding, output_padding = _ints(padding, nsp, "padding"), _ints(output_padding, nsp, "output_padding")
-    if min(stride) <= 0:
-        raise RuntimeError(f"{op}: non-positive stride is not supported (stride={list(stride)})")
-    if min(dilation) <= 0:
-        raise RuntimeError(f"{op}: non-positive dilation is not supported (dilation={list(dilation)})")
+    check_positive(op, "stride", stride)
+    check_positive(op, "dilation", dilation)
     if min(padding) < 0 or min(output_padding) < 0:
         raise RuntimeError(f"{op}: negative padding is not supported (padding={list(padding)}, "
                            f"output_padding={list(output_padding)})")
@@ -67,9 +49,7 @@ def transpose_arguments(op, nsp, input, weight, bias, stride, padding, output_pa
             raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but "
                                f"got output_padding={list(output_padding)}, stride={list(stride)}, "
                                f"dilation={list(dilation)}")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
-        raise RuntimeError(f"{op}: non-positive groups is not supported (groups={groups!r})")
-    groups = int(groups)
+    groups = check_groups(op, groups)
     ci, cog = weight.shape[:2]
     c_in = input.shape[-nsp - 1]
     if ci != c_in:

@@ -31,9 +31,11 @@ Two things are settled before the BLAS call (``docs/performance.md``):
   machine whose other core is busy waits for a time slice (measured with a
   CPU-bound process beside it: one thread 1.6-3.5x faster from 2^21.6 to
   2^26 multiply-adds; two threads 1.15-1.25x faster at 2^28.4 and 2^30).
-  Below ``ONE_THREAD_MIN`` OpenBLAS uses one thread by itself (its gemm
-  threads only above 4 * 65536 multiply-adds), so the switch (about 7 µs)
-  is skipped there.
+  Below ``ONE_THREAD_MIN`` the switch is skipped: such products took 9-10 µs
+  with BLAS as configured (OpenBLAS does not hand them to its threads), and
+  the switch (two ``threadpoolctl`` settings, 7 µs idle, 15-40 µs on the
+  loaded machine) would have cost more than the product. At 2^20 the
+  configured BLAS took 130 µs (median; up to 2 ms) and the switched one 100 µs.
 """
 import numpy as np
 
@@ -42,7 +44,7 @@ from .batch_split import one_blas_thread
 
 SMALL = 2
 MIN_BATCH = 64
-ONE_THREAD_MIN = 1 << 18  # multiply-adds per matrix: OpenBLAS is single-threaded below this anyway
+ONE_THREAD_MIN = 1 << 20  # multiply-adds per matrix: below, BLAS ran single-threaded by itself
 ONE_THREAD_MAX = 1 << 27  # at and above this, BLAS keeps all its threads
 
 

@@ -75,7 +75,7 @@ def test_blas_ready_copies_only_unfriendly_layouts():
 
 
 @pytest.mark.parametrize("shape,one_thread", [
-    ((8, 8, 8), False),  # below ONE_THREAD_MIN: BLAS is single-threaded by itself
+    ((64, 64, 128), False),  # 2^19, below ONE_THREAD_MIN: BLAS as configured
     ((64, 400, 120), True),  # LeNet's first Linear layer, batch 64
     ((128, 256, 512), True),  # 2^24
     ((512, 512, 512), False),  # ONE_THREAD_MAX: all threads

@@ -1,5 +1,6 @@
 """``ChainedScheduler``: several schedulers of one optimizer stepped together,
-with PyTorch's semantics.
+with PyTorch's semantics; ``SchedulerOfSchedulers``, the state dict of a
+scheduler made of others (also ``SequentialLR``'s).
 
 ``step()`` calls ``step()`` of each scheduler in the list's order. Since the
 schedules are chainable (each multiplies the current lr by its own factor),
@@ -11,7 +12,25 @@ from .plateau import ReduceLROnPlateau
 from .scheduler_base import LRScheduler
 
 
-class ChainedScheduler(LRScheduler):
+class SchedulerOfSchedulers(LRScheduler):
+    """A scheduler made of the schedulers in ``self._schedulers`` (``ChainedScheduler``,
+    ``SequentialLR``): its state is its own attributes and theirs."""
+
+    def state_dict(self):
+        """Every attribute but the optimizer, and each scheduler's state dict."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for s, sd in zip(self._schedulers, saved):
+            s.load_state_dict(sd)
+
+
+class ChainedScheduler(SchedulerOfSchedulers):
     """``ChainedScheduler(schedulers, optimizer=None)``: ``optimizer``
     defaults to the first scheduler's; every scheduler must belong to it."""
 
@@ -37,15 +56,3 @@ class ChainedScheduler(LRScheduler):
             s.step()
         self._last_lr = self._lrs()
 
-    def state_dict(self):
-        """Every attribute but the optimizer, and each scheduler's state dict."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)

@@ -33,7 +33,7 @@ import types
 from bisect import bisect_right
 from collections import Counter
 
-from .chained import ChainedScheduler
+from .chained import ChainedScheduler, SchedulerOfSchedulers
 from .cyclic import CyclicLR
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
@@ -252,7 +252,7 @@ class PolynomialLR(LRScheduler):
         return [base * f for base in self.base_lrs]
 
 
-class SequentialLR(LRScheduler):
+class SequentialLR(SchedulerOfSchedulers):
     """Runs ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]``
     (restarted at its epoch 0), and so on."""
 
@@ -288,18 +288,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self):
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
 
 
 def _undo_initial_steps(scheduler):

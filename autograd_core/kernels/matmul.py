@@ -36,10 +36,12 @@ Two things are settled before the BLAS call (``docs/performance.md``):
   the switch (two ``threadpoolctl`` settings, 7 µs idle, 15-40 µs on the
   loaded machine) would have cost more than the product. At 2^20 the
   configured BLAS took 130 µs (median; up to 2 ms) and the switched one 100 µs.
+  With ``set_num_threads(1)`` (which sets BLAS to one thread too) the switch
+  is skipped as well.
 """
 import numpy as np
 
-from . import jit, use_numba
+from . import jit, threads, use_numba
 from .batch_split import one_blas_thread
 
 SMALL = 2
@@ -86,7 +88,7 @@ def matmul(a, b):
         return matmul_numba(a, b)
     a, b = blas_ready(a), blas_ready(b)
     mnk = (a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1)
-    if ONE_THREAD_MIN <= mnk < ONE_THREAD_MAX:
+    if ONE_THREAD_MIN <= mnk < ONE_THREAD_MAX and threads.get_num_threads() > 1:
         with one_blas_thread():
             return np.matmul(a, b)
     return np.matmul(a, b)

@@ -9,6 +9,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import autograd_core as ag
 from autograd_core.kernels import matmul as km
+from autograd_core.kernels import threads
 
 BLAS = ThreadpoolController().select(user_api="blas")
 
@@ -80,7 +81,8 @@ def test_blas_ready_copies_only_unfriendly_layouts():
     ((128, 256, 512), True),  # 2^24
     ((512, 512, 512), False),  # ONE_THREAD_MAX: all threads
 ])
-def test_thread_count_inside_and_restored(calls, shape, one_thread):
+def test_thread_count_inside_and_restored(calls, monkeypatch, shape, one_thread):
+    monkeypatch.setattr(threads, "get_num_threads", lambda: 2)
     m, k, n = shape
     rng = np.random.default_rng(2)
     a, b = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
@@ -108,3 +110,13 @@ def test_linear_layer_values_unchanged_by_thread_switch():
         expected = (np.matmul(x_np, w_np.T), np.matmul(g_np, w_np), np.matmul(g_np.T, x_np))
     for got, want in zip((y.detach().numpy(), x.grad.numpy(), w.grad.numpy()), expected):
         np.testing.assert_array_equal(got, want)
+
+
+def test_no_switch_when_one_thread_is_asked(calls, monkeypatch):
+    """With ``set_num_threads(1)`` the BLAS setting is left alone (no threadpoolctl calls)."""
+    monkeypatch.setattr(threads, "get_num_threads", lambda: 1)
+    entered = []
+    monkeypatch.setattr(km, "one_blas_thread", lambda: entered.append(1))
+    a = np.ones((64, 400), np.float32)
+    np.testing.assert_array_equal(km.matmul(a, a.T), np.matmul(a, a.T))
+    assert entered == [] and len(calls) == 2

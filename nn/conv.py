@@ -26,6 +26,12 @@ def _tuple(x, n, name):
     return tuple(int(v) for v in t)
 
 
+def _check_groups(name, in_channels, out_channels, groups):
+    if groups <= 0 or in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
+                         f"be divisible by groups ({groups})")
+
+
 class _ConvNd(Module):
     _n = 0
     _modes = ("zeros", "reflect", "replicate", "circular")
@@ -35,10 +41,8 @@ class _ConvNd(Module):
         super().__init__()
         check_device(device)
         dtype = float_dtype(dtype)
-        n, name = self._n, type(self).__name__
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
-                             f"be divisible by groups ({groups})")
+        n = self._n
+        _check_groups(type(self).__name__, in_channels, out_channels, groups)
         if padding_mode not in self._modes:
             raise ValueError(f"padding_mode must be one of {list(self._modes)}, but got "
                              f"padding_mode='{padding_mode}'")
@@ -56,9 +60,13 @@ class _ConvNd(Module):
         else:
             self.padding = _tuple(padding, n, "padding")
         self._pad_args = self._explicit_padding()
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype))
+        self._make_parameters((out_channels, in_channels // groups) + self.kernel_size, bias, dtype)
+
+    def _make_parameters(self, weight_shape, bias, dtype):
+        """``weight`` of ``weight_shape``, ``bias`` (out_channels) or None, initialised."""
+        self.weight = Parameter(np.empty(weight_shape, dtype))
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype))
+            self.bias = Parameter(np.empty(self.out_channels, dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -89,11 +97,14 @@ class _ConvNd(Module):
         return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self):
+        """The arguments that differ from their defaults (also the transposed layers')."""
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._n:
             s += f", padding={self.padding}"
         if self.dilation != (1,) * self._n:
             s += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0,) * self._n) != (0,) * self._n:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:

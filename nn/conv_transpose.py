@@ -16,15 +16,12 @@ start as PyTorch's: kaiming-uniform with a = sqrt(5) and
 U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels / groups · prod(kernel_size)
 (computed from the weight's dim 1, as PyTorch does).
 """
-import numpy as np
-
 from autograd_core.ops.conv_transpose import output_padding_for
 
 from . import functional as F
-from .conv import _ConvNd, _tuple
+from .conv import _check_groups, _ConvNd, _tuple
 from .linear import check_device, float_dtype
 from .module import Module
-from .parameter import Parameter
 
 
 class _ConvTransposeNd(Module):
@@ -36,9 +33,7 @@ class _ConvTransposeNd(Module):
         check_device(device)
         dtype = float_dtype(dtype)
         n, name = self._n, type(self).__name__
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) must "
-                             f"be divisible by groups ({groups})")
+        _check_groups(name, in_channels, out_channels, groups)
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         if isinstance(padding, str):
@@ -50,14 +45,11 @@ class _ConvTransposeNd(Module):
         self.output_padding = _tuple(output_padding, n, "output_padding")
         self.dilation = _tuple(dilation, n, "dilation")
         self.padding_mode = padding_mode
-        self.weight = Parameter(np.empty((in_channels, out_channels // groups) + self.kernel_size, dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        self._make_parameters((in_channels, out_channels // groups) + self.kernel_size, bias, dtype)
 
+    _make_parameters = _ConvNd._make_parameters
     reset_parameters = _ConvNd.reset_parameters
+    extra_repr = _ConvNd.extra_repr
 
     def _output_padding(self, input, output_size):
         if output_size is None:
@@ -69,20 +61,6 @@ class _ConvTransposeNd(Module):
         fn = (None, F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[self._n]
         return fn(input, self.weight, self.bias, self.stride, self.padding,
                   self._output_padding(input, output_size), self.groups, self.dilation)
-
-    def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * self._n:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * self._n:
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * self._n:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
 
 
 class ConvTranspose1d(_ConvTransposeNd):

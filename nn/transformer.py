@@ -62,12 +62,25 @@ def _get_clones(module, n):
 
 
 class _Layer(Module):
-    """What the encoder and decoder layers share: the feed-forward block and the activation."""
+    """What the encoder and decoder layers share: attention, the feed-forward block, the residual
+    blocks' norms and dropouts, the self-attention block and the activation."""
+
+    @staticmethod
+    def _attention(d_model, nhead, dropout, bias, batch_first, dtype):
+        return MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype)
 
     def _setup_ff(self, d_model, dim_feedforward, dropout, bias, dtype):
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+
+    def _setup_residuals(self, n, d_model, layer_norm_eps, bias, dtype, dropout):
+        """``norm1`` .. ``norm<n>``, then ``dropout1`` .. ``dropout<n>``: one of each per residual block
+        (registered in PyTorch's order, so that parameters and state dicts line up)."""
+        for i in range(1, n + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+        for i in range(1, n + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
 
     def _set_activation(self, activation):
         if isinstance(activation, str):
@@ -81,6 +94,11 @@ class _Layer(Module):
         x = x.reshape(-1, shape[-1])
         return drop(self.linear2(self.dropout(self.activation(self.linear1(x))))).reshape(shape)
 
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
+        return self.dropout1(x)
+
 
 class TransformerEncoderLayer(_Layer):
     """Self-attention and feed-forward, each with a residual connection and a
@@ -90,20 +108,11 @@ class TransformerEncoderLayer(_Layer):
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
+        self.self_attn = self._attention(d_model, nhead, dropout, bias, batch_first, dtype)
         self._setup_ff(d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        self._setup_residuals(2, d_model, layer_norm_eps, bias, dtype, dropout)
         self._set_activation(activation)
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """src (S, N, E) ((N, S, E) with ``batch_first``; (S, E) unbatched)."""
@@ -125,24 +134,12 @@ class TransformerDecoderLayer(_Layer):
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
+        self.self_attn = self._attention(d_model, nhead, dropout, bias, batch_first, dtype)
+        self.multihead_attn = self._attention(d_model, nhead, dropout, bias, batch_first, dtype)
         self._setup_ff(d_model, dim_feedforward, dropout, bias, dtype)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
+        self._setup_residuals(3, d_model, layer_norm_eps, bias, dtype, dropout)
         self._set_activation(activation)
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, is_causal=is_causal,
-                           need_weights=False)[0]
-        return self.dropout1(x)
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,

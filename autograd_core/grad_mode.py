@@ -35,6 +35,19 @@ def is_inference_mode_enabled():
     return _state.inference
 
 
+def on_arrays(*tensors):
+    """Whether a backward may be computed on the arrays alone: nobody
+    differentiates it (grad recording is off, so no graph is recorded, and
+    none of ``tensors``, None allowed, carries a forward-mode tangent), so
+    only its value matters."""
+    if _state.grad:
+        return False
+    for t in tensors:
+        if t is not None and t._tangent is not None:
+            return False
+    return True
+
+
 class _Switch:
     """Base of the context managers: sets the calling thread's flags on enter,
     restores them on exit. ``_fields`` names the flags; ``_values`` gives

@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from ..function import Elementwise
-from ..grad_mode import _state
+from ..grad_mode import on_arrays
 from ..tensor import Tensor
 from .select import clamp
 from .trig import erfc, erfc_array, sigmoid, sigmoid_array, tanh
@@ -162,12 +162,6 @@ class Softplus(Elementwise):
         return v * s, None, None
 
 
-def _on_arrays(x):
-    """Whether a slope may be computed on arrays: nobody differentiates it
-    (no graph is recorded, x carries no tangent), so only its value matters."""
-    return not _state.grad and x._tangent is None
-
-
 class GELU(Elementwise):
     """Forward keeps Φ(x) (an erfc, the costly part); a first-order backward
     uses it, a differentiated one (create_graph, forward-over-reverse)
@@ -183,7 +177,7 @@ class GELU(Elementwise):
     @staticmethod
     def derivative(ctx, v):
         x, cdf = ctx.saved_tensors
-        if _on_arrays(x):  # Φ(x) + x·φ(x) in place
+        if on_arrays(x):  # Φ(x) + x·φ(x) in place
             a = x._data
             slope = np.multiply(a, a, out=np.empty(a.shape, a.dtype))
             slope *= -0.5

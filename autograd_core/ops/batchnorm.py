@@ -30,7 +30,7 @@ backward pass) it is computed instead with Tensor ops from x, recomputing
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _state
+from ..grad_mode import on_arrays
 from ..kernels import batchnorm as K
 from ..tensor import Tensor
 
@@ -82,9 +82,7 @@ class BatchNorm(Op):
         need = ctx.needs_input_grad
         if not ctx.training:
             return _eval_backward(ctx, g, x, w, need)
-        plain = not _state.grad and g._tangent is None and x._tangent is None and (
-            w is None or w._tangent is None)
-        if not plain:
+        if not on_arrays(g, x, w):
             return _differentiable_backward(ctx, g, x, w, need)
         N, C = x.shape[:2]
         wa = np.ones(C, x.dtype) if w is None else w._data

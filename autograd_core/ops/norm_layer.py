@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 
 from ..function import Op
-from ..grad_mode import _state
+from ..grad_mode import on_arrays
 from ..kernels import layernorm as K
 from ..tensor import Tensor
 
@@ -48,8 +48,7 @@ class LayerNorm(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        if _state.grad or g._tangent is not None or x._tangent is not None or (
-                w is not None and w._tangent is not None):
+        if not on_arrays(g, x, w):
             return _differentiable_backward(ctx, g, x, w, need)
         m, shape = ctx.m, x.shape[x.ndim - ctx.k:]
         wa = np.ones(m, x.dtype) if w is None else w._data.reshape(m)

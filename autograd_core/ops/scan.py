@@ -49,7 +49,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Linear, Op
-from ..grad_mode import _state
+from ..grad_mode import on_arrays
 from ..tensor import Tensor
 from .reduce import Cumsum, ReverseCumsum, Sum, cast, check_float, check_tensor, one_dim
 from .select import where
@@ -94,7 +94,7 @@ class Cumprod(Op):
         axis = ctx.axis
         if np.all(x._data):
             return ReverseCumsum.apply(g * y, axis) / x, None
-        if _state.grad or g._tangent is not None or x._tangent is not None:  # differentiated again
+        if not on_arrays(g, x):  # differentiated again
             gl = movedim(g, axis, -1)
             gx = (_cumprod_matrix(x, axis) * reshape(gl, gl.shape[:-1] + (1, gl.shape[-1]))).sum(-1)
             return movedim(gx, -1, axis), None

@@ -28,7 +28,7 @@ import numpy as np
 from autograd_core.tensor import Tensor
 
 from .dataset import IterableDataset
-from .fetch import EXHAUSTED, make_fetcher
+from .fetch import EXHAUSTED, LoaderIter, make_fetcher
 from .multiprocess import MultiProcessIter
 from .sampler import (
     BatchSampler,
@@ -138,7 +138,7 @@ class DataLoader:
         return self._iterator
 
 
-class _SingleProcessIter:
+class _SingleProcessIter(LoaderIter):
     def __init__(self, loader):
         self.fetcher = make_fetcher(loader.dataset, loader._auto_collation, loader.collate_fn,
                                     loader.batch_size, loader.drop_last)
@@ -146,14 +146,6 @@ class _SingleProcessIter:
         self.length = loader._length_or_none()
         source = getattr(self.fetcher, "source", None)  # a TensorDataset: rows taken here, directly
         self.arrays = source[0] if source is not None and source[1] is None else None
-
-    def __iter__(self):
-        return self
-
-    def __len__(self):
-        if self.length is None:
-            raise TypeError("this DataLoader has no length: its IterableDataset has no __len__")
-        return self.length
 
     def __next__(self):
         indices = None if self.batches is None else next(self.batches)

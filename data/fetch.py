@@ -7,7 +7,8 @@ process and in a worker.
 * iterable: the next ``batch_size`` items of the dataset's iterator.
 
 ``fetcher.index`` names the sample being loaded while it is loaded, so that
-an error can say which one failed.
+an error can say which one failed. ``LoaderIter`` is what the DataLoader's
+single- and multi-process iterators share.
 """
 import numpy as np
 
@@ -101,3 +102,17 @@ def make_fetcher(dataset, auto_collation, collate_fn, batch_size, drop_last):
     if isinstance(dataset, IterableDataset):
         return IterFetcher(dataset, auto_collation, collate_fn, batch_size, drop_last)
     return MapFetcher(dataset, auto_collation, collate_fn)
+
+
+class LoaderIter:
+    """The iterator protocol of a DataLoader's iterators: ``length`` is the
+    number of batches of the epoch, or None for an IterableDataset without
+    ``__len__`` (set by the subclass)."""
+
+    def __iter__(self):
+        return self
+
+    def __len__(self):
+        if self.length is None:
+            raise TypeError("this DataLoader has no length: its IterableDataset has no __len__")
+        return self.length

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import transport
 from .dataset import IterableDataset
+from .fetch import LoaderIter
 from .slots import Slots
 from .worker import DONE, ERROR, worker_loop
 
@@ -52,7 +53,7 @@ def _widen(conn):
         pass
 
 
-class MultiProcessIter:
+class MultiProcessIter(LoaderIter):
     """One epoch (or, with persistent workers, every epoch) of a loader with workers."""
 
     def __init__(self, loader, base_seed):
@@ -104,14 +105,6 @@ class MultiProcessIter:
         self.active = [True] * self.num_workers
         self.next_worker, self.sampler_done = 0, False
         self._fill()
-
-    def __iter__(self):
-        return self
-
-    def __len__(self):
-        if self.length is None:
-            raise TypeError("this DataLoader has no length: its IterableDataset has no __len__")
-        return self.length
 
     def _put(self):
         """Hand out the next task; False when none can be (its worker is busy

@@ -1,5 +1,7 @@
 """Shared test helpers."""
 import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import save_file
 
 import autograd_core as ag
 
@@ -53,3 +55,19 @@ def check_jvp(fn, *inputs, seed=0, tol=1e-10):
                               for g, i in zip(grads, floats) if g is not None)
         got = np.zeros(r.shape) if tangent is None else tangent.numpy()
         np.testing.assert_allclose(got, jv, rtol=tol, atol=tol)
+
+
+def forge_checkpoint(src, dest, **changes):
+    """Write to ``dest`` a copy of the safetensors checkpoint ``src`` with
+    metadata entries replaced (``a__b`` names the entry ``a.b``; a value of
+    None deletes the entry)."""
+    with safe_open(str(src), "np") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    for key, value in changes.items():
+        key = key.replace("__", ".")
+        if value is None:
+            meta.pop(key)
+        else:
+            meta[key] = value
+    save_file(tensors, str(dest), meta)
+    return dest

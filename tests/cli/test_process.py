@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from safetensors import safe_open
-from safetensors.numpy import save_file
+
+from tests.helpers import forge_checkpoint
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 QUICK = ["--model", "mlp", "--epochs", "1", "--limit-batches", "1", "--no-progress"]
@@ -51,16 +51,8 @@ def checkpoint(tmp_path_factory):
 def forge(src, folder, **changes):
     """A copy of the checkpoint ``src`` in ``folder`` with metadata entries
     replaced (a value of None deletes the entry)."""
-    with safe_open(str(src), "np") as f:
-        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
-    for key, value in changes.items():
-        key = key.replace("__", ".")
-        if value is None:
-            meta.pop(key)
-        else:
-            meta[key] = value
     folder.mkdir()
-    save_file(tensors, str(folder / "checkpoint.safetensors"), meta)
+    forge_checkpoint(src, folder / "checkpoint.safetensors", **changes)
     return folder
 
 

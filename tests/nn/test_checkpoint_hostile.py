@@ -14,6 +14,7 @@ import nn
 import optim
 from autograd_core.random import numpy_generator
 from autograd_core.serialization import STRUCTURE
+from tests.helpers import forge_checkpoint
 
 
 def build():
@@ -38,18 +39,7 @@ def checkpoint(tmp_path):
 
 def forge(path, **changes):
     """The checkpoint at ``path`` rewritten with some metadata entries replaced (None: removed)."""
-    with safetensors.safe_open(path, framework="numpy") as f:
-        meta = f.metadata()
-    tensors = safetensors.numpy.load_file(path)
-    for key, value in changes.items():
-        key = key.replace("__", ".")
-        if value is None:
-            meta.pop(key)
-        else:
-            meta[key] = value
-    forged = path.with_name("forged.safetensors")
-    safetensors.numpy.save_file(tensors, forged, metadata=meta)
-    return forged
+    return forge_checkpoint(path, path.with_name("forged.safetensors"), **changes)
 
 
 @pytest.mark.parametrize("changes, match", [

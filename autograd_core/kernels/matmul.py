@@ -30,7 +30,7 @@ Two things are settled before the BLAS call (``docs/performance.md``):
   a multi-threaded BLAS synchronises its threads in every call, which on a
   machine whose other core is busy waits for a time slice (measured with a
   CPU-bound process beside it: one thread 1.6-3.5x faster from 2^21.6 to
-  2^26 multiply-adds; two threads 1.15-1.25x faster at 2^28.4 and 2^30).
+  2^26 multiply-adds; two threads 1.15-1.27x faster at 2^28.4 and 2^30).
   Below ``ONE_THREAD_MIN`` the switch is skipped: such products took 9-10 µs
   with BLAS as configured (OpenBLAS does not hand them to its threads), and
   the switch (two ``threadpoolctl`` settings, 7 µs idle, 15-40 µs on the

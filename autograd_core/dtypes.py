@@ -35,6 +35,22 @@ def set_default_dtype(d):
     _default[0] = dt
 
 
+class FloatCasts:
+    """``float()``, ``double()`` and ``half()`` as ``self.to`` of float32, float64
+    and float16: the shortcuts tensors and modules share."""
+
+    __slots__ = ()
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+
 def is_floating_point(t):
     return t.dtype.kind == "f"
 

@@ -16,6 +16,7 @@ from . import observers as _observers
 from . import printing
 from .device import CPU, check_device
 from .device import device as _device
+from .dtypes import FloatCasts
 from .dtypes import _default as _default_float
 from .grad_mode import _state
 from .graph import LEAF
@@ -73,7 +74,7 @@ class _PostHookHandle(RemovableHandle):
             Tensor._post_hook_count -= 1
 
 
-class Tensor:
+class Tensor(FloatCasts):
     """An n-dimensional array that can record the operations applied to it."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_out_nr", "_vc", "_hooks",
@@ -341,15 +342,6 @@ class Tensor:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = names[dtype]
         return self.to(getattr(dtype, "dtype", dtype))
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def half(self):
-        return self.to(np.float16)
 
     def long(self):
         return self.to(np.int64)

@@ -16,8 +16,7 @@ Calling a module runs the forward pre-hooks, ``forward`` and the forward hooks.
 """
 from collections import OrderedDict
 
-import numpy as np
-
+from autograd_core.dtypes import FloatCasts
 from autograd_core.grad_mode import no_grad
 
 from . import registry
@@ -26,7 +25,7 @@ from .convert import cast_module, parse_to
 from .hooks import add_hook, call_with_hooks
 
 
-class Module:
+class Module(FloatCasts):
     """Base class of layers and models: subclass it, assign parameters and
     submodules in ``__init__`` (after ``super().__init__()``), write ``forward``."""
 
@@ -207,15 +206,6 @@ class Module:
         casts floating parameters, gradients and buffers in place."""
         dtype = parse_to(args, kwargs)
         return self if dtype is None else cast_module(self, dtype)
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def half(self):
-        return self.to(np.float16)
 
     def cpu(self):
         return self

@@ -26,6 +26,7 @@ from autograd_core.ops import (
     shape,
     shape_tile,
 )
+from tests.autograd_core.test_linalg import EINSUM_CASES
 from tests.autograd_core.test_shape import SHAPE_CASES
 from tests.helpers import check_jvp, leaf
 
@@ -345,25 +346,6 @@ def test_matmul_tangent_when_no_input_has_a_nonzero_tangent_is_zero():
     a = ag.forward.dual(leaf(2, 3).detach(), np.zeros((2, 3)))
     y = a @ ag.tensor(np.ones((3, 4)))
     np.testing.assert_array_equal(_tangent(y).numpy(), np.zeros((2, 4)))
-
-
-EINSUM_CASES = [
-    ("ij,jk->ik", [(2, 3), (3, 4)]),
-    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
-    ("ii->i", [(3, 3)]),
-    ("ii", [(3, 3)]),
-    ("i,i->", [(3,), (3,)]),
-    ("ij->", [(2, 3)]),
-    ("ij->ji", [(2, 3)]),
-    ("i,j->ij", [(2,), (3,)]),
-    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),
-    ("...ij,jk", [(2, 3, 4), (4, 2)]),
-    ("ij,ij->i", [(2, 3), (1, 3)]),
-    ("iji->j", [(2, 3, 2)]),
-    ("ii,i->i", [(3, 3), (3,)]),
-    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
-    ("ij,kj", [(2, 3), (4, 3)]),
-]
 
 
 @pytest.mark.parametrize("eq,shapes", EINSUM_CASES)

@@ -57,6 +57,22 @@ def check_jvp(fn, *inputs, seed=0, tol=1e-10):
         np.testing.assert_allclose(got, jv, rtol=tol, atol=tol)
 
 
+
+def check_float32_kept(fn, ref, x64):
+    """An elementwise ``fn`` on float32 input: a float32 output close to the
+    float64 reference ``ref`` (numpy) and float32 gradients (``ag.grad`` and
+    ``backward``) close to those of the float64 leaf ``x64``."""
+    x = ag.tensor(x64._data.astype(np.float32), requires_grad=True)
+    y = fn(x)
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y._data, ref(x64._data), rtol=2e-6, atol=1e-6)
+    (g,) = ag.grad(y, x, ag.ones_like(y))
+    assert g.dtype == np.float32
+    (g64,) = ag.grad(fn(x64), x64, ag.ones(x64.shape, dtype=np.float64))
+    np.testing.assert_allclose(g._data, g64._data, rtol=1e-5, atol=1e-6)
+    fn(x).backward(ag.ones_like(y))
+    assert x.grad.dtype == np.float32
+
 def forge_checkpoint(src, dest, **changes):
     """Write to ``dest`` a copy of the safetensors checkpoint ``src`` with
     metadata entries replaced (``a__b`` names the entry ``a.b``; a value of

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
-from tests.helpers import check
+from tests.helpers import check, check_float32_kept
 
 
 def _away(*shape, seed=0, low=0.05, high=3.0, center=0.0):
@@ -70,17 +70,7 @@ def test_values_float64(name, fn, ref):
 
 @pytest.mark.parametrize("name,fn,ref", ACTS, ids=IDS)
 def test_float32_kept_in_output_and_grad(name, fn, ref):
-    x64 = _away(3, 4, seed=5)
-    x = ag.tensor(x64._data.astype(np.float32), requires_grad=True)
-    y = fn(x)
-    assert y.dtype == np.float32
-    np.testing.assert_allclose(y._data, ref(x64._data), rtol=2e-6, atol=1e-6)
-    (g,) = ag.grad(y, x, ag.ones_like(y))
-    assert g.dtype == np.float32
-    (g64,) = ag.grad(fn(x64), x64, ag.ones(3, 4, dtype=np.float64))
-    np.testing.assert_allclose(g._data, g64._data, rtol=1e-5, atol=1e-6)
-    fn(x).backward(ag.ones_like(y))
-    assert x.grad.dtype == np.float32
+    check_float32_kept(fn, ref, _away(3, 4, seed=5))
 
 
 @pytest.mark.parametrize("name,fn,ref", ACTS[1:], ids=IDS[1:])

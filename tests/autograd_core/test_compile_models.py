@@ -9,6 +9,7 @@ import pytest
 import autograd_core as ag
 import nn
 import optim
+from tests.autograd_core.test_function import Cube
 
 
 def _same(a, b):
@@ -164,20 +165,6 @@ def test_transformer_with_dropout_draws_fresh_masks():
     outs = [compiled(x)._data for _ in range(4)]
     assert compiled.explain()[0]["calls"]["replay"] == 2
     assert not np.array_equal(outs[2], outs[3])  # a new mask at every replay
-
-
-class Cube(ag.Function):
-    """y = x³, dy/dx = 3x² (a user Function: Tensors in and out)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return 3 * x * x * g
 
 
 class CubeNet(nn.Module):

@@ -1,4 +1,6 @@
 """Shared test helpers."""
+import threading
+
 import numpy as np
 from safetensors import safe_open
 from safetensors.numpy import save_file
@@ -72,6 +74,15 @@ def check_float32_kept(fn, ref, x64):
     np.testing.assert_allclose(g._data, g64._data, rtol=1e-5, atol=1e-6)
     fn(x).backward(ag.ones_like(y))
     assert x.grad.dtype == np.float32
+
+
+def run_threads(work, n):
+    """Run ``work(k)`` for k = 0 .. n-1 in n threads at once; return when all are done."""
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 def forge_checkpoint(src, dest, **changes):
     """Write to ``dest`` a copy of the safetensors checkpoint ``src`` with

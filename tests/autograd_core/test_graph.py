@@ -9,6 +9,7 @@ import autograd_core as ag
 from autograd_core import graph, observers, viz
 from autograd_core.function import Function
 from autograd_core.graph import LEAF, Edge
+from tests.helpers import run_threads
 
 
 def small_graph():
@@ -139,11 +140,7 @@ def test_call_observers_are_per_thread():
                 ag.exp(x)
             barrier.wait(timeout=30)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(work, 3)
     assert seen == {k: ["Exp"] * (k + 1) for k in range(3)}
     assert not observers.call_observers
 
@@ -228,10 +225,6 @@ def test_backward_observers_are_per_thread():
             ag.grad(y, [x])
             barrier.wait(timeout=30)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(work, 3)
     assert seen == {k: ["ExpBackward0"] * (k + 1) for k in range(3)}
     assert not observers.backward_observers

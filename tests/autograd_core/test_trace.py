@@ -8,6 +8,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core.function import Function
+from tests.helpers import run_threads
 
 
 def griewank(x1, x2):
@@ -232,11 +233,7 @@ def test_concurrent_recordings_in_threads():
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_threads(work, 4)
     assert not errors
     for k, tr in results.items():
         assert [v.op for v in tr][2:] == ["Log", "Mul", "Sin", "Add", "Sub"] + ["Mul"] * k

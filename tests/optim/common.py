@@ -1,4 +1,6 @@
-"""Shared pieces of the optim tests: a small float32 model and a training loop."""
+"""Shared pieces of the optim tests: a small float32 model, a training loop, and a save-and-resume run."""
+import copy
+
 import numpy as np
 
 import autograd_core as ag
@@ -31,3 +33,24 @@ def train(opt, params, steps):
         opt.zero_grad()
         loss_of(params).backward()
         opt.step()
+
+
+def resume_from_save(cls, options, as_numpy):
+    """Train ``cls(**options)`` (two groups, the second at lr 0.02) 5 steps,
+    save its state dict (through numpy arrays if ``as_numpy``, as a checkpoint
+    file stores it), train 5 more; a fresh optimizer on a copy of the saved
+    parameters, loaded from the save, then trains 5 steps.
+    Returns (opt, params, saved, opt2, fresh)."""
+    params = model()
+    opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **options)
+    train(opt, params, 5)
+    saved = copy.deepcopy(opt.state_dict())
+    saved_params = [p._data.copy() for p in params]
+    if as_numpy:
+        saved["state"] = {k: {n: v._data.copy() for n, v in s.items()} for k, s in saved["state"].items()}
+    train(opt, params, 5)
+    fresh = [ag.tensor(a.copy(), requires_grad=True) for a in saved_params]
+    opt2 = cls([{"params": fresh[:2]}, {"params": fresh[2:]}], lr=123.0)
+    opt2.load_state_dict(saved)
+    train(opt2, fresh, 5)
+    return opt, params, saved, opt2, fresh

@@ -3,7 +3,6 @@ algorithms PyTorch documents for them (written here from the documentation,
 not from optim/), on the problem of test_algorithms.py (Σ ½ h x² + sin x,
 float64, twelve steps, 1e-10 relative); PyTorch's defaults; a bit-for-bit
 resume from state_dict; float32 stays float32."""
-import copy
 
 import numpy as np
 import pytest
@@ -11,7 +10,7 @@ import pytest
 import autograd_core as ag
 import optim
 
-from .common import model, train
+from .common import resume_from_save
 from .test_algorithms import STEPS, X0, H, grad_np, run_ours, run_ref
 
 
@@ -127,19 +126,8 @@ STATE_KEYS = {optim.Adamax: {"step", "exp_avg", "exp_inf"}, optim.ASGD: {"step",
 @pytest.mark.parametrize("cls", list(OPTIONS), ids=lambda c: c.__name__)
 @pytest.mark.parametrize("as_numpy", [False, True], ids=["tensors", "arrays"])
 def test_state_dict_resume_is_exact(cls, as_numpy):
-    params = model()
-    opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **OPTIONS[cls])
-    train(opt, params, 5)
-    saved = copy.deepcopy(opt.state_dict())
+    _, params, saved, opt2, fresh = resume_from_save(cls, OPTIONS[cls], as_numpy)
     assert set(saved["state"][0]) == STATE_KEYS[cls]
-    saved_params = [p._data.copy() for p in params]
-    if as_numpy:
-        saved["state"] = {k: {n: v._data.copy() for n, v in s.items()} for k, s in saved["state"].items()}
-    train(opt, params, 5)
-    fresh = [ag.tensor(a.copy(), requires_grad=True) for a in saved_params]
-    opt2 = cls([{"params": fresh[:2]}, {"params": fresh[2:]}], lr=123.0)
-    opt2.load_state_dict(saved)
-    train(opt2, fresh, 5)
     for p, q in zip(params, fresh):
         np.testing.assert_array_equal(p._data, q._data)
         assert q.dtype == np.float32 and all(v.dtype == np.float32 for v in opt2.state[q].values())

@@ -1,7 +1,6 @@
 """state_dict / load_state_dict: PyTorch's layout, copies and casts on load,
 clear errors, and a bit-for-bit resume for every optimizer (in memory,
 through numpy arrays, and through a safetensors file)."""
-import copy
 import json
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 import autograd_core as ag
 import optim
 
-from .common import ALL, IDS, OPTIONS, model, train
+from .common import ALL, IDS, OPTIONS, model, resume_from_save, train
 
 
 def test_adagrad_state_exists_at_construction():
@@ -40,20 +39,8 @@ def test_state_dict_resume_is_exact(cls, as_numpy):
     """Stop after 5 steps, save, go on for 5 more; a fresh optimizer loaded
     from the save lands on exactly the same numbers (also when the save went
     through numpy arrays, as a checkpoint file stores it)."""
-    params = model()
-    opt = cls([{"params": params[:2]}, {"params": params[2:], "lr": 0.02}], **OPTIONS[cls])
-    train(opt, params, 5)
-    saved = copy.deepcopy(opt.state_dict())
-    saved_params = [p._data.copy() for p in params]
-    if as_numpy:
-        saved["state"] = {k: {n: v._data.copy() for n, v in s.items()} for k, s in saved["state"].items()}
-    train(opt, params, 5)
-
-    fresh = [ag.tensor(a.copy(), requires_grad=True) for a in saved_params]
-    opt2 = cls([{"params": fresh[:2]}, {"params": fresh[2:]}], lr=123.0)
-    opt2.load_state_dict(saved)
+    opt, params, _, opt2, fresh = resume_from_save(cls, OPTIONS[cls], as_numpy)
     assert opt2.param_groups[1]["lr"] == 0.02 and opt2.param_groups[1]["params"] == fresh[2:]
-    train(opt2, fresh, 5)
     for p, q in zip(params, fresh):
         np.testing.assert_array_equal(p._data, q._data)
     for p, q in zip(params, fresh):

@@ -194,14 +194,18 @@ def amin(input, dim=(), keepdim=False):
     return _amax(input, dim, keepdim, False, "amin")
 
 
-def _along(input, dim, op, run):
-    """Run ``run(x, axis)`` on ``input`` (a 0-d input as 1-d) and return its (values, indices)."""
+def _along(input, dim, op, run, nonempty=False):
+    """Run ``run(x, axis)`` on ``input`` (a 0-d input as 1-d) and return its
+    (values, indices); with ``nonempty``, an empty ``dim`` is an IndexError."""
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op}(): dim must be an int, got {dim!r}")
     axis = one_dim(dim, input.ndim, op)
     if input.ndim == 0:
         values, idx = run(reshape(input, (1,)), 0)
         return (reshape(values, ()), reshape(idx, ())) if values.shape == (1,) else (values, idx)
+    if nonempty and not input.shape[axis]:
+        raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
+                         f"(input of shape {tuple(input.shape)})")
     return run(input, axis)
 
 

@@ -35,7 +35,7 @@ from .compare import isnan
 from .index import gather, masked_fill
 from .reduce import Sum, cast, check_float, check_tensor, keep_shape, one_dim, reduce_axes
 from .reduce import sum as _sum
-from .reduce_sort import _TakeAlong, amax, amin, sort
+from .reduce_sort import _along, _TakeAlong, amax, amin, sort
 from .shape import movedim, reshape
 
 _median = namedtuple("median", ["values", "indices"])
@@ -142,27 +142,14 @@ class ModeDim(_TakeAlong):
         return values, idx
 
 
-def _along(input, dim, op, run):
-    """``run(x, axis)`` -> (values, indices) on ``input`` (0-d as 1-d)."""
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{op}(): dim must be an int, got {dim!r}")
-    axis = one_dim(dim, input.ndim, op)
-    if input.ndim == 0:
-        values, idx = run(reshape(input, (1,)), 0)
-        return (reshape(values, ()), reshape(idx, ())) if values.shape == (1,) else (values, idx)
-    if not input.shape[axis]:
-        raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
-                         f"(input of shape {tuple(input.shape)})")
-    return run(input, axis)
-
-
 def _median_impl(input, dim, keepdim, ignore_nan, op, result):
     check_tensor(input, op)
     if input._data.dtype.kind == "b":
         raise RuntimeError(f"{op}(): not implemented for 'Bool' inputs")
     if dim is None:
         return MedianAll.apply(input, ignore_nan)
-    return result(*_along(input, dim, op, lambda x, axis: MedianDim.apply(x, axis, bool(keepdim), ignore_nan)))
+    return result(*_along(input, dim, op, lambda x, axis: MedianDim.apply(x, axis, bool(keepdim), ignore_nan),
+                          nonempty=True))
 
 
 def median(input, dim=None, keepdim=False):
@@ -181,7 +168,7 @@ def mode(input, dim=-1, keepdim=False):
     """A namedtuple (values, indices): the most frequent value along ``dim`` (the smallest among
     equally frequent ones) and the index of its last occurrence; the gradient goes there."""
     check_tensor(input, "mode")
-    return _mode(*_along(input, dim, "mode", lambda x, axis: ModeDim.apply(x, axis, bool(keepdim))))
+    return _mode(*_along(input, dim, "mode", lambda x, axis: ModeDim.apply(x, axis, bool(keepdim)), nonempty=True))
 
 
 # ---------------------------------------------------------------- quantile

@@ -72,19 +72,11 @@ def scalar_chain(y, n):
     return y
 
 
-def chain_ours(n):
+def chain_framework(lib, n):
+    """The chain forward and backward in ``lib`` (autograd_core or torch):
+    ((forward, backward, total) seconds, dy/dx)."""
     t0 = time.perf_counter()
-    x = ag.tensor(1.0, requires_grad=True)
-    y = scalar_chain(x, n)
-    t1 = time.perf_counter()
-    y.backward()
-    t2 = time.perf_counter()
-    return (t1 - t0, t2 - t1, t2 - t0), float(x.grad.item())
-
-
-def chain_torch(n):
-    t0 = time.perf_counter()
-    x = torch.tensor(1.0, requires_grad=True)
+    x = lib.tensor(1.0, requires_grad=True)
     y = scalar_chain(x, n)
     t1 = time.perf_counter()
     y.backward()
@@ -194,9 +186,9 @@ def show():
 
 
 def bench_scalar(n, repeats):
-    g_ours = chain_ours(n)[1]
-    t = best({"ours": lambda: chain_ours(n)[0], "numpy": lambda: chain_numpy(n)[0],
-              "torch": (lambda: chain_torch(n)[0]) if torch else None}, repeats)
+    g_ours = chain_framework(ag, n)[1]
+    t = best({"ours": lambda: chain_framework(ag, n)[0], "numpy": lambda: chain_numpy(n)[0],
+              "torch": (lambda: chain_framework(torch, n)[0]) if torch else None}, repeats)
     ours, ref, th = t["ours"], t["numpy"], t.get("torch")
     assert abs(g_ours - expected_chain_grad(n)) < 1e-3, g_ours
     us = 1e6 / n
@@ -230,17 +222,17 @@ def bench_large(size, repeats, mm=True):
 
 def bench_deep(n):
     try:
-        (_, _, ours), g = chain_ours(n)
+        (_, _, ours), g = chain_framework(ag, n)
         ok = abs(g - expected_chain_grad(n)) <= 1e-6 + 1e-3 * expected_chain_grad(n)
     except RecursionError:
         ours, ok = float("nan"), False
     ref = chain_numpy(n)[0][2]
-    th = chain_torch(n)[0][2] if torch else None
+    th = chain_framework(torch, n)[0][2] if torch else None
     row(f"(c) {n} scalar ops, fwd + bwd", "s", ours, ref, th, ok=ok)
     gc.collect()
     gc.disable()
     try:
-        (_, _, ours_nogc), _ = chain_ours(n)
+        (_, _, ours_nogc), _ = chain_framework(ag, n)
     finally:
         gc.enable()
     row("(c) the same, gc disabled", "s", ours_nogc, None, None)
@@ -286,7 +278,7 @@ def breakdown(n=1000, repeats=5, number=20000):
         node = nodes(op, f, c)
         with ag.no_grad():
             parts["backward rule (saved tensors + its ops)"].append(t(rule, node))
-    fwd, bwd, _ = best({"ours": lambda: chain_ours(n)[0]}, 15)["ours"]
+    fwd, bwd, _ = best({"ours": lambda: chain_framework(ag, n)[0]}, 15)["ours"]
     fwd, bwd = fwd * 1e6 / n, bwd * 1e6 / n
     print("\nOne op of workload (a) in µs (timeit; columns Mul Add Sub Div, then the mean):")
     for name, v in parts.items():
@@ -301,11 +293,11 @@ def breakdown(n=1000, repeats=5, number=20000):
 
 
 def profile(n):
-    chain_ours(n)
+    chain_framework(ag, n)
     prof = cProfile.Profile()
     prof.enable()
     for _ in range(20):
-        chain_ours(n)
+        chain_framework(ag, n)
     prof.disable()
     print(f"\ncProfile of workload (a), 20 x {n} ops (times include profiler overhead):")
     pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(18)

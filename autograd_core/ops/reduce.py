@@ -85,6 +85,11 @@ def keep_grad(g, shape, axes, keepdim):
     return reshape(g, keep_shape(shape, axes))
 
 
+def kept(ctx, g):
+    """``keep_grad`` with the shape, axes and keepdim a reduction saved on ``ctx``."""
+    return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim)
+
+
 def reduced_shape(shape, axes, keepdim):
     """The output shape of a reduction of ``shape`` over ``axes``."""
     return keep_shape(shape, axes) if keepdim else tuple(n for i, n in enumerate(shape) if i not in axes)
@@ -103,7 +108,7 @@ class Sum(Linear):
 
     @staticmethod
     def backward(ctx, g):
-        return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim), ctx.shape), None, None
+        return broadcast_to(kept(ctx, g), ctx.shape), None, None
 
 
 class Mean(Linear):
@@ -117,7 +122,7 @@ class Mean(Linear):
     @staticmethod
     def backward(ctx, g):
         scale = 1.0 / max(group_size(ctx.shape, ctx.axes), 1)
-        return broadcast_to(keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * scale, ctx.shape), None, None
+        return broadcast_to(kept(ctx, g) * scale, ctx.shape), None, None
 
 
 def _var_forward(ctx, x, axes, correction, keepdim):
@@ -141,7 +146,7 @@ class Var(Op):
         (x,) = ctx.saved_tensors
         scale = 2.0 / ctx.denom if ctx.denom else math.inf
         centred = x - Mean.apply(x, ctx.axes, True)
-        return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * scale * centred, None, None, None
+        return kept(ctx, g) * scale * centred, None, None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
@@ -160,9 +165,8 @@ class Std(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        k = (ctx.shape, ctx.axes, ctx.keepdim)
         centred = x - Mean.apply(x, ctx.axes, True)
-        return keep_grad(g, *k) / (keep_grad(out, *k) * ctx.denom) * centred, None, None, None
+        return kept(ctx, g) / (kept(ctx, out) * ctx.denom) * centred, None, None, None
 
     @staticmethod
     def jvp(ctx, t, *_):

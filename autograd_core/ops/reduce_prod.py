@@ -32,7 +32,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .reduce import Sum, cast, check_float, check_tensor, group_size, keep_grad, keep_shape, reduce_axes
+from .reduce import Sum, cast, check_float, check_tensor, group_size, keep_shape, kept, reduce_axes
 from .shape import permute, reshape
 
 
@@ -47,16 +47,15 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        k = (ctx.shape, ctx.axes, ctx.keepdim)
         if np.all(x._data):  # no zero: Π_{j≠i} x_j = y / x_i
-            return keep_grad(g, *k) * keep_grad(out, *k) / x, None, None
-        return keep_grad(g, *k) * prod_others(x, ctx.axes), None, None
+            return kept(ctx, g) * kept(ctx, out) / x, None, None
+        return kept(ctx, g) * prod_others(x, ctx.axes), None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
         x, out = ctx.saved_tensors
         if np.all(x._data):  # as in backward: Π_{j≠i} x_j = y / x_i
-            others = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim) / x
+            others = kept(ctx, out) / x
         else:
             others = prod_others(x, ctx.axes)
         return Sum.apply(t * others, ctx.axes, ctx.keepdim)
@@ -133,7 +132,7 @@ class Norm(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        return _norm_grad(ctx, x, out, keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim)), None, None, None
+        return _norm_grad(ctx, x, out, kept(ctx, g)), None, None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
@@ -152,7 +151,7 @@ def _norm_grad(ctx, x, out, gk):
     sign = np.sign(xd)
     if p == 1:
         return gk * Tensor(sign)
-    ok = keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)
+    ok = kept(ctx, out)
     if p in (math.inf, -math.inf):
         m = (np.abs(xd) == ok._data).astype(dt)
         with np.errstate(invalid="ignore"):

@@ -30,7 +30,7 @@ import numpy as np
 from ..function import Op
 from ._elementwise_util import not_implemented_for
 from ._util import floating
-from .reduce import Sum, cast, check_tensor, group_size, keep_grad, one_dim, reduce_axes, reduced_shape
+from .reduce import Sum, cast, check_tensor, group_size, kept, one_dim, reduce_axes, reduced_shape
 from .unary import exp
 
 
@@ -110,13 +110,12 @@ class LogSumExp(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        k = (ctx.shape, ctx.axes, ctx.keepdim)
-        return keep_grad(g, *k) * exp(x - keep_grad(out, *k)), None, None
+        return kept(ctx, g) * exp(x - kept(ctx, out)), None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
         x, out = ctx.saved_tensors
-        return Sum.apply(t * exp(x - keep_grad(out, ctx.shape, ctx.axes, ctx.keepdim)), ctx.axes, ctx.keepdim)
+        return Sum.apply(t * exp(x - kept(ctx, out)), ctx.axes, ctx.keepdim)
 
 
 def _axes(input, dim, op):

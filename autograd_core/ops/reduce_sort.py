@@ -27,7 +27,7 @@ import numpy as np
 
 from ..function import Linear, Op
 from ..tensor import Tensor
-from .reduce import Sum, check_tensor, group_size, keep_grad, keep_shape, one_dim, reduce_axes
+from .reduce import Sum, check_tensor, group_size, keep_grad, keep_shape, kept, one_dim, reduce_axes
 from .select import maximum, minimum
 from .shape import reshape
 
@@ -76,7 +76,7 @@ class Amax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return keep_grad(g, ctx.shape, ctx.axes, ctx.keepdim) * _share(ctx), None, None, None
+        return kept(ctx, g) * _share(ctx), None, None, None
 
     @staticmethod
     def jvp(ctx, t, *_):

@@ -76,6 +76,15 @@ def check_float32_kept(fn, ref, x64):
     assert x.grad.dtype == np.float32
 
 
+
+def check_float32_backward(fn, x):
+    """``fn`` of the float32 leaf ``x`` is float32, and so is the gradient
+    ``backward`` leaves in ``x.grad``."""
+    y = fn(x)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+
 def run_threads(work, n):
     """Run ``work(k)`` for k = 0 .. n-1 in n threads at once; return when all are done."""
     threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
-from tests.helpers import check, leaf
+from tests.helpers import check, check_float32_backward, leaf
 
 # every form of dim on a (2, 3, 4) tensor, with the numpy axis it means
 DIMS = [None, 0, 1, 2, -1, -3, (0, 2), (-1, 0), (0, 1, 2), ()]
@@ -285,11 +285,7 @@ def test_property_gradient_of_sum_is_ones_and_of_mean_is_one_over_n(case):
     lambda a: a.norm(math.inf, 1), lambda a: ag.var_mean(a, 1)[0],
 ])
 def test_float32_is_kept_in_output_and_gradient(fn):
-    x = leaf(3, 4, seed=7, dtype=np.float32)
-    y = fn(x)
-    assert y.dtype == np.float32
-    y.sum().backward()
-    assert x.grad.dtype == np.float32
+    check_float32_backward(fn, leaf(3, 4, seed=7, dtype=np.float32))
 
 
 def test_float32_prod_gradient_with_zero_and_double_backward():

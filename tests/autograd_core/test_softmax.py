@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_core as ag
-from tests.helpers import check, leaf
+from tests.helpers import check, check_float32_backward, leaf
 
 
 def _softmax(a, axis):
@@ -106,11 +106,7 @@ def test_property_softmax_sums_to_one_and_matches_log_softmax(values, data):
     lambda a: ag.logsumexp(a, (0, 1), keepdim=True),
 ])
 def test_float32_is_kept(fn):
-    x = leaf(3, 4, seed=4, dtype=np.float32)
-    y = fn(x)
-    assert y.dtype == np.float32
-    y.sum().backward()
-    assert x.grad.dtype == np.float32
+    check_float32_backward(fn, leaf(3, 4, seed=4, dtype=np.float32))
 
 
 def test_float32_double_backward_keeps_dtype():

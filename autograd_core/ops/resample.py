@@ -46,15 +46,21 @@ MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 3, "bil
 CUBIC_A = -0.75
 
 
+def _along_axis(kernel, x, axis, n_out, *args):
+    """``kernel`` on x seen as (dims before ``axis``, ``axis``, dims after),
+    returning ``n_out`` entries along ``axis`` in x's layout."""
+    s = x.shape
+    x3 = x.reshape(int(np.prod(s[:axis])), s[axis], -1)
+    return kernel(x3, *args).reshape(s[:axis] + (n_out,) + s[axis + 1:])
+
+
 class Resample(Linear):
     """y = M x along ``axis`` (taps idx (m, T), weights wts (m, T))."""
 
     @staticmethod
     def forward(ctx, x, axis, idx, wts, n_in):
         ctx.axis, ctx.idx, ctx.wts, ctx.n_in = axis, idx, wts, n_in
-        s = x.shape
-        x3 = x.reshape(int(np.prod(s[:axis])), s[axis], -1)
-        return K.resample(x3, idx, wts).reshape(s[:axis] + (idx.shape[0],) + s[axis + 1:])
+        return _along_axis(K.resample, x, axis, idx.shape[0], idx, wts)
 
     @staticmethod
     def backward(ctx, g):
@@ -67,9 +73,7 @@ class ResampleAdjoint(Linear):
     @staticmethod
     def forward(ctx, g, axis, idx, wts, n_in):
         ctx.axis, ctx.idx, ctx.wts, ctx.n_in = axis, idx, wts, n_in
-        s = g.shape
-        g3 = g.reshape(int(np.prod(s[:axis])), s[axis], -1)
-        return K.resample_adjoint(g3, idx, wts, n_in).reshape(s[:axis] + (n_in,) + s[axis + 1:])
+        return _along_axis(K.resample_adjoint, g, axis, n_in, idx, wts, n_in)
 
     @staticmethod
     def backward(ctx, h):

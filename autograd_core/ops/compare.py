@@ -37,7 +37,7 @@ def _wrap(out):
     return Tensor(out if type(out) is np.ndarray else np.asarray(out))
 
 
-def _binary(ufunc, name):
+def _binary(ufunc, name, doc=None):
     def fn(input, other):
         try:  # both operands in their promoted dtype (result_type), as PyTorch compares
             return _wrap(ufunc(*promote(_data(input, name), _data(other, name))))
@@ -45,7 +45,7 @@ def _binary(ufunc, name):
             raise RuntimeError(f"{name}: the shapes {np.shape(_data(input, name))} and "
                                f"{np.shape(_data(other, name))} cannot be broadcast") from None
 
-    fn.__name__ = name
+    fn.__name__, fn.__doc__ = name, doc
     return fn
 
 
@@ -61,25 +61,16 @@ def _operator(fn):
     return op
 
 
-eq = _binary(np.equal, "eq")
-ne = _binary(np.not_equal, "ne")
-lt = _binary(np.less, "lt")
-le = _binary(np.less_equal, "le")
-gt = _binary(np.greater, "gt")
-ge = _binary(np.greater_equal, "ge")
-eq.__doc__ = "input == other, elementwise (a bool tensor)."
-ne.__doc__ = "input != other, elementwise."
-lt.__doc__ = "input < other, elementwise."
-le.__doc__ = "input <= other, elementwise."
-gt.__doc__ = "input > other, elementwise."
-ge.__doc__ = "input >= other, elementwise."
+eq = _binary(np.equal, "eq", "input == other, elementwise (a bool tensor).")
+ne = _binary(np.not_equal, "ne", "input != other, elementwise.")
+lt = _binary(np.less, "lt", "input < other, elementwise.")
+le = _binary(np.less_equal, "le", "input <= other, elementwise.")
+gt = _binary(np.greater, "gt", "input > other, elementwise.")
+ge = _binary(np.greater_equal, "ge", "input >= other, elementwise.")
 
-logical_and = _binary(np.logical_and, "logical_and")
-logical_or = _binary(np.logical_or, "logical_or")
-logical_xor = _binary(np.logical_xor, "logical_xor")
-logical_and.__doc__ = "Elementwise AND of the truth values (nonzero is True)."
-logical_or.__doc__ = "Elementwise OR of the truth values."
-logical_xor.__doc__ = "Elementwise XOR of the truth values."
+logical_and = _binary(np.logical_and, "logical_and", "Elementwise AND of the truth values (nonzero is True).")
+logical_or = _binary(np.logical_or, "logical_or", "Elementwise OR of the truth values.")
+logical_xor = _binary(np.logical_xor, "logical_xor", "Elementwise XOR of the truth values.")
 
 
 def logical_not(input):

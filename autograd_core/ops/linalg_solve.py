@@ -58,6 +58,14 @@ def _square(A, op):
         raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {A.dtype}")
 
 
+def _lapack(fn, message, *arrays):
+    """``fn(*arrays)`` (a numpy.linalg routine); its LinAlgError becomes ours, with PyTorch's ``message``."""
+    try:
+        return fn(*arrays)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(message) from None
+
+
 def _trace_product(M, T):
     """tr(Mᵀ T) per matrix: Σ_ij M_ij T_ij."""
     return (M * T).sum((-2, -1))
@@ -66,11 +74,8 @@ def _trace_product(M, T):
 class Inv(Op):
     @staticmethod
     def forward(ctx, A):
-        try:
-            Y = np.linalg.inv(A)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.inv: the inversion could not be completed because the input matrix "
-                              "is singular.") from None
+        Y = _lapack(np.linalg.inv, "linalg.inv: the inversion could not be completed because the input matrix "
+                    "is singular.", A)
         ctx.save_for_backward(Y)
         return Y
 
@@ -168,10 +173,7 @@ def logdet(A):
 class Solve(Op):
     @staticmethod
     def forward(ctx, A, B):
-        try:
-            X = np.linalg.solve(A, B)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        X = _lapack(np.linalg.solve, "linalg.solve: The solver failed because the input matrix is singular.", A, B)
         ctx.save_for_backward(A, X)
         return X
 
@@ -224,11 +226,8 @@ def _phi(T):
 class Cholesky(Op):
     @staticmethod
     def forward(ctx, A):
-        try:
-            L = np.linalg.cholesky(A)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input "
-                              "is not positive-definite.") from None
+        L = _lapack(np.linalg.cholesky, "linalg.cholesky: The factorization could not be completed because the "
+                    "input is not positive-definite.", A)
         ctx.save_for_backward(L)
         return L
 

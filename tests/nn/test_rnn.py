@@ -87,6 +87,15 @@ def make(mode, *args, **kw):
     return cls(*args, dtype=np.float64, **extra, **kw)
 
 
+CELLS = {"tanh": nn.RNNCell, "relu": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+
+
+def make_cell(mode, input_size, hidden_size):
+    """The float64 cell of ``mode`` (an RNNCell's nonlinearity is the mode)."""
+    kw = {"nonlinearity": mode} if mode in ("tanh", "relu") else {}
+    return CELLS[mode](input_size, hidden_size, dtype=np.float64, **kw)
+
+
 def params(m):
     return {k: npy(v).copy() for k, v in m.state_dict().items()}
 
@@ -203,9 +212,7 @@ def test_unbatched_input_is_a_batch_of_one(mode):
 @pytest.mark.parametrize("mode", list(MODES))
 def test_cells_match_reference(mode):
     rng = np.random.default_rng(2)
-    cls = {"tanh": nn.RNNCell, "relu": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[mode]
-    kw = {"nonlinearity": mode} if mode in ("tanh", "relu") else {}
-    cell = cls(3, 5, dtype=np.float64, **kw)
+    cell = make_cell(mode, 3, 5)
     p = params(cell)
     x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
     if mode == "lstm":
@@ -266,9 +273,7 @@ def test_gradcheck_lstm_proj_and_packed():
 @pytest.mark.parametrize("mode", list(MODES))
 def test_gradcheck_cells(mode):
     rng = np.random.default_rng(4)
-    cls = {"tanh": nn.RNNCell, "relu": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}[mode]
-    kw = {"nonlinearity": mode} if mode in ("tanh", "relu") else {}
-    cell = cls(2, 3, dtype=np.float64, **kw)
+    cell = make_cell(mode, 2, 3)
     x = ag.tensor(rng.standard_normal((2, 2)), requires_grad=True)
     h = ag.tensor(rng.standard_normal((2, 3)), requires_grad=True)
     c = ag.tensor(rng.standard_normal((2, 3)), requires_grad=True)

@@ -26,6 +26,7 @@ from autograd_core.ops import (
     shape,
     shape_tile,
 )
+from tests.autograd_core.test_join import PAD_MODES, PADS
 from tests.autograd_core.test_linalg import EINSUM_CASES
 from tests.autograd_core.test_shape import SHAPE_CASES
 from tests.helpers import check_jvp, leaf
@@ -245,8 +246,8 @@ def test_unbind(dim):
     check_jvp(lambda x: ag.stack(x.unbind(dim)[::-1], dim), _x())
 
 
-@pytest.mark.parametrize("pad", [(1, 2), (2, 0, 1, 2), (1, 1, 0, 2, 1, 0)])
-@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pad", PADS)
+@pytest.mark.parametrize("mode", PAD_MODES)
 def test_pad_every_mode(pad, mode):
     check_jvp(lambda x: ag.pad(x, pad, mode=mode), leaf(2, 3, 4))
     check_jvp(lambda x: ag.pad(x.transpose(0, 2), pad, mode=mode), leaf(3, 3, 4, seed=1))

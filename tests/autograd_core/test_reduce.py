@@ -16,6 +16,7 @@ from tests.helpers import check, check_float32_backward, leaf
 
 # every form of dim on a (2, 3, 4) tensor, with the numpy axis it means
 DIMS = [None, 0, 1, 2, -1, -3, (0, 2), (-1, 0), (0, 1, 2), ()]
+REDUCTIONS = ["sum", "mean", "prod", "var", "std", "norm"]
 
 
 def _axis(dim):
@@ -61,7 +62,7 @@ def test_positional_arguments_as_pytorch():
 # ---------------------------------------------------------------- gradients
 @pytest.mark.parametrize("dim", DIMS)
 @pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("name", ["sum", "mean", "prod", "var", "std", "norm"])
+@pytest.mark.parametrize("name", REDUCTIONS)
 def test_gradcheck_and_gradgradcheck(name, dim, keepdim):
     check(lambda a: getattr(ag, name)(a, dim=dim, keepdim=keepdim), _x(seed=1))
 

@@ -1,4 +1,8 @@
 """Shared test helpers."""
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -107,3 +111,18 @@ def forge_checkpoint(src, dest, **changes):
             meta[key] = value
     save_file(tensors, str(dest), meta)
     return dest
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the project
+
+
+def run_script(path, source, cwd, timeout):
+    """Write the dedented ``source`` to ``path`` and run it with this Python in
+    ``cwd``, the project first on PYTHONPATH; assert that it exits with 0 and
+    return its standard output."""
+    path.write_text(textwrap.dedent(source))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([sys.executable, str(path)], cwd=cwd, env=env, capture_output=True, text=True,
+                         timeout=timeout)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout

@@ -6,14 +6,8 @@ with hand-written updates ``p.data -= lr * p.grad``, gradients cleared with
 ``p.grad.zero_()`` or ``p.grad = None``, the usual device line, ``f"{loss:.4f}"``
 logging, ``loss.item()``. They run in a fresh interpreter, as a user's
 script would."""
-import os
-import subprocess
-import sys
-import textwrap
-
 import autograd_core as ag
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from tests.helpers import run_script
 
 HEADER = """
 import autograd_core as torch
@@ -149,13 +143,7 @@ assert after < 0.25 * before, (before, after)
 
 
 def run(tmp_path, source):
-    script = tmp_path / "train.py"
-    script.write_text(textwrap.dedent(source))
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return res.stdout
+    return run_script(tmp_path / "train.py", source, tmp_path, timeout=600)
 
 
 def test_cnn_with_hand_written_updates_trains(tmp_path):

@@ -2,25 +2,17 @@
 packages ``nn``/``optim``/``data`` (same module objects), in either import
 order, and never take the bare names from a user's own ``data.py``/``data/``."""
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
+
+from tests.helpers import run_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run(tmp_path, script, cwd=None):
     """Run ``script`` as a file in ``cwd`` (default ``tmp_path``) with the project on PYTHONPATH."""
-    cwd = cwd or tmp_path
-    path = tmp_path / "main_script.py"
-    path.write_text(textwrap.dedent(script))
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([sys.executable, str(path)], cwd=cwd, env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return res.stdout
+    return run_script(tmp_path / "main_script.py", script, cwd or tmp_path, timeout=120)
 
 
 USER_SCRIPT = """

@@ -15,9 +15,11 @@ leaves the others waiting in a collective.
 """
 import os
 import sys
+import time
 from datetime import timedelta
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
+ABORT_GRACE_SECONDS = 0.5  # without it a loaded machine lost (once, in the suite) the failing rank's traceback
 BACKENDS = ("mpi", "gloo")  # gloo: PyTorch's CPU backend name, served by MPI here
 
 
@@ -139,7 +141,11 @@ def _abort_on_exception(kind, value, tb):
     if group is not None and group.size() > 1:
         sys.stderr.write(f"[rank {group.rank()}] uncaught {kind.__name__}: aborting all "
                          f"{group.size()} ranks (MPI_Abort)\n")
+        sys.stdout.flush()
         sys.stderr.flush()
+        # mpiexec forwards a rank's output asynchronously and drops what it has not forwarded
+        # when the abort kills the ranks: give it a moment to deliver the traceback above.
+        time.sleep(ABORT_GRACE_SECONDS)
         _mpi().COMM_WORLD.Abort(1)
 
 

@@ -12,10 +12,12 @@ Everything else walks those registries in registration order: the
 iterators (``named_parameters()`` gives ``'fc1.weight'``, ``'0.bias'``...,
 each tensor once), ``train``/``eval``, ``zero_grad``, ``to``, ``apply``, the
 state dict (``state_dict.py``), forward hooks and the printed tree.
+The registries and the hook dicts are ``WatchedDict``s (ordered dicts that
+count their changes, ``autograd_core/compiler/watched.py``), so a compiled
+module checks its guard on the module tree only after something changed.
 Calling a module runs the forward pre-hooks, ``forward`` and the forward hooks.
 """
-from collections import OrderedDict
-
+from autograd_core.compiler.watched import WatchedDict
 from autograd_core.dtypes import FloatCasts
 from autograd_core.grad_mode import no_grad
 
@@ -34,9 +36,9 @@ class Module(FloatCasts):
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments {args} {kwargs}")
         d = self.__dict__  # not through __setattr__
         d["training"] = True
-        d["_parameters"], d["_buffers"], d["_modules"] = OrderedDict(), OrderedDict(), OrderedDict()
+        d["_parameters"], d["_buffers"], d["_modules"] = WatchedDict(), WatchedDict(), WatchedDict()
         d["_non_persistent_buffers_set"] = set()
-        d["_forward_pre_hooks"], d["_forward_hooks"] = OrderedDict(), OrderedDict()
+        d["_forward_pre_hooks"], d["_forward_hooks"] = WatchedDict(), WatchedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '

@@ -12,9 +12,12 @@
 The ``register_*`` methods check the name (a non-empty string without '.',
 not an existing attribute of another kind) and the value.
 """
+from autograd_core.compiler.watched import changed
 from autograd_core.tensor import Tensor
 
 from .parameter import Buffer, Parameter
+
+_WATCHED = ("_parameters", "_buffers", "_modules", "_forward_hooks", "_forward_pre_hooks")
 
 
 def check_name(module, name, kind, registry):
@@ -114,4 +117,6 @@ def assign(module, name, value):
     elif buffers is not None and name in buffers:
         _replace(buffers, name, value, isinstance(value, Tensor), "buffer", "Tensor")
     else:
+        if name == "training" or name in _WATCHED:  # part of a compiled module's guard (compiler/watched.py)
+            changed()
         object.__setattr__(module, name, value)

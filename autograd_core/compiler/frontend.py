@@ -22,6 +22,7 @@ from ..tensor import Tensor
 from .capture import _slots_of, capture
 from .replay import Plan, build, region_node
 from .verify import verify
+from .watched import WatchedDict, changes
 
 CACHE_SIZE_LIMIT = 8  # as torch._dynamo.config.recompile_limit
 _all = weakref.WeakSet()
@@ -63,24 +64,28 @@ def _modules_seen_by(fn):
 
 
 def _module_key(root):
-    """Every submodule's training flag and its parameters' and buffers' identities, in one walk
-    (None when a module has forward hooks: those run eagerly)."""
+    """Every submodule's identity, training flag and its parameters' and buffers' identities, in one walk
+    (None when a module has forward hooks: those run eagerly), and whether every registry walked
+    is a ``WatchedDict`` (then the key stands until ``watched.changes()`` moves)."""
     key = []
     stack = [root]
     seen = set()
+    watched = True
     while stack:
         m = stack.pop()
         if id(m) in seen:
             continue
         seen.add(id(m))
-        if m._forward_hooks or m._forward_pre_hooks:
-            return None
+        regs = m._parameters, m._buffers, m._modules, m._forward_hooks, m._forward_pre_hooks
+        if regs[3] or regs[4]:
+            return None, False
+        watched = watched and all(type(r) is WatchedDict for r in regs)
+        key.append(id(m))  # a submodule swapped for another (even one without parameters) is a new key
         key.append(m.training)
-        key.extend(map(id, m._parameters.values()))
-        key.extend(map(id, m._buffers.values()))
-        key.append(None)
-        stack.extend(x for x in m._modules.values() if x is not None)
-    return tuple(key)
+        key.extend(map(id, regs[0].values()))
+        key.extend(map(id, regs[1].values()))
+        stack.extend(x for x in regs[2].values() if x is not None)
+    return tuple(key), watched
 
 
 def _rules(entry):
@@ -115,6 +120,7 @@ class CompiledFunction:
         self._cache = {}
         self._warned = set()
         self._overflow = 0
+        self._modules_at, self._modules_cached = -1, None  # see _modules_key
         _all.add(self)
 
     # -- explainability ------------------------------------------------------------------
@@ -150,14 +156,30 @@ class CompiledFunction:
         return getattr(f, "__qualname__", type(f).__name__)
 
     # -- calling ---------------------------------------------------------------------------
-    def _key(self, args, kwargs, inputs):
-        key = [_state.grad, _flatten(args, inputs), _flatten(kwargs, inputs)]
+    def _modules_key(self):
+        """The guard key of the modules the function reaches (None if one has forward hooks),
+        cached while no watched registry changed (``watched.py``)."""
+        now = changes()
+        if self._modules_at == now:
+            return self._modules_cached
+        keys = []
+        cacheable = True
         for m in self._modules:
-            mod = _module_key(m)
+            mod, watched = _module_key(m)
             if mod is None:
-                return None
-            key.append(mod)
-        return tuple(key)
+                keys = None
+                break
+            keys.append(mod)
+            cacheable = cacheable and watched
+        keys = None if keys is None else tuple(keys)
+        self._modules_at, self._modules_cached = (now if cacheable else -1), keys
+        return keys
+
+    def _key(self, args, kwargs, inputs):
+        mods = self._modules_key()
+        if mods is None:
+            return None
+        return (_state.grad, _flatten(args, inputs), _flatten(kwargs, inputs), mods)
 
     def __call__(self, *args, **kwargs):
         inputs = []

@@ -191,6 +191,33 @@ def test_train_eval_and_replaced_parameters_are_guards():
     assert _state(compiled) == ["replay"] * 3
 
 
+def test_the_module_guard_is_cached_until_a_registry_changes(monkeypatch):
+    from autograd_core.compiler import frontend
+
+    walks = []
+    walk = frontend._module_key
+    monkeypatch.setattr(frontend, "_module_key", lambda m: walks.append(m) or walk(m))
+    model = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+    compiled = ag.compile(model)
+    x = _x()
+    _calls(compiled, 5, x)
+    assert len(walks) == 1  # one walk, reused while nothing changed
+    model._modules["1"] = nn.Tanh()  # a direct registry write is seen
+    assert all(_same(o, model(x)) for o in _calls(compiled, 3, x))
+    model[0]._parameters["bias"] = nn.Parameter(ag.ones(4))
+    assert all(_same(o, model(x)) for o in _calls(compiled, 3, x))
+    model[1].training = False  # a submodule's flag, assigned directly
+    _calls(compiled, 3, x)
+    assert len(walks) == 4 and _state(compiled) == ["replay"] * 4
+    h = model[0]._forward_hooks
+    model[0]._forward_hooks = dict(h)  # a registry that does not count its changes...
+    _calls(compiled, 2, x)
+    assert len(walks) == 6  # ...is walked on every call
+    model[0]._forward_hooks[0] = (lambda m, i, o: None, False, False)
+    with pytest.warns(RuntimeWarning, match="forward hooks"):
+        compiled(x)
+
+
 def test_parameters_updated_in_place_and_reassigned_data_are_read_fresh():
     model = nn.Linear(4, 3)
     compiled = ag.compile(model)

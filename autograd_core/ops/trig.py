@@ -9,8 +9,8 @@ kept. With y the output, the derivative rules (x̄ = ȳ · dy/dx) are
     tanh: 1 - y²     sigmoid: y(1-y)   erf:     2/√π · exp(-x²)    erfc: -2/√π · exp(-x²)
 
 written with tensor ops, so they differentiate again to any order. Each op
-is ``Elementwise``: it states dy/dx once, as ``derivative(ctx, v)`` = dy/dx · v,
-and gets both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ) from it.
+is one ``unary`` declaration (``_unary``): it states dy/dx · v once and gets
+both backward (x̄ = dy/dx · ȳ) and forward mode (ẏ = dy/dx · ẋ) from it.
 ``sigmoid`` is 1/(1+e⁻ˣ): where e⁻ˣ overflows (x < -88 in float32) the
 result is its limit 0, as in PyTorch, with no warning and no nan. ``erf``
 and ``erfc`` are the kernels of ``kernels/erf.py`` (piecewise Chebyshev
@@ -21,63 +21,20 @@ import math
 
 import numpy as np
 
-from ..function import Elementwise
 from ..kernels.erf import erf as erf_kernel
 from ._elementwise_util import inplace_variant
+from ._unary import unary
 from ._util import floating
-from .unary import exp, tensor_arg
+from .unary import exp
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-class Sin(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.sin(floating(x))
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v * cos(x)
-
-
-class Cos(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.cos(floating(x))
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return -v * sin(x)
-
-
-class Tan(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        out = np.asarray(np.tan(floating(x)))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def derivative(ctx, v):
-        (y,) = ctx.saved_tensors
-        return v * (y * y + 1)
-
-
-class Tanh(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        out = np.asarray(np.tanh(floating(x)))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def derivative(ctx, v):
-        (y,) = ctx.saved_tensors
-        return v * (1 - y * y)
+Sin, sin = unary("sin", np.sin, lambda v, x: v * cos(x), "Sine (radians).", "y = sin x;  dy/dx = cos x")
+Cos, cos = unary("cos", np.cos, lambda v, x: -v * sin(x), "Cosine (radians).", "y = cos x;  dy/dx = -sin x")
+Tan, tan = unary("tan", np.tan, lambda v, y: v * (y * y + 1), "Tangent (radians).", "y = tan x;  dy/dx = 1 + y²")
+Tanh, tanh = unary("tanh", np.tanh, lambda v, y: v * (1 - y * y), "Hyperbolic tangent.",
+                   "y = tanh x;  dy/dx = 1 - y²")
 
 
 def sigmoid_array(x):
@@ -91,17 +48,9 @@ def sigmoid_array(x):
     return np.reciprocal(t, out=t)
 
 
-class Sigmoid(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        out = sigmoid_array(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def derivative(ctx, v):
-        (y,) = ctx.saved_tensors
-        return v * (y * (1 - y))
+Sigmoid, sigmoid = unary("sigmoid", sigmoid_array, lambda v, y: v * (y * (1 - y)),
+                         "The logistic function 1 / (1 + e⁻ˣ), stable for large |x|.",
+                         "y = σ(x) = 1/(1 + e⁻ˣ);  dy/dx = y(1 - y)")
 
 
 def _error_function(x, complement):
@@ -121,63 +70,11 @@ def erfc_array(x):
     return _error_function(x, True)
 
 
-class Erf(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return erf_array(x)
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v * exp(-(x * x)) * _TWO_OVER_SQRT_PI
-
-
-class Erfc(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return erfc_array(x)
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v * exp(-(x * x)) * -_TWO_OVER_SQRT_PI
-
-
-def sin(input):
-    """Sine (radians)."""
-    return Sin.apply(tensor_arg(input, "sin"))
-
-
-def cos(input):
-    """Cosine (radians)."""
-    return Cos.apply(tensor_arg(input, "cos"))
-
-
-def tan(input):
-    """Tangent (radians)."""
-    return Tan.apply(tensor_arg(input, "tan"))
-
-
-def tanh(input):
-    """Hyperbolic tangent."""
-    return Tanh.apply(tensor_arg(input, "tanh"))
-
-
-def sigmoid(input):
-    """The logistic function 1 / (1 + e⁻ˣ), stable for large |x|."""
-    return Sigmoid.apply(tensor_arg(input, "sigmoid"))
-
-
-def erf(input):
-    """The error function 2/√π ∫₀ˣ e^(-t²) dt."""
-    return Erf.apply(tensor_arg(input, "erf"))
-
-
-def erfc(input):
-    """The complementary error function 1 - erf(x) = 2/√π ∫ₓ^∞ e^(-t²) dt."""
-    return Erfc.apply(tensor_arg(input, "erfc"))
+Erf, erf = unary("erf", erf_array, lambda v, x: v * exp(-(x * x)) * _TWO_OVER_SQRT_PI,
+                 "The error function 2/√π ∫₀ˣ e^(-t²) dt.", "y = erf x;  dy/dx = 2/√π · exp(-x²)")
+Erfc, erfc = unary("erfc", erfc_array, lambda v, x: v * exp(-(x * x)) * -_TWO_OVER_SQRT_PI,
+                   "The complementary error function 1 - erf(x) = 2/√π ∫ₓ^∞ e^(-t²) dt.",
+                   "y = erfc x = 1 - erf x;  dy/dx = -2/√π · exp(-x²)")
 
 
 __all__ = ["sin", "cos", "tan", "tanh", "sigmoid", "erf", "erfc"]

@@ -2,8 +2,8 @@
 two-argument ``atan2`` (aliases ``arcsin arccos arctan arctan2``).
 
 Integer and bool inputs give float32 results (as PyTorch); float dtypes are
-kept. The derivative rules (x̄ = ȳ · dy/dx, ẏ = dy/dx · ẋ, each stated once
-as an ``Elementwise`` derivative):
+kept. The derivative rules (x̄ = ȳ · dy/dx, ẏ = dy/dx · ẋ, each stated once,
+in a ``unary`` declaration or as an ``Elementwise`` derivative):
 
     asin: 1/√(1-x²)     acos: -1/√(1-x²)     atan: 1/(1+x²)
     atan2(a, b):  ∂/∂a = b/(a²+b²),  ∂/∂b = -a/(a²+b²)
@@ -18,45 +18,17 @@ import numpy as np
 from ..function import Elementwise
 from ..tensor import Tensor
 from ._elementwise_util import float_part, inplace_variant
-from ._util import apply_promoted, floating
+from ._unary import tensor_arg, unary
+from ._util import apply_promoted
 from .select import where
-from .unary import rsqrt, tensor_arg
+from .unary import rsqrt
 
-
-class Asin(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arcsin(floating(x))
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v * rsqrt(1 - x * x)
-
-
-class Acos(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arccos(floating(x))
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return -v * rsqrt(1 - x * x)
-
-
-class Atan(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arctan(floating(x))
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v / (x * x + 1)
+Asin, asin = unary("asin", np.arcsin, lambda v, x: v * rsqrt(1 - x * x),
+                   "arcsin x in [-π/2, π/2] (nan outside [-1, 1]).", "y = asin x;  dy/dx = 1/√(1 - x²)")
+Acos, acos = unary("acos", np.arccos, lambda v, x: -v * rsqrt(1 - x * x),
+                   "arccos x in [0, π] (nan outside [-1, 1]).", "y = acos x;  dy/dx = -1/√(1 - x²)")
+Atan, atan = unary("atan", np.arctan, lambda v, x: v / (x * x + 1),
+                   "arctan x in (-π/2, π/2).", "y = atan x;  dy/dx = 1/(1 + x²)")
 
 
 class Atan2(Elementwise):
@@ -77,21 +49,6 @@ class Atan2(Elementwise):
 
 def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
-
-
-def asin(input):
-    """arcsin x in [-π/2, π/2] (nan outside [-1, 1])."""
-    return Asin.apply(tensor_arg(input, "asin"))
-
-
-def acos(input):
-    """arccos x in [0, π] (nan outside [-1, 1])."""
-    return Acos.apply(tensor_arg(input, "acos"))
-
-
-def atan(input):
-    """arctan x in (-π/2, π/2)."""
-    return Atan.apply(tensor_arg(input, "atan"))
 
 
 def atan2(input, other):

@@ -27,10 +27,11 @@ import numpy as np
 from ..function import Elementwise
 from ..tensor import Tensor
 from ._elementwise_util import float_part, inplace_variant, not_implemented_for
+from ._unary import tensor_arg, unary
 from ._util import apply_promoted, floating
 from .select import where
 from .trig import erf_array, erfc_array, sigmoid
-from .unary import exp, log, tensor_arg
+from .unary import exp, log
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2
 _TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
@@ -58,17 +59,9 @@ def erfinv_array(y):
     return (np.copysign(x, y)).astype(dtype, copy=False)
 
 
-class Erfinv(Elementwise):
-    @staticmethod
-    def forward(ctx, y):
-        out = erfinv_array(y)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def derivative(ctx, v):
-        (x,) = ctx.saved_tensors
-        return v * exp(x * x) * _SQRT_PI_OVER_2
+Erfinv, erfinv = unary("erfinv", erfinv_array, lambda v, y: v * exp(y * y) * _SQRT_PI_OVER_2,
+                       "The inverse error function on [-1, 1] (±inf at ±1, nan outside).",
+                       "y = erfinv x, the y with erf y = x;  dy/dx = √π/2 · exp(y²)")
 
 
 class Xlogy(Elementwise):
@@ -133,11 +126,6 @@ class NanToNum(Elementwise):
     def derivative(ctx, v, *_):
         (x,) = ctx.saved_tensors
         return (v * Tensor(np.isfinite(x._data).astype(v.dtype)),) + (None,) * 3
-
-
-def erfinv(input):
-    """The inverse error function on [-1, 1] (±inf at ±1, nan outside)."""
-    return Erfinv.apply(tensor_arg(input, "erfinv"))
 
 
 def xlogy(input, other):

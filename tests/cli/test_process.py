@@ -121,11 +121,24 @@ def test_stale_temporaries_are_removed_and_live_ones_kept(checkpoint, tmp_path):
     assert not stale.exists() and not (out / f".model.safetensors.{dead}.tmp").exists() and live.exists()
 
 
+# The command with its pictures step held until Ctrl-C: interrupting after training must not race the end of the run.
+HELD_PICTURES = """
+import sys, time
+import ag_cli.train_cmd as t
+def held(*args):
+    print("drawing the pictures", flush=True)
+    time.sleep(300)
+t.pictures = held
+from ag_cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_ctrl_c_after_training_exits_130_with_one_line(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "ag_cli", "train", *QUICK, "--out", str(tmp_path / "o")],
+    proc = subprocess.Popen([sys.executable, "-c", HELD_PICTURES, "train", *QUICK, "--out", str(tmp_path / "o")],
                             cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stdout:
-        if line.startswith("test: loss"):  # training is over; the report and the pictures follow
+        if line.startswith("drawing the pictures"):  # training and the test report are over
             proc.send_signal(signal.SIGINT)
             break
     rest, err = proc.communicate(timeout=120)

@@ -7,7 +7,9 @@ makes the ``Elementwise`` class ``Sin`` (its node is ``SinBackward0``) and
 the public function ``sin(input)``:
 
 - ``forward`` is ``f`` on the input's array, integer and bool inputs first
-  cast to the default float dtype (``keep_integers=True``: as they are);
+  cast to the default float dtype (``keep_integers=True``: as they are;
+  ``refuse="b"`` or ``"biu"``: PyTorch's NotImplementedError for bool, or
+  for bool and integer tensors);
 - ``derivative(ctx, v)`` is ``rule(v, x)``, dy/dx · v written with Tensor
   ops (so that it differentiates again), and ``backward`` and ``jvp`` follow
   from it (``Elementwise``). The name of the rule's second parameter says
@@ -27,6 +29,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
+from ._elementwise_util import not_implemented_for
 from ._util import floating
 
 
@@ -37,7 +40,7 @@ def tensor_arg(input, op):
     return input
 
 
-def unary(name, f, rule, doc, maths, *, keep_integers=False):
+def unary(name, f, rule, doc, maths, *, keep_integers=False, refuse=""):
     """The ``Elementwise`` class ``Name`` and the function ``name`` of y = f(x)
     with dy/dx · v = ``rule(v, x)`` (or ``rule(v, y)``, ``rule(v)``); see the
     module docstring."""
@@ -52,8 +55,13 @@ def unary(name, f, rule, doc, maths, *, keep_integers=False):
         "derivative": staticmethod(_derivative(rule) if saves else _derivative_unsaved(rule)),
     })
 
-    def fn(input):
-        return cls.apply(tensor_arg(input, name))
+    if refuse:
+        def fn(input):
+            not_implemented_for(name, tensor_arg(input, name)._data.dtype, refuse)
+            return cls.apply(input)
+    else:
+        def fn(input):
+            return cls.apply(tensor_arg(input, name))
 
     module = sys._getframe(1).f_globals["__name__"]
     fn.__name__ = fn.__qualname__ = name

@@ -19,37 +19,29 @@ import numpy as np
 
 from ..function import Elementwise
 from ._elementwise_util import inplace_variant, not_implemented_for, zero_like
-from .unary import tensor_arg
+from ._unary import tensor_arg, unary
 
 
-class _Step(Elementwise):
-    """A piecewise-constant rounding op: an integer input is returned as it is."""
-
-    _ufunc = None
-
-    @staticmethod
-    def forward(ctx, x):
-        return type(ctx)._ufunc(x) if x.dtype.kind == "f" else x.copy()
-
-    @staticmethod
-    def derivative(ctx, v):
-        return zero_like(v)
+def _step(ufunc):
+    """The forward of a piecewise-constant rounding op: an integer input is returned as it is (a copy)."""
+    return lambda x: ufunc(x) if x.dtype.kind == "f" else x.copy()
 
 
-class Floor(_Step):
-    _ufunc = np.floor
-
-
-class Ceil(_Step):
-    _ufunc = np.ceil
-
-
-class Trunc(_Step):
-    _ufunc = np.trunc
-
-
-class Round(_Step):
-    _ufunc = np.rint  # halves to even, as PyTorch
+Floor, floor = unary("floor", _step(np.floor), zero_like,
+                     "⌊x⌋, the largest integer not above x (integer tensors unchanged; zero gradient).",
+                     "y = ⌊x⌋;  dy/dx = 0", keep_integers=True, refuse="b")
+Ceil, ceil = unary("ceil", _step(np.ceil), zero_like,
+                   "⌈x⌉, the smallest integer not below x (integer tensors unchanged; zero gradient).",
+                   "y = ⌈x⌉;  dy/dx = 0", keep_integers=True, refuse="b")
+Trunc, trunc = unary("trunc", _step(np.trunc), zero_like,
+                     "x rounded toward zero (integer tensors unchanged; zero gradient).",
+                     "y = sign(x)·⌊|x|⌋;  dy/dx = 0", keep_integers=True, refuse="b")
+Round, _round = unary("round", _step(np.rint), zero_like,  # rint: halves to even, as PyTorch
+                      "x rounded to the nearest integer, halves to even (zero gradient).",
+                      "y = x rounded, halves to even;  dy/dx = 0", keep_integers=True, refuse="b")
+Frac, frac = unary("frac", lambda x: x - np.trunc(x), lambda v: v,
+                   "x - trunc(x), the fractional part with the sign of x (gradient 1).",
+                   "y = x - trunc x;  dy/dx = 1", keep_integers=True, refuse="biu")
 
 
 class RoundDecimals(Elementwise):
@@ -65,53 +57,15 @@ class RoundDecimals(Elementwise):
         return zero_like(v), None
 
 
-class Frac(Elementwise):
-    @staticmethod
-    def forward(ctx, x):
-        return x - np.trunc(x)
-
-    @staticmethod
-    def derivative(ctx, v):
-        return v
-
-
-def _rounded(cls, input, name):
-    input = tensor_arg(input, name)
-    not_implemented_for(name, input._data.dtype)
-    return cls.apply(input)
-
-
-def floor(input):
-    """⌊x⌋, the largest integer not above x (integer tensors unchanged; zero gradient)."""
-    return _rounded(Floor, input, "floor")
-
-
-def ceil(input):
-    """⌈x⌉, the smallest integer not below x (integer tensors unchanged; zero gradient)."""
-    return _rounded(Ceil, input, "ceil")
-
-
-def trunc(input):
-    """x rounded toward zero (integer tensors unchanged; zero gradient)."""
-    return _rounded(Trunc, input, "trunc")
-
-
 def round(input, *, decimals=0):
     """x rounded to ``decimals`` decimal places, halves to even (zero gradient).
     Integer tensors are returned unchanged for ``decimals=0`` and refused otherwise."""
     decimals = int(decimals)
     if decimals == 0:
-        return _rounded(Round, input, "round")
+        return _round(input)
     input = tensor_arg(input, "round")
     not_implemented_for("round", input._data.dtype, kinds="biu")
     return RoundDecimals.apply(input, decimals)
-
-
-def frac(input):
-    """x - trunc(x), the fractional part with the sign of x (gradient 1)."""
-    input = tensor_arg(input, "frac")
-    not_implemented_for("frac", input._data.dtype, kinds="biu")
-    return Frac.apply(input)
 
 
 fix = trunc

@@ -1,8 +1,9 @@
 """Helpers shared by the elementwise math families (``rounding``,
 ``division``, ``signs``, ``special``, ``hyperbolic``, ``trig_inverse``,
 ``bitwise``, ...): in-place variants of out-of-place ops, the zero
-derivative of piecewise-constant ops, and PyTorch's refusals of dtypes an op
-has no kernel for."""
+derivative of piecewise-constant ops, saved operands and gradients as the
+rules want them (``as_tensor``, ``float_part``), and PyTorch's refusals of
+dtypes an op has no kernel for."""
 import numpy as np
 
 from ..tensor import Tensor
@@ -28,6 +29,11 @@ def zero_like(v):
     """The derivative of a piecewise-constant op times ``v``: zeros (not v·0,
     which would carry a nan or inf of ``v``), as PyTorch's ``zeros_like(grad)``."""
     return Tensor(np.zeros(v.shape, v.dtype))
+
+
+def as_tensor(x):
+    """A saved operand as a Tensor (an operand given as a number is saved as it is)."""
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 def float_part(t):

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
+from ._elementwise_util import float_part
 from ._util import apply_promoted, binary
 
 
@@ -41,7 +42,7 @@ class Add(Elementwise):
 
     @staticmethod
     def derivative(ctx, da, db):
-        return _float(da), _float(db)
+        return float_part(da), float_part(db)
 
     @staticmethod
     def backward(ctx, g):  # the derivative with da = db = ȳ, hand-written: a hot path
@@ -58,8 +59,8 @@ class AddScaled(Elementwise):
 
     @staticmethod
     def derivative(ctx, da, db, _):
-        db = _float(db)
-        return _float(da), None if db is None else db * ctx.alpha, None
+        db = float_part(db)
+        return float_part(da), None if db is None else db * ctx.alpha, None
 
 
 class Sub(Elementwise):
@@ -69,8 +70,8 @@ class Sub(Elementwise):
 
     @staticmethod
     def derivative(ctx, da, db):
-        db = _float(db)
-        return _float(da), None if db is None else -db
+        db = float_part(db)
+        return float_part(da), None if db is None else -db
 
 
 class Mul(Elementwise):
@@ -82,7 +83,7 @@ class Mul(Elementwise):
     @staticmethod
     def derivative(ctx, da, db):
         a, b = ctx.saved_tensors
-        da, db = _float(da), _float(db)
+        da, db = float_part(da), float_part(db)
         return None if da is None else da * b, None if db is None else db * a
 
     @staticmethod
@@ -101,7 +102,7 @@ class Div(Elementwise):
     @staticmethod
     def derivative(ctx, da, db):
         a, b = ctx.saved_tensors
-        da, db = _float(da), _float(db)
+        da, db = float_part(da), float_part(db)
         return None if da is None else da / b, None if db is None else -db * a / (b * b)
 
     @staticmethod
@@ -134,7 +135,7 @@ class Pow(Elementwise):
     @staticmethod
     def derivative(ctx, da, db):
         a, b, out = ctx.saved_tensors
-        da, db = _float(da), _float(db)
+        da, db = float_part(da), float_part(db)
         return (None if da is None else _exponent_rule(da, a, b),
                 None if db is None else db * _out_log_base(a, b, out))
 
@@ -178,12 +179,6 @@ def _out_log_base(a, b, out):
     zero = (a._data == 0) & (b._data >= 0)
     with np.errstate(invalid="ignore"):  # ln a = nan for a < 0, as in PyTorch
         return out * log(where(Tensor(zero), 1.0, a))
-
-
-def _float(t):
-    """A gradient or tangent, or None when it is absent or belongs to an
-    integer/bool input (forward mode gives those a zero tangent)."""
-    return t if t is not None and t._data.dtype.kind == "f" else None
 
 
 _add, _sub, mul, true_divide = binary(Add), binary(Sub), binary(Mul), binary(Div, floating=True)

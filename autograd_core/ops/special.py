@@ -26,7 +26,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._elementwise_util import float_part, inplace_variant, not_implemented_for
+from ._elementwise_util import as_tensor, float_part, inplace_variant, not_implemented_for
 from ._unary import tensor_arg, unary
 from ._util import apply_promoted, floating
 from .select import where
@@ -75,7 +75,7 @@ class Xlogy(Elementwise):
     @staticmethod
     def derivative(ctx, vx, vy):
         x, y = ctx.saved_tensors
-        x, y = _tensor(x), _tensor(y)
+        x, y = as_tensor(x), as_tensor(y)
         vx, vy = float_part(vx), float_part(vy)
         gx = gy = None
         if vx is not None:  # ln y, with ln 1 = 0 where x = 0 and y <= 0 (nothing to leak a nan)
@@ -84,10 +84,6 @@ class Xlogy(Elementwise):
         if vy is not None:
             gy = vy * x / y
         return gx, gy
-
-
-def _tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 class LogAddExp(Elementwise):
@@ -102,7 +98,7 @@ class LogAddExp(Elementwise):
     @staticmethod
     def derivative(ctx, va, vb):
         a, b = ctx.saved_tensors
-        a, b = _tensor(a), _tensor(b)
+        a, b = as_tensor(a), as_tensor(b)
         scale = type(ctx)._scale
         va, vb = float_part(va), float_part(vb)
         return (None if va is None else va * sigmoid((a - b) * scale),

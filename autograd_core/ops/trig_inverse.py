@@ -17,7 +17,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._elementwise_util import float_part, inplace_variant
+from ._elementwise_util import as_tensor, float_part, inplace_variant
 from ._unary import tensor_arg, unary
 from ._util import apply_promoted
 from .select import where
@@ -40,15 +40,11 @@ class Atan2(Elementwise):
     @staticmethod
     def derivative(ctx, va, vb):
         a, b = ctx.saved_tensors
-        a, b = _as_tensor(a), _as_tensor(b)
+        a, b = as_tensor(a), as_tensor(b)
         r2 = a * a + b * b
         r2 = where(Tensor(r2._data == 0), 1.0, r2)  # at the origin both numerators are 0
         va, vb = float_part(va), float_part(vb)
         return None if va is None else va * b / r2, None if vb is None else -vb * a / r2
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
 def atan2(input, other):

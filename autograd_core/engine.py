@@ -275,11 +275,16 @@ def _fit(node, g, shape, dtype):
         try:
             g = sum_to_shape(g, shape)
         except ValueError:
-            raise RuntimeError(f"function {node.name()} returned a gradient of shape "
-                               f"{tuple(g.shape)} for an input of shape {tuple(shape)}") from None
+            raise wrong_shape(node, g.shape, shape) from None
     if g._data.dtype != dtype:
         g = g.to(dtype)
     return g
+
+
+def wrong_shape(node, got, shape):
+    """The error of a rule that returned a gradient which does not sum to its input's shape."""
+    return RuntimeError(f"function {node.name()} returned a gradient of shape {tuple(got)} for an input of "
+                        f"shape {tuple(shape)}")
 
 
 def _accumulate(t, g, create_graph, owned=False):

@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from ..function import Elementwise
+from ..function import Elementwise, Op
 from ..grad_mode import on_arrays
 from ..tensor import Tensor
 from .select import clamp
@@ -80,7 +80,30 @@ class ReLU(Elementwise):
     @staticmethod
     def derivative(ctx, v):
         (y,) = ctx.saved_tensors
-        return v * (y > 0)  # the mask by an op, so ag.compile replays this rule as array code
+        return ThresholdBackward.apply(v, y)
+
+
+class ThresholdBackward(Op):
+    """ReLU's rule as one op (PyTorch's ``threshold_backward`` at 0):
+    z = v·[y > 0], with y ReLU's saved output. It is linear in v and
+    constant in y (the mask's derivative is 0), so its own rule is itself:
+    v̄ = z̄·[y > 0], ż = v̇·[y > 0]. Being an op (not a mask made on
+    ``._data``), it lets ``ag.compile`` replay ReLU's rule as array code."""
+
+    @staticmethod
+    def forward(ctx, v, y):
+        ctx.save_for_backward(y)
+        return v * (y > 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return ThresholdBackward.apply(g, y), None
+
+    @staticmethod
+    def jvp(ctx, tv, _):
+        (y,) = ctx.saved_tensors
+        return None if tv is None else ThresholdBackward.apply(tv, y)
 
 
 class LeakyReLU(Elementwise):

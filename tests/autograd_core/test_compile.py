@@ -359,9 +359,14 @@ def test_backward_rules_become_array_code_where_provable():
     for _ in range(6):
         compiled(_x()).sum().backward()
     rules = compiled.explain()[0]["backward"]
-    assert rules and all(v == "array" for k, v in rules.items() if "ReLU" not in k)
-    relu = [v for k, v in rules.items() if "ReLU" in k]
-    assert relu and "may look at values" in relu[0]  # its mask is computed on ._data: the rule itself runs
+    assert rules and all(v == "array" for v in rules.values())
+    assert any("ReLU" in k for k in rules)  # its mask is made by an op (ThresholdBackward)
+    model = nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(), nn.Linear(8, 2))
+    compiled = ag.compile(model)
+    for _ in range(6):
+        compiled(_x()).sum().backward()
+    leaky = [v for k, v in compiled.explain()[0]["backward"].items() if "LeakyReLU" in k]
+    assert leaky and "may look at values" in leaky[0]  # its slope is computed on ._data: the rule itself runs
 
 
 def test_a_rule_that_branches_on_values_is_never_array_code():

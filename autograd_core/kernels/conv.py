@@ -52,7 +52,7 @@ import numpy as np
 
 from . import workspace
 from .batch_split import run_tasks
-from .im2col import col2im, im2col
+from .im2col import col2im, folded_cols, im2col
 
 Geometry = namedtuple("Geometry", "stride pads dilation groups")
 Geometry.__doc__ = """stride (sh, sw), pads (top, bottom, left, right), dilation (dh, dw), groups."""
@@ -60,6 +60,8 @@ Geometry.__doc__ = """stride (sh, sw), pads (top, bottom, left, right), dilation
 CHUNK_BYTES = 1 << 20
 TASKS = 8
 KEEP_COLS_BYTES = 16 << 20
+FOLD_WEIGHT_GRAD = 2.0  # fold the weight gradient where P <= this x the width (module doc)
+FOLD_INPUT_GRAD = 0.3  # and the input gradient where P <= this x the width
 
 
 def out_size(size, k, stride, pad0, pad1, dilation):
@@ -78,6 +80,12 @@ def _pointwise(kh, kw, geom):
     return kh == kw == 1 and geom.stride == (1, 1) and not any(geom.pads)
 
 
+def _folds(P, co_g, k, ratio):
+    """Whether a backward product folds the batch into one matrix (see the module doc):
+    P = OH·OW, the pixels of a sample, is at most ``ratio`` x the width co_g·k / (co_g + k)."""
+    return P * (co_g + k) <= ratio * co_g * k
+
+
 def _tasks(n):
     """The ranges of samples [lo, hi) the batch is cut into (fixed by n)."""
     t = min(n, TASKS)
@@ -90,10 +98,50 @@ def _chunks(lo, hi, sample_bytes):
     return [(s, min(s + step, hi)) for s in range(lo, hi, step)]
 
 
+def _channel_tasks(C, g, channel_bytes):
+    """The tasks of a folded product: ranges of the C channels (fixed by C), each a
+    list of chunks (group, first, stop) (channels counted within the group) of at
+    most CHUNK_BYTES (one channel at least), none across a group boundary."""
+    Cg = C // g
+    tasks = []
+    for lo, hi in _tasks(C):
+        chunks = []
+        for s, e in _chunks(lo, hi, channel_bytes):
+            while s < e:
+                gi = s // Cg
+                stop = min(e, (gi + 1) * Cg)
+                chunks.append((gi, s - gi * Cg, stop - gi * Cg))
+                s = stop
+        tasks.append(chunks)
+    return tasks
+
+
+def _run_channel_tasks(body, C, g, channel_bytes, work):
+    """``body(gi, c0, c1)`` for every chunk of ``_channel_tasks``, the tasks over the cores."""
+    tasks = _channel_tasks(C, g, channel_bytes)
+
+    def task(i):
+        for chunk in tasks[i]:
+            body(*chunk)
+
+    run_tasks(task, len(tasks), work)
+
+
+def _folded_gy(gy, g, transpose):
+    """ȳ (N, Co, OH, OW) with the batch folded into the columns, row-major: (g, Co/g, N·P),
+    or its transpose (g, N·P, Co/g)."""
+    N, Co = gy.shape[:2]
+    a = gy.reshape(N, g, Co // g, -1)
+    if transpose:
+        return np.ascontiguousarray(a.transpose(1, 0, 3, 2)).reshape(g, -1, Co // g)
+    return np.ascontiguousarray(a.transpose(1, 2, 0, 3)).reshape(g, Co // g, -1)
+
+
 def new_cols(x_shape, w_shape, geom, dtype):
     """An array (N, C·kh·kw, OH·OW) for ``conv2d_forward`` to keep its cols
-    in, or None where keeping them does not pay (a pointwise kernel, whose
-    cols are x) or costs more than ``KEEP_COLS_BYTES``."""
+    in (laid out as ``folded_cols`` where the products fold), or None where
+    keeping them does not pay (a pointwise kernel, whose cols are x) or costs
+    more than ``KEEP_COLS_BYTES``."""
     N, C = x_shape[:2]
     kh, kw = w_shape[2:]
     if _pointwise(kh, kw, geom):
@@ -102,7 +150,13 @@ def new_cols(x_shape, w_shape, geom, dtype):
     shape = (N, C * kh * kw, OH * OW)
     if N * shape[1] * shape[2] * np.dtype(dtype).itemsize > KEEP_COLS_BYTES:
         return None
-    return np.empty(shape, dtype)
+    folds = _folds(shape[2], w_shape[0] // geom.groups, shape[1] // geom.groups, FOLD_WEIGHT_GRAD)
+    return folded_cols(*shape, dtype) if folds else np.empty(shape, dtype)
+
+
+def _im2col_args(kh, kw, geom, OH, OW):
+    (sh, sw), (pt, _, pl, _), (dh, dw) = geom.stride, geom.pads, geom.dilation
+    return kh, kw, sh, sw, pt, pl, dh, dw, OH, OW
 
 
 def patches(x, kh, kw, geom, OH, OW, out=None):
@@ -112,9 +166,8 @@ def patches(x, kh, kw, geom, OH, OW, out=None):
     g = geom.groups
     if _pointwise(kh, kw, geom):
         return x.reshape(N, g, C // g, OH * OW)
-    (sh, sw), (pt, _, pl, _), (dh, dw) = geom.stride, geom.pads, geom.dilation
     cols = workspace("cols", (N, C * kh * kw, OH * OW), x.dtype) if out is None else out
-    im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=cols)
+    im2col(x, *_im2col_args(kh, kw, geom, OH, OW), out=cols)
     return cols.reshape(N, g, C // g * kh * kw, OH * OW)
 
 
@@ -130,17 +183,36 @@ def conv2d_forward(x, w, b, geom, cols=None):
     y4 = y.reshape(N, g, Co // g, OH * OW)
     wg = np.ascontiguousarray(w).reshape(g, Co // g, -1)
     bias = None if b is None else b.reshape(g, Co // g, 1)
+    work = N * Co * C * kh * kw * OH * OW // g
+    filled = cols is not None and not cols.flags.c_contiguous
+    if filled:  # folded cols: filled for the whole batch first, by chunks of channels
+        _fill_folded(x, kh, kw, geom, OH, OW, cols, work)
     tasks = _tasks(N)
 
     def task(i):
         for s, e in _chunks(*tasks[i], C * kh * kw * OH * OW * x.itemsize):
-            np.matmul(wg, patches(x[s:e], kh, kw, geom, OH, OW, None if cols is None else cols[s:e]),
-                      out=y4[s:e])
+            if filled:
+                c = cols[s:e].reshape(e - s, g, -1, OH * OW)
+            else:
+                c = patches(x[s:e], kh, kw, geom, OH, OW, None if cols is None else cols[s:e])
+            np.matmul(wg, c, out=y4[s:e])
             if bias is not None:
                 y4[s:e] += bias  # while the chunk is in cache
 
-    run_tasks(task, len(tasks), N * Co * C * kh * kw * OH * OW // g)
+    run_tasks(task, len(tasks), work)
     return y
+
+
+def _fill_folded(x, kh, kw, geom, OH, OW, cols, work):
+    """im2col(x) into ``folded_cols`` by chunks of input channels over the cores."""
+    C, kk = x.shape[1], kh * kw
+
+    def chunk(gi, c0, c1):
+        first = gi * (C // geom.groups) + c0
+        im2col(x[:, first:first + c1 - c0], *_im2col_args(kh, kw, geom, OH, OW),
+               out=cols[:, first * kk:(first + c1 - c0) * kk])
+
+    _run_channel_tasks(chunk, C, geom.groups, x.shape[0] * kk * OH * OW * x.itemsize, work)
 
 
 def conv2d_input_grad(gy, w, geom, H, W):
@@ -148,11 +220,18 @@ def conv2d_input_grad(gy, w, geom, H, W):
     N, Co, OH, OW = gy.shape
     _, Cg, kh, kw = w.shape
     g = geom.groups
-    K = Cg * kh * kw
-    wt = np.ascontiguousarray(w.reshape(g, Co // g, K).transpose(0, 2, 1))  # (g, K, Co/g)
+    wt = np.ascontiguousarray(w.reshape(g, Co // g, Cg * kh * kw).transpose(0, 2, 1))  # (g, K, Co/g)
+    f = _input_grad_folded if _folds(OH * OW, Co // g, Cg * kh * kw, FOLD_INPUT_GRAD) else _input_grad_per_sample
+    return f(gy, wt, kh, kw, geom, H, W)
+
+
+def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W):
+    """x̄[n] = col2im(Wᵀ @ ȳ[n]), chunks of samples over the cores."""
+    N, Co, OH, OW = gy.shape
+    g, K = wt.shape[:2]
+    Cg = K // (kh * kw)
     g4 = np.ascontiguousarray(gy).reshape(N, g, Co // g, OH * OW)  # BLAS takes no broadcast (stride-0) ȳ
     pointwise = _pointwise(kh, kw, geom)
-    (sh, sw), (pt, _, pl, _), (dh, dw) = geom.stride, geom.pads, geom.dilation
     gx = np.empty((N, g * Cg, H, W), gy.dtype)
     tasks = _tasks(N)
 
@@ -164,10 +243,31 @@ def conv2d_input_grad(gy, w, geom, H, W):
             gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
             np.matmul(wt, g4[s:e], out=gcols)
             gx[s:e] = 0
-            col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, kh, kw, sh, sw, pt, pl, dh, dw,
-                   OH, OW, out=gx[s:e])
+            col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
+                   out=gx[s:e])
 
     run_tasks(task, len(tasks), N * Co * K * OH * OW)
+    return gx
+
+
+def _input_grad_folded(gy, wt, kh, kw, geom, H, W):
+    """x̄ = col2im(Wᵀ @ G) with G = ȳ as (Co/g, N·P) per group, by chunks of input channels."""
+    N, Co, OH, OW = gy.shape
+    g, K = wt.shape[:2]
+    kk, P = kh * kw, OH * OW
+    Cg = K // kk
+    G = _folded_gy(gy, g, False)
+    gx = np.empty((N, g * Cg, H, W), gy.dtype)
+
+    def chunk(gi, c0, c1):
+        gc = np.matmul(wt[gi, c0 * kk:c1 * kk], G[gi], out=workspace("fgcols", ((c1 - c0) * kk, N * P), gy.dtype))
+        part = workspace("fgx", (N, c1 - c0, H, W), gy.dtype)
+        part[...] = 0
+        col2im(folded_cols(N, (c1 - c0) * kk, P, gy.dtype, gc), c1 - c0, H, W,
+               *_im2col_args(kh, kw, geom, OH, OW), out=part)
+        gx[:, gi * Cg + c0:gi * Cg + c1] = part
+
+    _run_channel_tasks(chunk, g * Cg, g, N * kk * P * gy.itemsize, N * Co * K * P)
     return gx
 
 
@@ -178,14 +278,23 @@ def _transpose_gy(co_g, k):
 
 def conv2d_weight_grad(x, gy, geom, kh, kw, cols=None):
     """w̄ (Co, C/g, kh, kw) from x (N, C, H, W) and ȳ (N, Co, OH, OW);
-    ``cols``, when given, is im2col(x) kept by the forward."""
+    ``cols``, when given, is im2col(x) kept by the forward (from ``new_cols``)."""
+    N, Co, OH, OW = gy.shape
+    C, g = x.shape[1], geom.groups
+    K, cg = C // g * kh * kw, Co // g
+    if cols is None:
+        x = np.ascontiguousarray(x)
+    f = _weight_grad_folded if _folds(OH * OW, cg, K, FOLD_WEIGHT_GRAD) else _weight_grad_per_sample
+    return np.ascontiguousarray(f(x, gy, geom, kh, kw, cols)).reshape(Co, C // g, kh, kw)
+
+
+def _weight_grad_per_sample(x, gy, geom, kh, kw, cols):
+    """Σ_n ȳ[n] @ cols[n]ᵀ as (g, Co/g, K): per-task sums over chunks of samples, added in task order."""
     N, Co, OH, OW = gy.shape
     C, g = x.shape[1], geom.groups
     K, P, cg = C // g * kh * kw, OH * OW, Co // g
     g4 = np.ascontiguousarray(gy).reshape(N, g, cg, P)
     cols = None if cols is None else cols.reshape(N, g, K, P)
-    if cols is None:
-        x = np.ascontiguousarray(x)
     flip = _transpose_gy(cg, K)
     tasks = _tasks(N)
     sums = np.zeros((len(tasks), g) + ((K, cg) if flip else (cg, K)), x.dtype)
@@ -204,9 +313,32 @@ def conv2d_weight_grad(x, gy, geom, kh, kw, cols=None):
 
     run_tasks(task, len(tasks), N * Co * K * P)
     gw = sums.sum(axis=0)
-    if flip:
-        gw = gw.transpose(0, 2, 1)
-    return np.ascontiguousarray(gw).reshape(Co, K // (kh * kw), kh, kw)
+    return gw.transpose(0, 2, 1) if flip else gw
+
+
+def _weight_grad_folded(x, gy, geom, kh, kw, cols):
+    """W̄ᵀ = C @ Gᵀ as (g, Co/g, K), with C = im2col(x) as (K, N·P) and Gᵀ = ȳ as
+    (N·P, Co/g) per group: one product per chunk of input channels (rows of C,
+    columns of W̄), no sum across tasks."""
+    N, Co, OH, OW = gy.shape
+    C, g = x.shape[1], geom.groups
+    kk, P, Cg = kh * kw, OH * OW, C // g
+    GT = _folded_gy(gy, g, True)
+    cg3 = None if cols is None else cols.transpose(1, 0, 2).reshape(g, Cg * kk, N * P)  # a view: cols are folded
+    gwT = np.empty((g, Cg * kk, Co // g), x.dtype)
+
+    def chunk(gi, c0, c1):
+        rows = slice(c0 * kk, c1 * kk)
+        if cg3 is not None:
+            cb = cg3[gi, rows]
+        else:
+            cb = workspace("fwcols", ((c1 - c0) * kk, N * P), x.dtype)
+            im2col(x[:, gi * Cg + c0:gi * Cg + c1], *_im2col_args(kh, kw, geom, OH, OW),
+                   out=folded_cols(N, (c1 - c0) * kk, P, x.dtype, cb))
+        np.matmul(cb, GT[gi], out=gwT[gi, rows])
+
+    _run_channel_tasks(chunk, C, g, N * kk * P * x.itemsize, N * Co * Cg * kk * P)
+    return gwT.transpose(0, 2, 1)
 
 
 def conv2d_bias_grad(gy):

@@ -71,33 +71,58 @@ def im2col_numpy(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
     return cols
 
 
+def _row_major(cols):
+    """(array, folded): cols (N, K, P) as the C-contiguous (K, N, P) array it is a view of
+    (``folded_cols``), or else as a C-contiguous (N, K, P) array (a copy if need be)."""
+    t = cols.transpose(1, 0, 2)
+    if t.flags.c_contiguous and not cols.flags.c_contiguous:
+        return t, True
+    return np.ascontiguousarray(cols), False
+
+
 @jit(nogil=True)
-def _im2col_loops(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+def _im2col_loops(x, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = x.shape
-    for n in range(N):
-        for c in range(C):
-            for i in range(kh):
-                for j in range(kw):
-                    r = (c * kh + i) * kw + j
-                    off = j * dw - pl
-                    for oh in range(OH):
-                        h = oh * sh - pt + i * dh
-                        base = oh * OW
-                        if h < 0 or h >= H:
-                            for ow in range(OW):
-                                cols[n, r, base + ow] = 0
-                        else:  # one test per pixel: LLVM vectorises this form with masks
-                            for ow in range(OW):
-                                w = ow * sw + off
-                                cols[n, r, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
+    K = C * kh * kw
+    for t in range(N * K):  # the rows (n, r) in the order they lie in memory
+        if folded:
+            r, n = t // N, t % N
+        else:
+            n, r = t // K, t % K
+        row = cols[r, n] if folded else cols[n, r]
+        c, i, j = r // (kh * kw), r // kw % kh, r % kw
+        off = j * dw - pl
+        for oh in range(OH):
+            h = oh * sh - pt + i * dh
+            base = oh * OW
+            if h < 0 or h >= H:
+                for ow in range(OW):
+                    row[base + ow] = 0
+            else:  # one test per pixel: LLVM vectorises this form with masks
+                for ow in range(OW):
+                    w = ow * sw + off
+                    row[base + ow] = x[n, c, h, w] if 0 <= w < W else 0
 
 
 def im2col_numba(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
-    """``im2col_numpy`` compiled (any memory layout: x is made contiguous)."""
+    """``im2col_numpy`` compiled (any memory layout of x: it is made contiguous). ``out``
+    is C-contiguous or ``folded_cols`` (the (N, K, P) view of a C-contiguous (K, N, P) array)."""
     N, C = x.shape[:2]
     cols = np.empty((N, C * kh * kw, OH * OW), x.dtype) if out is None else out
-    _im2col_loops(np.ascontiguousarray(x), cols, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    base, folded = _row_major(cols)
+    if base is not cols and not folded:
+        raise ValueError("im2col: out must be C-contiguous or the (N, K, P) view of a C-contiguous (K, N, P) array")
+    _im2col_loops(np.ascontiguousarray(x), base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
     return cols
+
+
+def folded_cols(N, K, P, dtype, buffer=None):
+    """An (N, K, P) array laid out as (K, N, P) in memory: the im2col columns
+    of a whole batch side by side, so that the rows of one (c, i, j) form one
+    matrix row of length N·P (``.transpose(1, 0, 2).reshape(K, N * P)`` is a
+    view). ``buffer`` (a C-contiguous (K, N·P) array) is used when given."""
+    base = np.empty((K, N * P), dtype) if buffer is None else buffer
+    return base.reshape(K, N, P).transpose(1, 0, 2)
 
 
 def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
@@ -121,29 +146,33 @@ def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None
 
 
 @jit(nogil=True)
-def _col2im_loops(cols, out, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+def _col2im_loops(cols, out, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = out.shape
-    for n in range(N):
-        for c in range(C):
-            for i in range(kh):
-                for j in range(kw):
-                    r = (c * kh + i) * kw + j
-                    off = j * dw - pl
-                    for oh in range(OH):
-                        h = oh * sh - pt + i * dh
-                        if h < 0 or h >= H:
-                            continue
-                        base = oh * OW
-                        for ow in range(OW):
-                            w = ow * sw + off
-                            if 0 <= w < W:
-                                out[n, c, h, w] += cols[n, r, base + ow]
+    K = C * kh * kw
+    for t in range(N * K):  # the rows (n, r) in the order they lie in memory
+        if folded:
+            r, n = t // N, t % N
+        else:
+            n, r = t // K, t % K
+        row = cols[r, n] if folded else cols[n, r]
+        c, i, j = r // (kh * kw), r // kw % kh, r % kw
+        off = j * dw - pl
+        for oh in range(OH):
+            h = oh * sh - pt + i * dh
+            if h < 0 or h >= H:
+                continue
+            base = oh * OW
+            for ow in range(OW):
+                w = ow * sw + off
+                if 0 <= w < W:
+                    out[n, c, h, w] += row[base + ow]
 
 
 def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
-    """``col2im_numpy`` compiled (any memory layout)."""
+    """``col2im_numpy`` compiled (any memory layout of cols but ``folded_cols`` is made contiguous)."""
     out = np.zeros((cols.shape[0], C, H, W), cols.dtype) if out is None else out
-    _col2im_loops(np.ascontiguousarray(cols), out, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    base, folded = _row_major(cols)
+    _col2im_loops(base, out, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
     return out
 
 

@@ -68,16 +68,21 @@ def _user(a4, lay):
     return a4.reshape(s if lay.batched else s[1:])
 
 
+def new_cols(x, w, lay):
+    """An array for ``Convolution`` to write im2col(x) into and keep (``kernels.conv.new_cols``), or None."""
+    return K.new_cols(_x4(x, lay).shape, _w4(w, lay).shape, lay.geom, x.dtype)
+
+
 class Convolution(Op):
-    """y = x ⋆ w + b (b may be None). With ``keep_cols`` the forward keeps
-    its im2col columns with the saved tensors (freed with them) for the
-    weight gradient, which then does not run im2col again."""
+    """y = x ⋆ w + b (b may be None). ``cols`` (from ``new_cols``), when
+    given, receives the forward's im2col columns, kept with the saved
+    tensors (freed with them) for the weight gradient, which then does not
+    run im2col again; a caller may pass them on to its own weight gradient."""
 
     @staticmethod
-    def forward(ctx, x, w, b, lay, keep_cols=False):
+    def forward(ctx, x, w, b, lay, cols=None):
         ctx.lay = lay
         x4, w4 = _x4(x, lay), _w4(w, lay)
-        cols = K.new_cols(x4.shape, w4.shape, lay.geom, x.dtype) if keep_cols else None
         if cols is None:
             ctx.save_for_backward(x, w)
         else:
@@ -113,10 +118,13 @@ class ConvolutionInputGrad(Op):
 
     @staticmethod
     def backward(ctx, h):
+        """ḡ = h̄ ⋆ w and w̄ = WeightGrad(h̄, g): both read im2col(h̄), computed once
+        when both are needed (the first writes them, the second reads them)."""
         g, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gg = Convolution.apply(h, w, None, ctx.lay) if need[0] else None
-        gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape) if need[1] else None
+        cols = new_cols(h, w, ctx.lay) if need[0] and need[1] else None
+        gg = Convolution.apply(h, w, None, ctx.lay, cols) if need[0] else None
+        gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape, cols) if need[1] else None
         return gg, gw, None, None
 
     @staticmethod
@@ -178,7 +186,8 @@ def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups, paddi
     if pre_pad is not None:
         input = pad(input, pre_pad, mode=padding_mode)
     lay = Layout(geom, nsp == 1, input.ndim == nsp + 2)
-    return Convolution.apply(input, weight, bias, lay, weight.requires_grad and is_grad_enabled())
+    keep = weight.requires_grad and is_grad_enabled()
+    return Convolution.apply(input, weight, bias, lay, new_cols(input, weight, lay) if keep else None)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):

@@ -12,7 +12,9 @@ compare with ours (the loss, the logits, dy/dx or the weight gradient).
 - HIPS autograd 1.9: a loss function of a list of numpy arrays, differentiated by ``autograd.value_and_grad``.
   The convolution is ``autograd.scipy.signal.convolve`` (needs scipy) as in autograd's own convnet example:
   a true convolution, so the kernel is stored flipped, channels (in, out); max pooling is a reshape and a max.
-- Both run PyTorch's SGD and Adam updates written in numpy (``SGD`` and ``Adam`` below), in place.
+- Both run PyTorch's SGD and Adam updates written in numpy (``SGD`` and ``Adam`` below), in place: MyGrad has
+  no optimizers, and HIPS's ``autograd.misc.optimizers`` run a whole loop over a flattened parameter vector,
+  not one step.
 """
 import numpy as np
 

@@ -83,25 +83,30 @@ def _row_major(cols):
 @jit(nogil=True)
 def _im2col_loops(x, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = x.shape
-    K = C * kh * kw
-    for t in range(N * K):  # the rows (n, r) in the order they lie in memory
-        if folded:
-            r, n = t // N, t % N
-        else:
-            n, r = t // K, t % K
-        row = cols[r, n] if folded else cols[n, r]
-        c, i, j = r // (kh * kw), r // kw % kh, r % kw
-        off = j * dw - pl
-        for oh in range(OH):
-            h = oh * sh - pt + i * dh
-            base = oh * OW
-            if h < 0 or h >= H:
-                for ow in range(OW):
-                    row[base + ow] = 0
-            else:  # one test per pixel: LLVM vectorises this form with masks
-                for ow in range(OW):
-                    w = ow * sw + off
-                    row[base + ow] = x[n, c, h, w] if 0 <= w < W else 0
+    outer, inner = (1, N) if folded else (N, 1)  # the samples outermost, or innermost for folded cols
+    for n0 in range(outer):
+        for c in range(C):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (c * kh + i) * kw + j
+                    off = j * dw - pl
+                    for n1 in range(inner):  # the rows (n, r) in the order they lie in memory
+                        n = n0 + n1
+                        a, b = (r, n) if folded else (n, r)
+                        for oh in range(OH):
+                            h = oh * sh - pt + i * dh
+                            base = oh * OW
+                            if h < 0 or h >= H:
+                                for ow in range(OW):
+                                    cols[a, b, base + ow] = 0
+                            elif sw == 2:  # a literal stride: LLVM vectorises the strided reads (2x faster)
+                                for ow in range(OW):
+                                    w = ow * 2 + off
+                                    cols[a, b, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
+                            else:  # one test per pixel: LLVM vectorises this form with masks
+                                for ow in range(OW):
+                                    w = ow * sw + off
+                                    cols[a, b, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
 
 
 def im2col_numba(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
@@ -148,24 +153,31 @@ def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None
 @jit(nogil=True)
 def _col2im_loops(cols, out, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
     N, C, H, W = out.shape
-    K = C * kh * kw
-    for t in range(N * K):  # the rows (n, r) in the order they lie in memory
-        if folded:
-            r, n = t // N, t % N
-        else:
-            n, r = t // K, t % K
-        row = cols[r, n] if folded else cols[n, r]
-        c, i, j = r // (kh * kw), r // kw % kh, r % kw
-        off = j * dw - pl
-        for oh in range(OH):
-            h = oh * sh - pt + i * dh
-            if h < 0 or h >= H:
-                continue
-            base = oh * OW
-            for ow in range(OW):
-                w = ow * sw + off
-                if 0 <= w < W:
-                    out[n, c, h, w] += row[base + ow]
+    outer, inner = (1, N) if folded else (N, 1)  # as in _im2col_loops
+    for n0 in range(outer):
+        for c in range(C):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (c * kh + i) * kw + j
+                    off = j * dw - pl
+                    for n1 in range(inner):
+                        n = n0 + n1
+                        a, b = (r, n) if folded else (n, r)
+                        for oh in range(OH):
+                            h = oh * sh - pt + i * dh
+                            if h < 0 or h >= H:
+                                continue
+                            base = oh * OW
+                            if sw == 2:  # as in _im2col_loops (1.7x faster)
+                                for ow in range(OW):
+                                    w = ow * 2 + off
+                                    if 0 <= w < W:
+                                        out[n, c, h, w] += cols[a, b, base + ow]
+                            else:
+                                for ow in range(OW):
+                                    w = ow * sw + off
+                                    if 0 <= w < W:
+                                        out[n, c, h, w] += cols[a, b, base + ow]
 
 
 def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):

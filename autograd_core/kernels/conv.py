@@ -215,17 +215,19 @@ def _fill_folded(x, kh, kw, geom, OH, OW, cols, work):
     _run_channel_tasks(chunk, C, geom.groups, x.shape[0] * kk * OH * OW * x.itemsize, work)
 
 
-def conv2d_input_grad(gy, w, geom, H, W):
-    """x̄ (N, C, H, W) from ȳ (N, Co, OH, OW): the transposed convolution."""
+def conv2d_input_grad(gy, w, geom, H, W, b=None):
+    """x̄ (N, C, H, W) from ȳ (N, Co, OH, OW): the transposed convolution,
+    plus b (C,) per channel when given."""
     N, Co, OH, OW = gy.shape
     _, Cg, kh, kw = w.shape
     g = geom.groups
     wt = np.ascontiguousarray(w.reshape(g, Co // g, Cg * kh * kw).transpose(0, 2, 1))  # (g, K, Co/g)
     f = _input_grad_folded if _folds(OH * OW, Co // g, Cg * kh * kw, FOLD_INPUT_GRAD) else _input_grad_per_sample
-    return f(gy, wt, kh, kw, geom, H, W)
+    bias = None if b is None else b.reshape(-1, 1, 1)
+    return f(gy, wt, kh, kw, geom, H, W, bias)
 
 
-def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W):
+def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W, bias):
     """x̄[n] = col2im(Wᵀ @ ȳ[n]), chunks of samples over the cores."""
     N, Co, OH, OW = gy.shape
     g, K = wt.shape[:2]
@@ -239,18 +241,20 @@ def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W):
         for s, e in _chunks(*tasks[i], g * K * OH * OW * gy.itemsize):
             if pointwise:
                 np.matmul(wt, g4[s:e], out=gx[s:e].reshape(e - s, g, Cg, H * W))
-                continue
-            gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
-            np.matmul(wt, g4[s:e], out=gcols)
-            gx[s:e] = 0
-            col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
-                   out=gx[s:e])
+            else:
+                gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
+                np.matmul(wt, g4[s:e], out=gcols)
+                gx[s:e] = 0
+                col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
+                       out=gx[s:e])
+            if bias is not None:
+                gx[s:e] += bias  # while the chunk is in cache
 
     run_tasks(task, len(tasks), N * Co * K * OH * OW)
     return gx
 
 
-def _input_grad_folded(gy, wt, kh, kw, geom, H, W):
+def _input_grad_folded(gy, wt, kh, kw, geom, H, W, bias):
     """x̄ = col2im(Wᵀ @ G) with G = ȳ as (Co/g, N·P) per group, by chunks of input channels."""
     N, Co, OH, OW = gy.shape
     g, K = wt.shape[:2]
@@ -265,7 +269,8 @@ def _input_grad_folded(gy, wt, kh, kw, geom, H, W):
         part[...] = 0
         col2im(folded_cols(N, (c1 - c0) * kk, P, gy.dtype, gc), c1 - c0, H, W,
                *_im2col_args(kh, kw, geom, OH, OW), out=part)
-        gx[:, gi * Cg + c0:gi * Cg + c1] = part
+        ch = slice(gi * Cg + c0, gi * Cg + c1)
+        gx[:, ch] = part if bias is None else part + bias[ch]
 
     _run_channel_tasks(chunk, g * Cg, g, N * kk * P * gy.itemsize, N * Co * K * P)
     return gx

@@ -101,19 +101,25 @@ class Convolution(Op):
     @staticmethod
     def jvp(ctx, tx, tw, tb, *_):
         x, w = ctx.saved_tensors[:2]
-        out = product_rule(Convolution, x, w, tx, tw, None, ctx.lay)
-        return out + _channel_broadcast(tb, ctx.lay, x.ndim) if tb is not None and tb._data.any() else out
+        return _plus_bias(product_rule(Convolution, x, w, tx, tw, None, ctx.lay), tb, ctx.lay, x.ndim)
+
+
+def _plus_bias(out, tb, lay, ndim):
+    """out + ḃ broadcast over the channels (out itself when the bias has no tangent)."""
+    return out + _channel_broadcast(tb, lay, ndim) if tb is not None and tb._data.any() else out
 
 
 class ConvolutionInputGrad(Op):
-    """x̄ from ȳ and w: the transposed convolution (x_shape fixes the size)."""
+    """x̄ from ȳ and w: the transposed convolution (x_shape fixes the size),
+    plus a per-channel bias b when given (added in the kernel while each
+    chunk is in cache; b̄ = Σ h̄ over every dim but the channels)."""
 
     @staticmethod
-    def forward(ctx, g, w, lay, x_shape):
+    def forward(ctx, g, w, lay, x_shape, b=None):
         ctx.lay, ctx.x_shape = lay, x_shape
         ctx.save_for_backward(g, w)
         H, W = (1, x_shape[-1]) if lay.one_d else x_shape[-2:]
-        out = K.conv2d_input_grad(_x4(g, lay), _w4(w, lay), lay.geom, H, W)
+        out = K.conv2d_input_grad(_x4(g, lay), _w4(w, lay), lay.geom, H, W, b)
         return out.reshape(x_shape)
 
     @staticmethod
@@ -125,12 +131,14 @@ class ConvolutionInputGrad(Op):
         cols = new_cols(h, w, ctx.lay) if need[0] and need[1] else None
         gg = Convolution.apply(h, w, None, ctx.lay, cols) if need[0] else None
         gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape, cols) if need[1] else None
-        return gg, gw, None, None
+        gb = ChannelSum.apply(h, ctx.lay) if len(need) > 4 and need[4] else None
+        return (gg, gw, None, None, gb)[:len(need)]
 
     @staticmethod
-    def jvp(ctx, tg, tw, _, __):
+    def jvp(ctx, tg, tw, _, __, tb=None):
         g, w = ctx.saved_tensors
-        return product_rule(ConvolutionInputGrad, g, w, tg, tw, ctx.lay, ctx.x_shape)
+        return _plus_bias(product_rule(ConvolutionInputGrad, g, w, tg, tw, ctx.lay, ctx.x_shape), tb, ctx.lay,
+                          len(ctx.x_shape))
 
 
 class ConvolutionWeightGrad(Op):

@@ -109,8 +109,7 @@ def _transpose(op, nsp, input, weight, bias, stride, padding, output_padding, gr
     lay = Layout(Geometry(stride, (pt, pb, pl, pr), dilation, groups), nsp == 1, input.ndim == nsp + 2)
     co = weight.shape[1] * groups
     out_shape = input.shape[:-nsp - 1] + (co,) + outs
-    y = ConvolutionInputGrad.apply(input, weight, lay, out_shape)
-    return y if bias is None else _channel_bias(y, bias, nsp)
+    return ConvolutionInputGrad.apply(input, weight, lay, out_shape, bias)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):

@@ -1,6 +1,9 @@
 """The convolution's work layout (kernels/conv.py, kernels/batch_split.py):
 the forward's im2col columns kept for the weight gradient and freed with
-the graph, both forms of the weight-gradient product, the batch split over
+the graph, both forms of the weight-gradient product, the backward products
+with the batch folded into one matrix (against the per-sample products and
+the adjoint identities; the measured rule that picks them), one im2col for
+both backward products of a transposed convolution, the batch split over
 threads (results independent of the thread count, BLAS setting restored,
 errors propagated), a broadcast output gradient, and the numba kernels
 against their numpy twins on the parallel path."""
@@ -20,6 +23,15 @@ def weight_grad_reference(x, gy, kh, kw, pad):
     OH, OW = gy.shape[2:]
     return np.stack([np.stack([np.einsum("noab,ncab->oc", gy, xp[:, :, i:i + OH, j:j + OW])
                                for j in range(kw)], -1) for i in range(kh)], -2)
+
+
+@pytest.fixture(params=["per-sample", "folded"])
+def fold(request, monkeypatch):
+    """Runs a test with the backward products per sample, and again with the batch folded."""
+    ratio = float("inf") if request.param == "folded" else 0.0
+    monkeypatch.setattr(CV, "FOLD_WEIGHT_GRAD", ratio)
+    monkeypatch.setattr(CV, "FOLD_INPUT_GRAD", ratio)
+    return request.param
 
 
 def _conv_leaves(xs, ws, seed=0, dtype=np.float64):
@@ -111,6 +123,87 @@ def test_a_broadcast_output_gradient_is_made_contiguous_for_blas():
                                weight_grad_reference(x.detach().numpy(), full, 3, 3, 1), rtol=1e-10)
 
 
+def test_the_fold_rule_on_the_measured_shapes():
+    # (P, Co/g, K) of the DCGAN generator's convolutions (layers 1-5), conv_transpose2d 32->16 4x4 s2 and
+    # conv2d 16->32 3x3 on 32x32: the weight gradient folds up to P = 2x the width Co·K/(Co + K), the input
+    # gradient up to 0.3x (the measurements are in the module docstring of kernels/conv.py)
+    shapes = [(1, 100, 8192), (16, 512, 4096), (64, 256, 2048), (256, 128, 1024), (1024, 64, 48), (256, 32, 256),
+              (1024, 32, 144)]
+    assert [CV._folds(*s, CV.FOLD_WEIGHT_GRAD) for s in shapes] == [True, True, True, False, False, False, False]
+    assert [CV._folds(*s, CV.FOLD_INPUT_GRAD) for s in shapes] == [True, True, True, False, False, False, False]
+    assert CV._folds(64, 128, 576, CV.FOLD_WEIGHT_GRAD) and not CV._folds(64, 128, 576, CV.FOLD_INPUT_GRAD)
+
+
+FOLD_CASES = [  # x shape, w shape, Geometry
+    ((3, 4, 7, 9), (6, 2, 3, 2), CV.Geometry((2, 1), (1, 0, 2, 1), (1, 2), 2)),
+    ((2, 5, 4, 4), (7, 5, 4, 4), CV.Geometry((2, 2), (1, 1, 1, 1), (1, 1), 1)),
+    ((3, 6, 5, 5), (6, 2, 1, 1), CV.Geometry((1, 1), (0, 0, 0, 0), (1, 1), 3)),  # pointwise, grouped
+    ((2, 3, 4, 4), (5, 3, 4, 4), CV.Geometry((1, 1), (0, 0, 0, 0), (1, 1), 1)),  # one output pixel
+]
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("xs,ws,geom", FOLD_CASES)
+def test_folded_products_against_per_sample_and_the_adjoint_identities(backend, xs, ws, geom, monkeypatch):
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    b = rng.standard_normal(ws[0])
+    OH, OW = CV.output_shape(xs, ws, geom)
+    gy = rng.standard_normal((xs[0], ws[0], OH, OW))
+    bx = rng.standard_normal(xs[1])
+    monkeypatch.setattr(CV, "CHUNK_BYTES", 64)  # several chunks of channels per task
+    old = kernels.set_backend(backend)
+    try:
+        results = {}
+        for ratio in (0.0, float("inf")):
+            monkeypatch.setattr(CV, "FOLD_WEIGHT_GRAD", ratio)
+            monkeypatch.setattr(CV, "FOLD_INPUT_GRAD", ratio)
+            cols = CV.new_cols(xs, ws, geom, x.dtype)
+            y = CV.conv2d_forward(x, w, b, geom, cols)
+            gw = CV.conv2d_weight_grad(x, gy, geom, *ws[2:])
+            kept = gw if cols is None else CV.conv2d_weight_grad(x, gy, geom, *ws[2:], cols)
+            results[ratio] = (y, CV.conv2d_input_grad(gy, w, geom, *xs[2:]), gw, kept,
+                              CV.conv2d_input_grad(gy, w, geom, *xs[2:], bx))
+            if cols is not None:  # laid out as (K, N, P) when the weight gradient folds
+                assert cols.flags.c_contiguous is (ratio == 0.0)
+    finally:
+        kernels.set_backend(old)
+    for a, c in zip(results[0.0], results[float("inf")]):
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-10)
+    y, gx, gw, kept, gxb = results[float("inf")]
+    inner = np.vdot(gy, y - b[:, None, None])  # <ȳ, x ⋆ w> = <x̄, x> = <w̄, w>
+    np.testing.assert_allclose([np.vdot(gx, x), np.vdot(gw, w), np.vdot(kept, w)], [inner] * 3, rtol=1e-10)
+    np.testing.assert_allclose(gxb, gx + bx[:, None, None], rtol=1e-12)
+
+
+def test_transposed_convolution_backward_runs_im2col_once(monkeypatch, fold):
+    x, w = _conv_leaves((3, 4, 5, 5), (4, 2, 4, 4))
+    b = ag.tensor(np.random.default_rng(8).standard_normal(2), requires_grad=True)
+    y = ag.conv_transpose2d(x, w, b, stride=2, padding=1)
+    gy = np.random.default_rng(9).standard_normal(y.shape)
+    seen = []
+    im2col = CV.im2col
+
+    def counting(a, *args, **kw):
+        seen.append(a.shape[0] * a.shape[1])  # samples x channels of this call
+        return im2col(a, *args, **kw)
+
+    monkeypatch.setattr(CV, "im2col", counting)
+    y.backward(ag.tensor(gy))
+    assert sum(seen) == gy.shape[0] * gy.shape[1]  # every channel of every sample of ȳ, once
+    # x̄[n, c, i, j] = Σ_{o,m,k} w[c, o, m, k] ȳ[n, o, 2i - 1 + m, 2j - 1 + k] and
+    # w̄[c, o, m, k] = Σ_{n,i,j} x[n, c, i, j] ȳ[n, o, 2i - 1 + m, 2j - 1 + k] (zeros outside ȳ)
+    gp = np.pad(gy, ((0, 0), (0, 0), (1, 10), (1, 10)))  # ȳ[.., 2i - 1 + m, ..] is gp[.., 2i + m, ..]
+    win = [[gp[:, :, m:m + 10:2, k:k + 10:2] for k in range(4)] for m in range(4)]
+    wd = w.detach().numpy()
+    gx = sum(np.einsum("noij,co->ncij", win[m][k], wd[:, :, m, k]) for m in range(4) for k in range(4))
+    np.testing.assert_allclose(x.grad.numpy(), gx, rtol=1e-10)
+    want = np.stack([np.stack([np.einsum("ncij,noij->co", x.detach().numpy(), win[m][k]) for k in range(4)], -1)
+                     for m in range(4)], -2)
+    np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-10)
+    np.testing.assert_allclose(b.grad.numpy(), gy.sum(axis=(0, 2, 3)), rtol=1e-12)
+
+
 @pytest.fixture
 def threads():
     """Restores the thread count the tests change."""
@@ -128,7 +221,7 @@ def _step(x, w, b, gy):
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
-def test_results_do_not_depend_on_the_thread_count(backend, threads, monkeypatch):
+def test_results_do_not_depend_on_the_thread_count(backend, threads, monkeypatch, fold):
     monkeypatch.setattr(BS, "PARALLEL_MIN", 0)  # take the parallel path on a small problem
     rng = np.random.default_rng(5)
     x = ag.tensor(rng.standard_normal((11, 8, 9, 9)).astype(np.float32), requires_grad=True)
@@ -152,7 +245,7 @@ def test_results_do_not_depend_on_the_thread_count(backend, threads, monkeypatch
     np.testing.assert_allclose(one[2], want, rtol=1e-4, atol=1e-3)
 
 
-def test_numba_and_numpy_kernels_agree_on_the_parallel_path(threads, monkeypatch):
+def test_numba_and_numpy_kernels_agree_on_the_parallel_path(threads, monkeypatch, fold):
     monkeypatch.setattr(BS, "PARALLEL_MIN", 0)
     ag.set_num_threads(2)
     rng = np.random.default_rng(6)

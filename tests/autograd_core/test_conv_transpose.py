@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+from tests.autograd_core.test_conv_reuse import fold  # noqa: F401 (a fixture)
 from tests.helpers import check, check_jvp, leaf
 
 
@@ -96,6 +97,7 @@ def test_adjoint_identity(case):
     np.testing.assert_allclose((conv * x).sum(), (xp * y).sum(), rtol=1e-10)
 
 
+@pytest.mark.usefixtures("fold")  # both ways of the backward products: per sample, batch folded
 @pytest.mark.parametrize("case", [CASES[0], CASES[2], CASES[3], CASES[5], CASES[6]])
 def test_gradients_and_jvp(case):
     nsp, xs, ws, s, p, q, g, d = case

@@ -45,6 +45,52 @@ How the work is laid out:
   one when K = C/g·kh·kw is large; there (K >= 128 and Co/g >= 16,
   measured) the product is taken as cols[n] @ ȳ[n]ᵀ, with ȳ[n]ᵀ copied
   row-major (ȳ is the smaller of the two: Co/g < K).
+
+The batch folded into one product (issue 17). With few pixels per sample
+the per-sample products are thin: each of the Co/g·K values of
+ȳ[n] @ cols[n]ᵀ is a sum of only P products, and writing the N partial
+results (and summing them) costs more than the multiplications; the input
+gradient's Wᵀ @ ȳ[n] reads all of W once per sample. Side by side, with
+C = [cols[0] … cols[N-1]] (K, N·P) and G = [ȳ[0] … ȳ[N-1]] (Co/g, N·P) per
+group, the same sums are one product each:
+
+    weight grad      W̄ᵀ = C @ Gᵀ            (K, Co/g)
+    input grad       x̄  = col2im(Wᵀ @ G)     (N, C, H, W)
+
+C is kept as ``folded_cols`` (an (N, K, P) array laid out (K, N, P), which
+``im2col``/``col2im`` write and read in place) and G is ȳ transposed
+(small next to C). The work is cut into tasks over the input channels
+(fixed by C), in chunks of channels whose columns fit in ``CHUNK_BYTES``:
+a chunk's rows of C give its own rows of W̄ᵀ (or of Wᵀ @ G and its own
+channels of x̄), so nothing is summed across tasks and the result does not
+depend on the number of threads. When the weight gradient folds, the
+forward's kept columns are laid out folded too, filled by chunks of
+channels before the per-sample products of the forward read them.
+
+A product folds where P is small next to its width Co/g·K / (Co/g + K):
+measured, forward + backward kernels, one thread, CPU time, median of 15-21
+interleaved runs, per sample vs folded, ms (P / width in brackets), the
+DCGAN generator's convolutions (batch 16) first:
+
+| convolution (x, w, stride) | weight grad | input grad |
+|---|---|---|
+| (16, 512, 4, 4), 100x512x4x4, s1 (0.01) | 79.1 vs 9.5 | 12.9 vs 9.4 |
+| (16, 256, 8, 8), 512x256x4x4, s2 (0.035) | 147.4 vs 44.0 | 78.6 vs 50.3 |
+| (16, 128, 16, 16), 256x128x4x4, s2 (0.28) | 45.6 vs 26.2 | 27.2 vs 25.5 |
+| (32, 64, 8, 8), 128x64x3x3, s1 (0.61) | 11.4 vs 8.6 | 7.7 vs 9.3 |
+| (16, 128, 8, 8), 64x128x3x3, s1 (1.06) | 7.8 vs 5.2 | 5.1 vs 5.1 |
+| (16, 64, 32, 32), 128x64x4x4, s2 (2.25) | 30.1 vs 31.5 (kept cols, + forward: 50.6 vs 50.9) | 25.1 vs 34.2 |
+| (32, 32, 16, 16), 64x32x3x3, s1 (4.9) | 11.4 vs 17.3 | 8.4 vs 17.8 |
+| (64, 6, 14, 14), 16x6x5x5, s1 (6.9) | 3.1 vs 3.3 | 2.9 vs 3.6 |
+| (32, 16, 32, 32), 32x16x4x4, s2 (9.0) | 9.9 vs 9.9 (kept cols: 14.3 vs 16.1) | 9.4 vs 11.0 |
+| (16, 3, 64, 64), 64x3x4x4, s2 (37) | 4.5 vs 6.9 | 5.1 vs 8.2 |
+| (32, 16, 32, 32), 32x16x3x3, s1 (39) | 11.6 vs 23.8 | 9.5 vs 28.2 |
+
+So the weight gradient folds up to P = 2x its width (``FOLD_WEIGHT_GRAD``;
+at 2.25 the two ways tie) and the input gradient up to 0.3x
+(``FOLD_INPUT_GRAD``). The forward keeps its per-sample products: a
+folded forward (W @ C by chunks of output channels) measured 7-20% faster
+on the first two rows only and 2-4x slower on the others.
 """
 from collections import namedtuple
 

@@ -23,6 +23,15 @@ Both write into ``out`` when it is given (a C-contiguous array of the result's
 shape and dtype; ``col2im`` adds into it), so that callers can reuse memory.
 The numba kernels release the GIL (``nogil=True``): the convolution runs
 them on several threads at once (``batch_split.py``).
+
+``out`` of ``im2col`` (and the cols of ``col2im``) may also be
+``folded_cols``: the (N, K, P) view of a C-contiguous (K, N, P) array, the
+columns of a whole batch side by side for the folded products of
+``conv.py``; the numba kernels then visit the rows (r, n) in that order
+(memory order in both layouts). A horizontal stride of 2 is written out
+as a literal in the inner loops: LLVM then vectorises the strided access
+(im2col 2x, col2im 1.7x faster on 4x4 stride-2 kernels, measured), where
+a stride known only at run time leaves it a gather.
 """
 import numpy as np
 

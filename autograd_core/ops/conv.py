@@ -30,8 +30,13 @@ adjoint broadcasts a per-channel vector back.
 The products run on the kernels of ``autograd_core.kernels.conv`` (im2col +
 GEMM); when w needs a gradient, the forward keeps its im2col columns for
 ``ConvolutionWeightGrad`` (their memory, C·kh·kw·OH·OW values per sample,
-is held until the backward frees the saved tensors). ``padding_mode``
-other than 'zeros' pads the input first with ``pad``.
+is held until the backward frees the saved tensors). The backward of
+``ConvolutionInputGrad`` (that of a transposed convolution) needs
+im2col(h̄) for both of its products, h̄ ⋆ w and WeightGrad(h̄, g): the
+first writes the columns, the second reads them. ``ConvolutionInputGrad``
+also takes an optional per-channel bias (the transposed convolution's),
+added inside the kernel. ``padding_mode`` other than 'zeros' pads the
+input first with ``pad``.
 """
 from collections import namedtuple
 

@@ -20,7 +20,7 @@ convolution y' = x' ⋆ w of an input x' (N, Co, H_out, W_out) by w seen as a
 So no new op is needed: ``conv_transpose`` is ``ConvolutionInputGrad`` of
 ``ops/conv.py`` (which already carries its backward, jvp and second
 derivatives through the trilinear form of the convolution), with H_out as
-the "input" size. The output padding q only lengthens the result at the
+the "input" size, and the bias added inside its kernel. The output padding q only lengthens the result at the
 bottom/right; the geometry's bottom padding is p minus the whole strides in
 q, so that the convolution in the backward maps H_out back to exactly H.
 """

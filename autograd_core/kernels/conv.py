@@ -287,14 +287,14 @@ def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W, bias):
         for s, e in _chunks(*tasks[i], g * K * OH * OW * gy.itemsize):
             if pointwise:
                 np.matmul(wt, g4[s:e], out=gx[s:e].reshape(e - s, g, Cg, H * W))
-            else:
-                gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
-                np.matmul(wt, g4[s:e], out=gcols)
-                gx[s:e] = 0
-                col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
-                       out=gx[s:e])
-            if bias is not None:
-                gx[s:e] += bias  # while the chunk is in cache
+                if bias is not None:
+                    gx[s:e] += bias  # while the chunk is in cache
+                continue
+            gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
+            np.matmul(wt, g4[s:e], out=gcols)
+            gx[s:e] = 0 if bias is None else bias  # col2im adds into it
+            col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
+                   out=gx[s:e])
 
     run_tasks(task, len(tasks), N * Co * K * OH * OW)
     return gx
@@ -311,12 +311,12 @@ def _input_grad_folded(gy, wt, kh, kw, geom, H, W, bias):
 
     def chunk(gi, c0, c1):
         gc = np.matmul(wt[gi, c0 * kk:c1 * kk], G[gi], out=workspace("fgcols", ((c1 - c0) * kk, N * P), gy.dtype))
+        ch = slice(gi * Cg + c0, gi * Cg + c1)
         part = workspace("fgx", (N, c1 - c0, H, W), gy.dtype)
-        part[...] = 0
+        part[...] = 0 if bias is None else bias[ch]  # col2im adds into it
         col2im(folded_cols(N, (c1 - c0) * kk, P, gy.dtype, gc), c1 - c0, H, W,
                *_im2col_args(kh, kw, geom, OH, OW), out=part)
-        ch = slice(gi * Cg + c0, gi * Cg + c1)
-        gx[:, ch] = part if bias is None else part + bias[ch]
+        gx[:, ch] = part
 
     _run_channel_tasks(chunk, g * Cg, g, N * kk * P * gy.itemsize, N * Co * K * P)
     return gx

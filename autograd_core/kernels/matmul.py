@@ -17,7 +17,7 @@ numba to BLAS time, float32 and float64, on 2 shared cores): batches of 64 to
 to BLAS; 4x4 1.0-1.2; 8x8 8-9; single 2-D matrices of 2x2 to 16x16 10-40
 (numba loses: one BLAS call is cheaper than the kernel's broadcast and copies).
 
-Three things are settled before the BLAS call (``docs/performance.md``):
+Two things are settled before the BLAS call (``docs/performance.md``):
 
 - An operand whose matrices have a zero stride (a broadcast view, such as
   the gradient of ``sum``/``mean``) or no unit stride is copied to a
@@ -26,17 +26,13 @@ Three things are settled before the BLAS call (``docs/performance.md``):
   loops for some other layouts (numpy 2.4 copies a broadcast matrix itself,
   not a broadcast vector: Xᵀ c̄ for X (1758, 784) and c̄ the broadcast
   (1758,) gradient of ``sum`` took 2.1 ms of CPU, 0.33 ms once copied).
-- A product whose right operand is stored transposed (x @ W.T, the
-  forward of ``linear``) is computed as (W xᵀ)ᵀ: OpenBLAS 0.3.31 runs it
-  faster in that orientation, and the result comes back as a transposed
-  view, which later elementwise ops and products take as it is. Measured
-  (one thread, float32, median of 5 rounds; A @ B as written vs swapped, B
-  transposed, A row-major or transposed): (m, k, n) = (128, 784, 256) 842 vs
-  776 µs and 852 vs 733; (128, 256, 784) 707 vs 566, 676 vs 546;
-  (256, 128, 784) 636 vs 566, 613 vs 521; (64, 400, 120) 102 vs 93, 115 vs 83;
-  (16, 784, 256) 296 vs 150, 305 vs 143; (128, 256, 128) 115 vs 113, 112 vs
-  103; it never measured slower. With B row-major the swap lost or tied, so
-  it is kept for transposed right operands only.
+- Not done, measured: computing x @ W.T (right operand stored transposed)
+  as (W xᵀ)ᵀ is faster per product with OpenBLAS 0.3.31 on one thread
+  (e.g. (128, 784, 256) 842 vs 776 µs, (16, 784, 256) 296 vs 150 µs), but
+  the result is a transposed view, and the MLP 784-256-128-10 training step
+  (ag.compile, batch 128 and 64) then ran 7-12% slower: the activations,
+  the softmax and the weight gradients downstream are column-major
+  (gradients copied into ``.grad``'s layout, reductions along rows).
 - A product of ``ONE_THREAD_MIN <= m n k < ONE_THREAD_MAX`` multiply-adds
   (per matrix) runs with single-threaded BLAS (``batch_split.one_blas_thread``):
   a multi-threaded BLAS synchronises its threads in every call, which on a
@@ -100,22 +96,10 @@ def matmul(a, b):
         return matmul_numba(a, b)
     a, b = blas_ready(a), blas_ready(b)
     mnk = (a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1)
-    product = _swapped if a.ndim > 1 and _transposed(b) else np.matmul
     if ONE_THREAD_MIN <= mnk < ONE_THREAD_MAX and threads.get_num_threads() > 1:
         with one_blas_thread():
-            return product(a, b)
-    return product(a, b)
-
-
-def _transposed(b):
-    """Whether the matrices of b are stored transposed (unit stride down the columns), as W.T is."""
-    s = b.strides
-    return b.ndim > 1 and s[-2] == b.itemsize and s[-1] != b.itemsize and b.shape[-1] > 1
-
-
-def _swapped(a, b):
-    """A @ B computed as (Bᵀ Aᵀ)ᵀ: the same product, returned as a transposed view (see the module docstring)."""
-    return np.matmul(b.swapaxes(-1, -2), a.swapaxes(-1, -2)).swapaxes(-1, -2)
+            return np.matmul(a, b)
+    return np.matmul(a, b)
 
 
 def blas_ready(x):

@@ -95,27 +95,6 @@ def test_im2col_writes_into_out_and_col2im_adds_into_it():
         np.testing.assert_allclose(out - 1, IM.col2im_numpy(c, 3, 5, 5, *args))
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("geom", GEOMETRIES)
-def test_im2col_and_col2im_on_folded_columns(dtype, geom):
-    # the batch folded into the columns: an (N, K, P) view of a (K, N, P) array, written and read in place
-    N, C, H, W, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw = geom
-    OH, OW = _out(H, kh, sh, pt, pb, dh), _out(W, kw, sw, pl, pr, dw)
-    args = (kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
-    x = _data((N, C, H, W), dtype, 1)
-    ref = _im2col_loops(x, *args)
-    c = _data(ref.shape, dtype, 2)
-    for im, co in ((IM.im2col_numpy, IM.col2im_numpy), (IM.im2col_numba, IM.col2im_numba)):
-        base = np.full((ref.shape[1], N * OH * OW), np.nan, dtype)
-        out = IM.folded_cols(N, ref.shape[1], OH * OW, dtype, base)
-        assert im(x, *args, out=out) is out
-        np.testing.assert_array_equal(base.reshape(-1, N, OH * OW).transpose(1, 0, 2), ref)
-        out[...] = c
-        np.testing.assert_allclose(co(out, C, H, W, *args), IM.col2im_numpy(c, C, H, W, *args), **_tol(dtype))
-    with pytest.raises(ValueError, match="C-contiguous"):
-        IM.im2col_numba(x, *args, out=np.empty(ref.shape[::-1], dtype).T)
-
-
 # -- convolution products -------------------------------------------------------------------------
 def _conv_loops(x, w, b, geom):
     """y = x ⋆ w + b by its definition (groups, stride, padding, dilation)."""
@@ -324,25 +303,6 @@ def test_matmul_kernel(dtype, sa, sb):
         got = f(a, b)
         assert got.dtype == dtype and got.shape == ref.shape
         np.testing.assert_allclose(got, ref, **_tol(dtype))
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("sa,sw", [((7, 5), (3, 5)), ((4, 7, 5), (3, 5)), ((2, 4, 7, 5), (2, 1, 3, 5)),
-                                   ((1, 5), (6, 5))])
-@pytest.mark.parametrize("a_transposed", [False, True])
-def test_matmul_with_a_transposed_right_operand_is_taken_swapped(dtype, sa, sw, a_transposed):
-    """x @ W.T (W row-major, so W.T is stored transposed) is computed as (W xᵀ)ᵀ: the same values,
-    a result whose matrices are stored transposed."""
-    a = _data(sa, dtype, 1, False)
-    if a_transposed:
-        a = np.ascontiguousarray(a.swapaxes(-1, -2)).swapaxes(-1, -2)
-    w = _data(sw, dtype, 2)
-    b = w.swapaxes(-1, -2)
-    got = MM.matmul(a, b)
-    np.testing.assert_allclose(got, np.matmul(a, b), **_tol(dtype))
-    assert got.dtype == dtype and got.strides[-2] == got.itemsize  # the swapped product's transposed view
-    row_major = MM.matmul(a, np.ascontiguousarray(b))
-    assert row_major.flags.c_contiguous  # a row-major right operand is multiplied as it is
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])

@@ -32,8 +32,9 @@ GEMM); when w needs a gradient, the forward keeps its im2col columns for
 ``ConvolutionWeightGrad`` (their memory, C·kh·kw·OH·OW values per sample,
 is held until the backward frees the saved tensors). The backward of
 ``ConvolutionInputGrad`` (that of a transposed convolution) needs
-im2col(h̄) for both of its products, h̄ ⋆ w and WeightGrad(h̄, g): the
-first writes the columns, the second reads them. ``ConvolutionInputGrad``
+im2col(h̄) for both of its products, h̄ ⋆ w and WeightGrad(h̄, g): when
+both are needed they are one node, ``ConvolutionAndWeightGrad``, which
+computes the columns once. ``ConvolutionInputGrad``
 also takes an optional per-channel bias (the transposed convolution's),
 added inside the kernel. ``padding_mode`` other than 'zeros' pads the
 input first with ``pad``.
@@ -73,26 +74,36 @@ def _user(a4, lay):
     return a4.reshape(s if lay.batched else s[1:])
 
 
-def new_cols(x, w, lay):
-    """An array for ``Convolution`` to write im2col(x) into and keep (``kernels.conv.new_cols``), or None."""
+def _conv_arrays(x, w, b, lay, cols=None):
+    """x ⋆ w + b on arrays in the user's layout; ``cols`` receive im2col(x) when given."""
+    return _user(K.conv2d_forward(_x4(x, lay), _w4(w, lay), b, lay.geom, cols), lay)
+
+
+def _weight_grad_arrays(x, g, lay, w_shape, cols=None):
+    """WeightGrad(x, g) on arrays; ``cols`` is im2col(x) when given."""
+    kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
+    return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw, cols).reshape(w_shape)
+
+
+def _new_cols(x, w, lay):
+    """An array for the forward to write im2col(x) into (``kernels.conv.new_cols``), or None."""
     return K.new_cols(_x4(x, lay).shape, _w4(w, lay).shape, lay.geom, x.dtype)
 
 
 class Convolution(Op):
-    """y = x ⋆ w + b (b may be None). ``cols`` (from ``new_cols``), when
-    given, receives the forward's im2col columns, kept with the saved
-    tensors (freed with them) for the weight gradient, which then does not
-    run im2col again; a caller may pass them on to its own weight gradient."""
+    """y = x ⋆ w + b (b may be None). With ``keep_cols`` the forward keeps
+    its im2col columns with the saved tensors (freed with them) for the
+    weight gradient, which then does not run im2col again."""
 
     @staticmethod
-    def forward(ctx, x, w, b, lay, cols=None):
+    def forward(ctx, x, w, b, lay, keep_cols=False):
         ctx.lay = lay
-        x4, w4 = _x4(x, lay), _w4(w, lay)
+        cols = _new_cols(x, w, lay) if keep_cols else None
         if cols is None:
             ctx.save_for_backward(x, w)
         else:
             ctx.save_for_backward(x, w, cols)
-        return _user(K.conv2d_forward(x4, w4, b, lay.geom, cols), lay)
+        return _conv_arrays(x, w, b, lay, cols)
 
     @staticmethod
     def backward(ctx, g):
@@ -129,13 +140,15 @@ class ConvolutionInputGrad(Op):
 
     @staticmethod
     def backward(ctx, h):
-        """ḡ = h̄ ⋆ w and w̄ = WeightGrad(h̄, g): both read im2col(h̄), computed once
-        when both are needed (the first writes them, the second reads them)."""
+        """ḡ = h̄ ⋆ w and w̄ = WeightGrad(h̄, g), one node when both are needed
+        (``ConvolutionAndWeightGrad``: im2col(h̄) once), and b̄ = Σ h̄."""
         g, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        cols = new_cols(h, w, ctx.lay) if need[0] and need[1] else None
-        gg = Convolution.apply(h, w, None, ctx.lay, cols) if need[0] else None
-        gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape, cols) if need[1] else None
+        if need[0] and need[1]:
+            gg, gw = ConvolutionAndWeightGrad.apply(h, w, g, ctx.lay)
+        else:
+            gg = Convolution.apply(h, w, None, ctx.lay) if need[0] else None
+            gw = ConvolutionWeightGrad.apply(h, g, ctx.lay, w.shape) if need[1] else None
         gb = ChannelSum.apply(h, ctx.lay) if len(need) > 4 and need[4] else None
         return (gg, gw, None, None, gb)[:len(need)]
 
@@ -155,8 +168,7 @@ class ConvolutionWeightGrad(Op):
     def forward(ctx, x, g, lay, w_shape, cols=None):
         ctx.lay, ctx.w_shape = lay, w_shape
         ctx.save_for_backward(x, g)
-        kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
-        return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw, cols).reshape(w_shape)
+        return _weight_grad_arrays(x, g, lay, w_shape, cols)
 
     @staticmethod
     def backward(ctx, v):
@@ -170,6 +182,39 @@ class ConvolutionWeightGrad(Op):
     def jvp(ctx, tx, tg, *_):
         x, g = ctx.saved_tensors
         return product_rule(ConvolutionWeightGrad, x, g, tx, tg, ctx.lay, ctx.w_shape)
+
+
+class ConvolutionAndWeightGrad(Op):
+    """(y, v) = (h ⋆ w, WeightGrad(h, g)): the two products of the transposed
+    convolution's backward, which both read im2col(h), as one node that
+    computes the columns once. Its rules are the two ops' side by side: for
+    output gradients ȳ and v̄,
+
+        h̄ = InputGrad(ȳ, w) + InputGrad(g, v̄),   w̄ = WeightGrad(h, ȳ),   ḡ = h ⋆ v̄
+        ẏ = ḣ ⋆ w + h ⋆ ẇ,                         v̇ = WeightGrad(ḣ, g) + WeightGrad(h, ġ)."""
+
+    @staticmethod
+    def forward(ctx, h, w, g, lay):
+        ctx.lay = lay
+        ctx.save_for_backward(h, w, g)
+        cols = _new_cols(h, w, lay)
+        return _conv_arrays(h, w, None, lay, cols), _weight_grad_arrays(h, g, lay, w.shape, cols)
+
+    @staticmethod
+    def backward(ctx, gy, gv):
+        h, w, g = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gh = (ConvolutionInputGrad.apply(gy, w, ctx.lay, h.shape) + ConvolutionInputGrad.apply(g, gv, ctx.lay, h.shape)
+              if need[0] else None)
+        gw = ConvolutionWeightGrad.apply(h, gy, ctx.lay, w.shape) if need[1] else None
+        gg = Convolution.apply(h, gv, None, ctx.lay) if need[2] else None
+        return gh, gw, gg, None
+
+    @staticmethod
+    def jvp(ctx, th, tw, tg, _):
+        h, w, g = ctx.saved_tensors
+        return (product_rule(Convolution, h, w, th, tw, None, ctx.lay),
+                product_rule(ConvolutionWeightGrad, h, g, th, tg, ctx.lay, w.shape))
 
 
 class ChannelSum(Linear):
@@ -199,8 +244,7 @@ def _conv(op, nsp, input, weight, bias, stride, padding, dilation, groups, paddi
     if pre_pad is not None:
         input = pad(input, pre_pad, mode=padding_mode)
     lay = Layout(geom, nsp == 1, input.ndim == nsp + 2)
-    keep = weight.requires_grad and is_grad_enabled()
-    return Convolution.apply(input, weight, bias, lay, new_cols(input, weight, lay) if keep else None)
+    return Convolution.apply(input, weight, bias, lay, weight.requires_grad and is_grad_enabled())
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):

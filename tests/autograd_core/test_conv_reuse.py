@@ -14,7 +14,8 @@ import autograd_core as ag
 from autograd_core import kernels
 from autograd_core.kernels import batch_split as BS
 from autograd_core.kernels import conv as CV
-from tests.helpers import check
+from autograd_core.ops import conv as conv_ops
+from tests.helpers import check, check_jvp
 
 
 def weight_grad_reference(x, gy, kh, kw, pad):
@@ -202,6 +203,25 @@ def test_transposed_convolution_backward_runs_im2col_once(monkeypatch, fold):
                      for m in range(4)], -2)
     np.testing.assert_allclose(w.grad.numpy(), want, rtol=1e-10)
     np.testing.assert_allclose(b.grad.numpy(), gy.sum(axis=(0, 2, 3)), rtol=1e-12)
+
+
+def test_the_pair_op_of_the_transposed_convolutions_backward(fold):
+    # ConvolutionAndWeightGrad (h, w, g) -> (h ⋆ w, WeightGrad(h, g)): the two ops' values, first and second
+    # derivatives, and the jvp (forward over reverse through a transposed convolution)
+    h, w = _conv_leaves((2, 2, 6, 6), (3, 2, 3, 3))
+    y = ag.conv2d(h, w, stride=2, padding=1)
+    lay = y.grad_fn.lay
+    g = ag.tensor(np.random.default_rng(10).standard_normal(y.shape), requires_grad=True)
+
+    def pair(h, w, g):
+        return conv_ops.ConvolutionAndWeightGrad.apply(h, w, g, lay)
+
+    a, v = pair(h, w, g)
+    np.testing.assert_allclose(a.detach().numpy(), y.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(v.detach().numpy(), conv_ops.ConvolutionWeightGrad.apply(h, g, lay, w.shape).detach()
+                               .numpy(), rtol=1e-12)
+    check(pair, h, w, g)
+    check_jvp(pair, h, w, g)
 
 
 @pytest.fixture

@@ -339,8 +339,9 @@ def conv2d_weight_grad(x, gy, geom, kh, kw, cols=None):
     return np.ascontiguousarray(f(x, gy, geom, kh, kw, cols)).reshape(Co, C // g, kh, kw)
 
 
-def _weight_grad_per_sample(x, gy, geom, kh, kw, cols):
-    """Σ_n ȳ[n] @ cols[n]ᵀ as (g, Co/g, K): per-task sums over chunks of samples, added in task order."""
+def _weight_grad_per_sample(x, gy, geom, kh, kw, cols, forward=None):
+    """Σ_n ȳ[n] @ cols[n]ᵀ as (g, Co/g, K): per-task sums over chunks of samples, added in task order.
+    ``forward`` = (W (g, Co/g, K), y (N, g, Co/g, P)): also y[n] = W @ cols[n], while each chunk is in cache."""
     N, Co, OH, OW = gy.shape
     C, g = x.shape[1], geom.groups
     K, P, cg = C // g * kh * kw, OH * OW, Co // g
@@ -353,6 +354,8 @@ def _weight_grad_per_sample(x, gy, geom, kh, kw, cols):
     def task(i):
         for s, e in _chunks(*tasks[i], max(C * kh * kw, Co) * P * x.itemsize):
             c = cols[s:e] if cols is not None else patches(x[s:e], kh, kw, geom, OH, OW)  # (n, g, K, P)
+            if forward is not None:
+                np.matmul(forward[0], c, out=forward[1][s:e])
             if flip:
                 gt = workspace("gyT", (e - s, g, P, cg), x.dtype)
                 gt[...] = g4[s:e].transpose(0, 1, 3, 2)
@@ -365,6 +368,25 @@ def _weight_grad_per_sample(x, gy, geom, kh, kw, cols):
     run_tasks(task, len(tasks), N * Co * K * P)
     gw = sums.sum(axis=0)
     return gw.transpose(0, 2, 1) if flip else gw
+
+
+def conv2d_forward_and_weight_grad(x, w, gy, geom):
+    """(x ⋆ w, w̄) for x (N, C, H, W), w (Co, C/g, kh, kw) and ȳ (N, Co, OH, OW),
+    w̄ = WeightGrad(x, ȳ), with one im2col of x for both: per sample, both
+    products of a chunk while its columns are in cache; where the weight
+    gradient folds, the forward's columns kept (``new_cols``) for it."""
+    N = x.shape[0]
+    Co, Cg, kh, kw = w.shape
+    g = geom.groups
+    OH, OW = output_shape(x.shape, w.shape, geom)
+    x = np.ascontiguousarray(x)
+    if _folds(OH * OW, Co // g, Cg * kh * kw, FOLD_WEIGHT_GRAD):
+        cols = new_cols(x.shape, w.shape, geom, x.dtype)
+        return conv2d_forward(x, w, None, geom, cols), conv2d_weight_grad(x, gy, geom, kh, kw, cols)
+    y = np.empty((N, Co, OH, OW), x.dtype)
+    forward = (np.ascontiguousarray(w).reshape(g, Co // g, -1), y.reshape(N, g, Co // g, OH * OW))
+    gw = _weight_grad_per_sample(x, gy, geom, kh, kw, None, forward)
+    return y, np.ascontiguousarray(gw).reshape(w.shape)
 
 
 def _weight_grad_folded(x, gy, geom, kh, kw, cols):

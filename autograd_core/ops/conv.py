@@ -74,22 +74,6 @@ def _user(a4, lay):
     return a4.reshape(s if lay.batched else s[1:])
 
 
-def _conv_arrays(x, w, b, lay, cols=None):
-    """x ⋆ w + b on arrays in the user's layout; ``cols`` receive im2col(x) when given."""
-    return _user(K.conv2d_forward(_x4(x, lay), _w4(w, lay), b, lay.geom, cols), lay)
-
-
-def _weight_grad_arrays(x, g, lay, w_shape, cols=None):
-    """WeightGrad(x, g) on arrays; ``cols`` is im2col(x) when given."""
-    kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
-    return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw, cols).reshape(w_shape)
-
-
-def _new_cols(x, w, lay):
-    """An array for the forward to write im2col(x) into (``kernels.conv.new_cols``), or None."""
-    return K.new_cols(_x4(x, lay).shape, _w4(w, lay).shape, lay.geom, x.dtype)
-
-
 class Convolution(Op):
     """y = x ⋆ w + b (b may be None). With ``keep_cols`` the forward keeps
     its im2col columns with the saved tensors (freed with them) for the
@@ -98,12 +82,13 @@ class Convolution(Op):
     @staticmethod
     def forward(ctx, x, w, b, lay, keep_cols=False):
         ctx.lay = lay
-        cols = _new_cols(x, w, lay) if keep_cols else None
+        x4, w4 = _x4(x, lay), _w4(w, lay)
+        cols = K.new_cols(x4.shape, w4.shape, lay.geom, x.dtype) if keep_cols else None
         if cols is None:
             ctx.save_for_backward(x, w)
         else:
             ctx.save_for_backward(x, w, cols)
-        return _conv_arrays(x, w, b, lay, cols)
+        return _user(K.conv2d_forward(x4, w4, b, lay.geom, cols), lay)
 
     @staticmethod
     def backward(ctx, g):
@@ -168,7 +153,8 @@ class ConvolutionWeightGrad(Op):
     def forward(ctx, x, g, lay, w_shape, cols=None):
         ctx.lay, ctx.w_shape = lay, w_shape
         ctx.save_for_backward(x, g)
-        return _weight_grad_arrays(x, g, lay, w_shape, cols)
+        kh, kw = (1, w_shape[2]) if lay.one_d else w_shape[2:]
+        return K.conv2d_weight_grad(_x4(x, lay), _x4(g, lay), lay.geom, kh, kw, cols).reshape(w_shape)
 
     @staticmethod
     def backward(ctx, v):
@@ -187,8 +173,8 @@ class ConvolutionWeightGrad(Op):
 class ConvolutionAndWeightGrad(Op):
     """(y, v) = (h ⋆ w, WeightGrad(h, g)): the two products of the transposed
     convolution's backward, which both read im2col(h), as one node that
-    computes the columns once. Its rules are the two ops' side by side: for
-    output gradients ȳ and v̄,
+    computes the columns once (``kernels.conv.conv2d_forward_and_weight_grad``).
+    Its rules are the two ops' side by side: for output gradients ȳ and v̄,
 
         h̄ = InputGrad(ȳ, w) + InputGrad(g, v̄),   w̄ = WeightGrad(h, ȳ),   ḡ = h ⋆ v̄
         ẏ = ḣ ⋆ w + h ⋆ ẇ,                         v̇ = WeightGrad(ḣ, g) + WeightGrad(h, ġ)."""
@@ -197,8 +183,8 @@ class ConvolutionAndWeightGrad(Op):
     def forward(ctx, h, w, g, lay):
         ctx.lay = lay
         ctx.save_for_backward(h, w, g)
-        cols = _new_cols(h, w, lay)
-        return _conv_arrays(h, w, None, lay, cols), _weight_grad_arrays(h, g, lay, w.shape, cols)
+        y, v = K.conv2d_forward_and_weight_grad(_x4(h, lay), _w4(w, lay), _x4(g, lay), lay.geom)
+        return _user(y, lay), v.reshape(w.shape)
 
     @staticmethod
     def backward(ctx, gy, gv):

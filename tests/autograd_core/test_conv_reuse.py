@@ -137,6 +137,7 @@ def test_the_fold_rule_on_the_measured_shapes():
 
 FOLD_CASES = [  # x shape, w shape, Geometry
     ((3, 4, 7, 9), (6, 2, 3, 2), CV.Geometry((2, 1), (1, 0, 2, 1), (1, 2), 2)),
+    ((2, 16, 5, 5), (16, 16, 3, 3), CV.Geometry((1, 1), (1, 1, 1, 1), (1, 1), 1)),  # K >= 128: cols[n] @ ȳ[n]ᵀ
     ((2, 5, 4, 4), (7, 5, 4, 4), CV.Geometry((2, 2), (1, 1, 1, 1), (1, 1), 1)),
     ((3, 6, 5, 5), (6, 2, 1, 1), CV.Geometry((1, 1), (0, 0, 0, 0), (1, 1), 3)),  # pointwise, grouped
     ((2, 3, 4, 4), (5, 3, 4, 4), CV.Geometry((1, 1), (0, 0, 0, 0), (1, 1), 1)),  # one output pixel
@@ -163,17 +164,20 @@ def test_folded_products_against_per_sample_and_the_adjoint_identities(backend, 
             y = CV.conv2d_forward(x, w, b, geom, cols)
             gw = CV.conv2d_weight_grad(x, gy, geom, *ws[2:])
             kept = gw if cols is None else CV.conv2d_weight_grad(x, gy, geom, *ws[2:], cols)
+            both = CV.conv2d_forward_and_weight_grad(x, w, gy, geom)  # one im2col for the two
+            np.testing.assert_allclose(both[0], y - b[:, None, None], rtol=1e-10, atol=1e-10)
             results[ratio] = (y, CV.conv2d_input_grad(gy, w, geom, *xs[2:]), gw, kept,
-                              CV.conv2d_input_grad(gy, w, geom, *xs[2:], bx))
+                              CV.conv2d_input_grad(gy, w, geom, *xs[2:], bx), both[1])
             if cols is not None:  # laid out as (K, N, P) when the weight gradient folds
                 assert cols.flags.c_contiguous is (ratio == 0.0)
     finally:
         kernels.set_backend(old)
     for a, c in zip(results[0.0], results[float("inf")]):
         np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-10)
-    y, gx, gw, kept, gxb = results[float("inf")]
+    y, gx, gw, kept, gxb, both = results[float("inf")]
     inner = np.vdot(gy, y - b[:, None, None])  # <ȳ, x ⋆ w> = <x̄, x> = <w̄, w>
-    np.testing.assert_allclose([np.vdot(gx, x), np.vdot(gw, w), np.vdot(kept, w)], [inner] * 3, rtol=1e-10)
+    np.testing.assert_allclose([np.vdot(gx, x), np.vdot(gw, w), np.vdot(kept, w), np.vdot(both, w)], [inner] * 4,
+                               rtol=1e-10)
     np.testing.assert_allclose(gxb, gx + bx[:, None, None], rtol=1e-12)
 
 

@@ -12,7 +12,9 @@ the public function ``sin(input)``:
   for bool and integer tensors);
 - ``derivative(ctx, v)`` is ``rule(v, x)``, dy/dx · v written with Tensor
   ops (so that it differentiates again), and ``backward`` and ``jvp`` follow
-  from it (``Elementwise``). The name of the rule's second parameter says
+  from it (``Elementwise``; for one input both are the derivative itself,
+  so the class uses it for both directly). ``Name.rule`` is the rule (a
+  lambda's source is the declaration). The name of the rule's second parameter says
   what the op saves for it: ``x``, the input, or ``y``, the output (an
   ndarray, so that the node finds it as its output); ``rule(v)`` saves
   nothing;
@@ -49,10 +51,17 @@ def unary(name, f, rule, doc, maths, *, keep_integers=False, refuse=""):
     if saves not in ("x", "y", None):
         raise ValueError(f"unary {name}: the rule's parameters are (v, x), (v, y) or (v), not {params}")
     cast = _same if keep_integers else floating
+    derivative = staticmethod(_derivative(rule) if saves else _derivative_unsaved(rule))
     cls = type(name.capitalize(), (Elementwise,), {
         "__doc__": maths,
         "forward": staticmethod(_forward(f, cast, saves)),
-        "derivative": staticmethod(_derivative(rule) if saves else _derivative_unsaved(rule)),
+        "derivative": derivative,
+        # with one input, Elementwise's backward (v = ȳ) and jvp (v = ẋ) are the derivative
+        # itself: calling it directly spares their dispatch, one Python call per node (a chain
+        # of sin exp log tanh: 96.4k -> 93.5k instructions per op with, 94.6k hand-written; callgrind)
+        "backward": derivative,
+        "jvp": derivative,
+        "rule": staticmethod(rule),
     })
 
     if refuse:

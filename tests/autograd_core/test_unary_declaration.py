@@ -4,6 +4,7 @@ one tensor: the classes and functions it makes for the built-in families
 a new op declared here (gradients to second order, forward mode, dtypes,
 in-place, errors)."""
 import importlib
+import inspect
 import pickle
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core.compiler.backward import rule_reads_values
-from autograd_core.ops._elementwise_util import inplace_variant
+from autograd_core.ops._elementwise_util import inplace_variant, zero_like
 from autograd_core.ops._unary import unary
 from tests.helpers import check, check_jvp, leaf
 
@@ -37,6 +38,9 @@ def test_declared_class_and_function(family, name):
     assert fn.__name__ == name and fn.__doc__
     assert "dy/dx" in cls.__doc__ and cls.__doc__.startswith("y = ")  # the maths is the class's docstring
     assert pickle.loads(pickle.dumps(cls)) is cls
+    if cls.rule is not zero_like:  # a lambda: its source is the declaration
+        assert f'unary("{name}"' in inspect.getsource(cls.rule)
+    assert cls.backward is cls.jvp is cls.derivative  # one input: Elementwise's backward and jvp are the derivative
     assert pickle.loads(pickle.dumps(fn)) is fn
     x = ag.tensor([0.25, 0.5], dtype=np.float64, requires_grad=True)
     with np.errstate(invalid="ignore"):  # acosh is nan below 1

@@ -45,6 +45,8 @@ Frac, frac = unary("frac", lambda x: x - np.trunc(x), lambda v: v,
 
 
 class RoundDecimals(Elementwise):
+    """y = x rounded to ``decimals`` decimal places, halves to even;  dy/dx = 0."""
+
     @staticmethod
     def forward(ctx, x, decimals):
         scale = x.dtype.type(10.0 ** abs(decimals))

@@ -65,6 +65,8 @@ Erfinv, erfinv = unary("erfinv", erfinv_array, lambda v, y: v * exp(y * y) * _SQ
 
 
 class Xlogy(Elementwise):
+    """y = x ln y (0 where x = 0);  ∂/∂x = ln y (0 where x = 0 and y <= 0),  ∂/∂y = x / y."""
+
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -87,6 +89,8 @@ class Xlogy(Elementwise):
 
 
 class LogAddExp(Elementwise):
+    """y = ln(eᵃ + eᵇ);  ∂y/∂a = σ(a - b),  ∂y/∂b = σ(b - a)."""
+
     _ufunc = np.logaddexp
     _scale = 1.0
 
@@ -106,11 +110,15 @@ class LogAddExp(Elementwise):
 
 
 class LogAddExp2(LogAddExp):
+    """y = log₂(2ᵃ + 2ᵇ);  ∂y/∂a = σ((a - b) ln 2),  ∂y/∂b = σ((b - a) ln 2)."""
+
     _ufunc = np.logaddexp2
     _scale = _LN2
 
 
 class NanToNum(Elementwise):
+    """y = x where finite, else the replacement;  dy/dx = 1 where x is finite, else 0."""
+
     @staticmethod
     def forward(ctx, x, nan, posinf, neginf):
         ctx.save_for_backward(x)

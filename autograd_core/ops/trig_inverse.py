@@ -32,6 +32,8 @@ Atan, atan = unary("atan", np.arctan, lambda v, x: v / (x * x + 1),
 
 
 class Atan2(Elementwise):
+    """y = atan2(a, b);  ∂y/∂a = b/(a² + b²),  ∂y/∂b = -a/(a² + b²)  (both 0 at a = b = 0)."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)

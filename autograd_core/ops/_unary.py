@@ -50,7 +50,7 @@ def unary(name, f, rule, doc, maths, *, keep_integers=False, refuse=""):
     saves = params[1] if len(params) == 2 else None
     if saves not in ("x", "y", None):
         raise ValueError(f"unary {name}: the rule's parameters are (v, x), (v, y) or (v), not {params}")
-    cast = _same if keep_integers else floating
+    cast = np.asarray if keep_integers else floating  # np.asarray: the array itself, without a Python call
     derivative = staticmethod(_derivative(rule) if saves else _derivative_unsaved(rule))
     cls = type(name.capitalize(), (Elementwise,), {
         "__doc__": maths,
@@ -76,10 +76,6 @@ def unary(name, f, rule, doc, maths, *, keep_integers=False, refuse=""):
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__, fn.__module__, cls.__module__ = doc, module, module
     return cls, fn
-
-
-def _same(x):
-    return x
 
 
 def _forward(f, cast, saves):

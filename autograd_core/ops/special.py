@@ -28,7 +28,7 @@ from ..function import Elementwise
 from ..tensor import Tensor
 from ._elementwise_util import as_tensor, float_part, inplace_variant, not_implemented_for
 from ._unary import tensor_arg, unary
-from ._util import apply_promoted, floating
+from ._util import apply_promoted
 from .select import where
 from .trig import erf_array, erfc_array, sigmoid
 from .unary import exp, log
@@ -41,7 +41,7 @@ _WINITZKI_A = 0.147
 
 def erfinv_array(y):
     """erfinv of a float numpy array, to the accuracy of its dtype (see the module docstring)."""
-    y = np.asarray(floating(y))
+    y = np.asarray(y)
     dtype = y.dtype
     t = np.abs(y.astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,7 +24,6 @@ import numpy as np
 from ..kernels.erf import erf as erf_kernel
 from ._elementwise_util import inplace_variant
 from ._unary import unary
-from ._util import floating
 from .unary import exp
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -38,9 +37,8 @@ Tanh, tanh = unary("tanh", np.tanh, lambda v, y: v * (1 - y * y), "Hyperbolic ta
 
 
 def sigmoid_array(x):
-    """1 / (1 + e⁻ˣ) of a numpy array, in four passes without temporaries.
+    """1 / (1 + e⁻ˣ) of a float numpy array, in four passes without temporaries.
     Where e⁻ˣ overflows to inf the result is its limit 0 (without a warning)."""
-    x = floating(x)
     t = np.negative(x, out=np.empty(x.shape, x.dtype))
     with np.errstate(over="ignore"):
         np.exp(t, out=t)
@@ -54,19 +52,18 @@ Sigmoid, sigmoid = unary("sigmoid", sigmoid_array, lambda v, y: v * (y * (1 - y)
 
 
 def _error_function(x, complement):
-    x = floating(x)
     if x.dtype == np.float32 or x.dtype == np.float64:
         return erf_kernel(x, complement)
     return erf_kernel(x.astype(np.float32), complement).astype(x.dtype)
 
 
 def erf_array(x):
-    """erf of a numpy array (float32 or float64 result; other floats go through float32)."""
+    """erf of a float numpy array (float32 and float64 computed as they are, float16 through float32)."""
     return _error_function(x, False)
 
 
 def erfc_array(x):
-    """erfc = 1 - erf of a numpy array, accurate in the tail (dtypes as ``erf_array``)."""
+    """erfc = 1 - erf of a float numpy array, accurate in the tail (dtypes as ``erf_array``)."""
     return _error_function(x, True)
 
 

@@ -28,6 +28,7 @@ import numpy as np
 from ..function import Op
 from ..kernels.matmul import matmul as kernel_matmul
 from ..tensor import Tensor
+from .broadcast import sum_to_shape
 from .shape import reshape, transpose
 
 
@@ -71,6 +72,44 @@ class MatMul(Op):
     def jvp(ctx, ta, tb):
         a, b = ctx.saved_tensors
         return product_rule(MatMul, a, b, ta, tb)
+
+
+class Addmm(Op):
+    """y = x Wᵀ + b for x (N, in), W (out, in), b (out,) of one dtype: a
+    linear layer's product and bias as one op (PyTorch's ``addmm`` of b, x
+    and Wᵀ; its node is ``AddmmBackward0``), where Wᵀ, the product and the
+    bias add would be three nodes.
+
+        x̄ = ȳ W        W̄ = ȳᵀ x        b̄ = Σ_n ȳ_n
+        ẏ = ẋ Wᵀ + ḃ + x Ẇᵀ
+
+    The forward, the products and the bias sum are the ones the three ops
+    take (``kernels.matmul``, numpy's add, ``sum_to_shape``), in the same
+    layouts (a column-major x gets the transposed product), so the values
+    are theirs bit for bit."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return kernel_matmul(x, w.T) + b
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need[0]:
+            gx = _mT(MatMul.apply(_mT(w), _mT(g))) if _transposed(x, g) else MatMul.apply(g, w)
+        if need[1]:
+            gw = MatMul.apply(_mT(g), x)
+        if need[2]:
+            gb = sum_to_shape(g, (g.shape[1],))
+        return gx, gw, gb
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb):
+        x, w = ctx.saved_tensors
+        return Addmm.apply(tx, w, tb) + MatMul.apply(x, _mT(tw))
 
 
 class Outer(Op):

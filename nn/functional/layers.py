@@ -12,6 +12,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.grad_mode import no_grad
+from autograd_core.ops.linalg import Addmm
 from autograd_core.tensor import Tensor
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot", "pad", "normalize"]
@@ -25,12 +26,22 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied (input "
                            f"{list(input.shape)}, weight {list(weight.shape)}: expected input[..., "
                            f"{weight.shape[1]}])")
+    if input.ndim == 2 and weight.ndim == 2 and _one_float_dtype(input, weight, bias):
+        return Addmm.apply(input, weight, bias)  # one node, AddmmBackward0, as in PyTorch
     if input.ndim > 2 and weight.ndim == 2:  # one 2-D product: a batched one runs BLAS per matrix
         lead = input.shape[:-1]  # and its weight gradient is a batch of products summed afterwards
-        out = ag.matmul(input.reshape(-1, input.shape[-1]), weight.T).reshape(*lead, weight.shape[0])
-    else:
-        out = ag.matmul(input, weight.T)
+        return linear(input.reshape(-1, input.shape[-1]), weight, bias).reshape(*lead, weight.shape[0])
+    out = ag.matmul(input, weight.T)
     return out if bias is None else out + bias
+
+
+def _one_float_dtype(input, weight, bias):
+    """Whether ``Addmm`` takes these: a bias vector, and one floating dtype for all three (else the
+    separate ops promote)."""
+    if not (isinstance(bias, Tensor) and bias.ndim == 1 and isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        return False
+    dt = input._data.dtype
+    return dt.kind == "f" and weight._data.dtype == dt and bias._data.dtype == dt
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -84,19 +84,22 @@ def test_sequential_graph_names_parameters_shapes(tmp_path):
         w.add_graph(model, torch.randn(5, 4))
     nodes, order = read_graph(tmp_path)
     assert order == ["input/input.0",
-                     "Sequential/Linear[0]/weight", "Sequential/Linear[0]/Permute", "Sequential/Linear[0]/MatMul",
-                     "Sequential/Linear[0]/bias", "Sequential/Linear[0]/Add", "Sequential/ReLU[1]/ReLU",
-                     "Sequential/Linear[2]/weight", "Sequential/Linear[2]/Permute", "Sequential/Linear[2]/MatMul",
-                     "Sequential/Linear[2]/bias", "Sequential/Linear[2]/Add", "output/output.0"]
-    mm = nodes["Sequential/Linear[0]/MatMul"]
-    assert mm.op == "MatMul" and list(mm.input) == ["input/input.0", "Sequential/Linear[0]/Permute"]
-    assert list(nodes["Sequential/Linear[0]/Add"].input) == ["Sequential/Linear[0]/MatMul",
-                                                             "Sequential/Linear[0]/bias"]
+                     "Sequential/Linear[0]/weight", "Sequential/Linear[0]/bias", "Sequential/Linear[0]/Addmm",
+                     "Sequential/ReLU[1]/ReLU",
+                     "Sequential/Linear[2]/weight", "Sequential/Linear[2]/bias", "Sequential/Linear[2]/Addmm",
+                     "output/output.0"]
+    mm = nodes["Sequential/Linear[0]/Addmm"]
+    assert mm.op == "Addmm" and list(mm.input) == ["input/input.0", "Sequential/Linear[0]/weight",
+                                                   "Sequential/Linear[0]/bias"]
     assert nodes["Sequential/Linear[0]/weight"].op == "Parameter"
     assert shapes(nodes["Sequential/Linear[0]/weight"]) == [(3, 4)]
     assert shapes(mm) == [(5, 3)] and shapes(nodes["output/output.0"]) == [(5, 2)]
-    assert nodes["input/input.0"].op == IO and list(nodes["output/output.0"].input) == ["Sequential/Linear[2]/Add"]
-    assert nodes["Sequential/Linear[0]/Permute"].attr["attr"].s == b"(1, 0)"  # the op's constant arguments
+    assert nodes["input/input.0"].op == IO and list(nodes["output/output.0"].input) == ["Sequential/Linear[2]/Addmm"]
+    with SummaryWriter(tmp_path / "t") as w:  # without a bias: x Wᵀ as a transpose and a product
+        w.add_graph(nn.Linear(4, 3, bias=False), torch.randn(5, 4))
+    nodes, order = read_graph(tmp_path / "t")
+    assert order == ["input/input.0", "Linear/weight", "Linear/Permute", "Linear/MatMul", "output/output.0"]
+    assert nodes["Linear/Permute"].attr["attr"].s == b"(1, 0)"  # the op's constant arguments
 
 
 def test_one_node_per_op_nested_scopes_buffers_constants_multi_output(tmp_path):
@@ -152,8 +155,8 @@ def test_repeated_ops_and_inputs_as_tuple_or_numpy(tmp_path):
     with SummaryWriter(tmp_path) as w:
         w.add_graph(Twice(), (torch.randn(3, 2), torch.randn(3, 2).numpy()))
     nodes, order = read_graph(tmp_path)
-    assert {"Twice/Linear[lin]/MatMul", "Twice/Linear[lin]/MatMul_1", "input/input.1"} <= set(order)
-    assert list(nodes["Twice/Add"].input) == ["Twice/Linear[lin]/Add", "input/input.1"]
+    assert {"Twice/Linear[lin]/Addmm", "Twice/Linear[lin]/Addmm_1", "input/input.1"} <= set(order)
+    assert list(nodes["Twice/Add"].input) == ["Twice/Linear[lin]/Addmm", "input/input.1"]
     assert sum(nodes[n].op == "Parameter" for n in order) == 2  # a parameter is one node, however often used
 
 
@@ -217,7 +220,7 @@ def test_tensorboard_server_serves_run_scalars_and_graph(tmp_path):
         assert [(p[1], round(p[2], 6)) for p in points] == [(0, 1.0), (1, 0.5), (2, 0.333333)]
         assert json.loads(get(base + "/data/plugin/graphs/info"))["mlp"]["run_graph"] is True
         graph = get(base + "/data/plugin/graphs/graph?run=mlp&conceptual=false")
-        assert 'name: "Sequential/Linear[0]/MatMul"' in graph and 'op: "MatMul"' in graph
+        assert 'name: "Sequential/Linear[0]/Addmm"' in graph and 'op: "Addmm"' in graph
         assert 'key: "_output_shapes"' in graph
         (emb,) = json.loads(get(base + "/data/plugin/projector/info?run=mlp"))["embeddings"]
         assert emb["tensorName"] == "default:00000" and emb["tensorShape"] == [5, 3]
@@ -261,5 +264,5 @@ def test_ported_script_spelling(tmp_path):
                          timeout=120)
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stdout + res.stderr
     nodes, order = read_graph(tmp_path / "runs" / "ported")
-    assert "Sequential/Flatten[0]/Reshape" in order and "Sequential/Linear[1]/MatMul" in order
+    assert "Sequential/Flatten[0]/Reshape" in order and "Sequential/Linear[1]/Addmm" in order
     assert sorted(os.listdir(tmp_path / "runs" / "ported"))[:2] == ["cost_train", "cost_val"]

@@ -25,7 +25,7 @@ def test_train_logs_to_tensorboard(tmp_path, capsys):
     assert {"epoch_accuracy", "epoch_learning_rate"} <= set(train.Tags()["scalars"])
     assert "weights/fc1.weight" in train.Tags()["histograms"]
     names = [n.name for n in train.Graph().node]
-    assert any(n.endswith("Linear[fc1]/MatMul") for n in names), names
+    assert any(n.endswith("Linear[fc1]/Addmm") for n in names), names
     val = EventAccumulator(str(tmp_path / "tb" / "validation"))
     val.Reload()
     assert [e.step for e in val.Scalars("epoch_accuracy")] == [1, 2]

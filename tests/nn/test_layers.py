@@ -7,7 +7,7 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
-from tests.helpers import check, leaf
+from tests.helpers import check, check_jvp, leaf
 
 
 def test_linear_values_and_shapes():
@@ -26,6 +26,32 @@ def test_linear_values_and_shapes():
 def test_linear_gradcheck():
     lin = nn.Linear(3, 2, dtype=ag.float64)
     check(lambda x, w, b: lin(x), leaf(4, 3), lin.weight, lin.bias)
+
+
+def test_linear_is_one_addmm_node_with_the_three_ops_values_bit_for_bit():
+    """x Wᵀ + b as one op (AddmmBackward0, as in PyTorch) gives what Wᵀ, the product and the add give."""
+    rng = np.random.default_rng(0)
+    for x_layout in ("C", "F"):
+        xa = np.asarray(rng.standard_normal((6, 5)), np.float32, order=x_layout)
+        wa, ba = rng.standard_normal((4, 5)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+        ga = rng.standard_normal((6, 4)).astype(np.float32)
+        grads = []
+        for fused in (True, False):
+            x, w, b = (ag.tensor(a, requires_grad=True) for a in (xa, wa, ba))
+            y = F.linear(x, w, b) if fused else ag.matmul(x, w.T) + b
+            assert y.grad_fn.name() == ("AddmmBackward0" if fused else "AddBackward0")
+            y.backward(ag.tensor(ga))
+            grads.append([y._data] + [t.grad._data for t in (x, w, b)])
+        for a, b in zip(*grads):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    x, w, b = leaf(4, 3), leaf(2, 3), leaf(2)
+    check(F.linear, x, w, b)
+    check_jvp(F.linear, x, w, b)
+    assert F.linear(ag.randn(2, 3), ag.randn(4, 3)).grad_fn is None  # no bias, no grad: the separate ops
+    mixed = F.linear(ag.randn(2, 3, requires_grad=True), ag.randn(4, 3), ag.randn(4, dtype=ag.float64))
+    assert mixed.dtype == ag.float64 and mixed.grad_fn.name() == "AddBackward0"  # promoted by the separate ops
+    batched = F.linear(ag.randn(2, 5, 3, requires_grad=True), ag.randn(4, 3), ag.randn(4))
+    assert batched.shape == (2, 5, 4) and batched.grad_fn.name() == "ReshapeBackward0"
 
 
 def test_linear_grads_are_float32():

@@ -70,7 +70,7 @@ def test_fit_logs_scalars_histograms_and_graph(tmp_path):
         assert g.sum == pytest.approx(float(p.grad.sum()), rel=1e-5, abs=1e-7)
     # the graph, once, traced on the first training batch
     nodes = {n.name: n for n in acc.Graph().node}
-    assert "Sequential/Linear[0]/MatMul" in nodes and "Sequential/Dropout[2]/Dropout" not in nodes  # eval mode
+    assert "Sequential/Linear[0]/Addmm" in nodes and "Sequential/Dropout[2]/Dropout" not in nodes  # eval mode
     dims = [d.size for d in nodes["input/input.0"].attr["_output_shapes"].list.shape[0].dim]
     assert dims == [16, 4]
     assert tb.writers == {}  # closed at the end

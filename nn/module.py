@@ -93,18 +93,19 @@ class Module(FloatCasts):
         return mod
 
     def get_parameter(self, target):
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        return self._get_entry(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
+        return self._get_entry(target, "_buffers", "buffer")
+
+    def _get_entry(self, target, store, kind):
+        """The entry of the dict ``store`` (``_parameters`` or ``_buffers``) at the dotted path ``target``."""
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        entries = getattr(mod, store)
+        if name not in entries:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+        return entries[name]
 
     # -- iteration -------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -166,22 +166,24 @@ def _new(arr, requires_grad=False):
     return Tensor(arr, requires_grad=requires_grad)
 
 
+def _float_draw(name, draw, size, kw, generator, dtype, device, requires_grad):
+    """The float tensor ``draw(rng, shape)`` of ``rand``/``randn``'s arguments, checked in their order."""
+    shape = size_arg(size, name, kw.pop("size", None))
+    _no_more(kw, name)
+    check_device(device, name)
+    dtype = _float_dtype(dtype, name)
+    return _new(draw(numpy_generator(generator), shape).astype(dtype), requires_grad)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     """Uniform on [0, 1): ``rand(2, 3)``, ``rand((2, 3))``, ``rand(size=(2, 3))``."""
-    shape = size_arg(size, "rand", kw.pop("size", None))
-    _no_more(kw, "rand")
-    check_device(device, "rand")
-    dtype = _float_dtype(dtype, "rand")
-    return _new(numpy_generator(generator).random(shape).astype(dtype), requires_grad)
+    return _float_draw("rand", np.random.Generator.random, size, kw, generator, dtype, device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw):
     """Standard normal: ``randn(2, 3)``, ``randn((2, 3))``, ``randn(size=(2, 3))``."""
-    shape = size_arg(size, "randn", kw.pop("size", None))
-    _no_more(kw, "randn")
-    check_device(device, "randn")
-    dtype = _float_dtype(dtype, "randn")
-    return _new(numpy_generator(generator).standard_normal(shape).astype(dtype), requires_grad)
+    return _float_draw("randn", np.random.Generator.standard_normal, size, kw, generator, dtype, device,
+                       requires_grad)
 
 
 def _no_more(kw, name):

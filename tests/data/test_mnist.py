@@ -125,20 +125,15 @@ def test_download(server, mnist_files, tmp_path, monkeypatch):
     assert {f: os.stat(raw / f).st_mtime_ns for f in files} == mtimes
 
 
-def test_download_checksum_mismatch(server, mnist_files, tmp_path, monkeypatch):
-    monkeypatch.setattr(FashionMNIST, "resources", mnist_files[2])
-    monkeypatch.setattr(FashionMNIST, "mirrors", [f"{server}/bad/"])
-    with pytest.raises(RuntimeError, match="MD5 mismatch"):
-        FashionMNIST(tmp_path, download=True)
-    assert os.listdir(tmp_path / "FashionMNIST" / "raw") == []
-
-
-def test_download_dropped_connection(server, mnist_files, tmp_path, monkeypatch):
-    monkeypatch.setattr(MNIST, "resources", mnist_files[2])
-    monkeypatch.setattr(MNIST, "mirrors", [f"{server}/drop/"])
-    with pytest.raises(RuntimeError, match="cut short"):
-        MNIST(tmp_path, download=True)
-    assert os.listdir(tmp_path / "MNIST" / "raw") == []
+@pytest.mark.parametrize("cls, route, match", [(FashionMNIST, "bad", "MD5 mismatch"),
+                                                (MNIST, "drop", "cut short")],
+                         ids=["checksum_mismatch", "dropped_connection"])
+def test_download_failure_leaves_no_file(cls, route, match, server, mnist_files, tmp_path, monkeypatch):
+    monkeypatch.setattr(cls, "resources", mnist_files[2])
+    monkeypatch.setattr(cls, "mirrors", [f"{server}/{route}/"])
+    with pytest.raises(RuntimeError, match=match):
+        cls(tmp_path, download=True)
+    assert os.listdir(tmp_path / cls.__name__ / "raw") == []
 
 
 def test_fashion_finds_debian_folder(tmp_path, monkeypatch):

@@ -35,20 +35,25 @@ def set_default_dtype(d):
     _default[0] = dt
 
 
+def cast_method(name, dtype):
+    """The method ``name(self)`` that returns ``self.to(dtype)``."""
+    def cast(self):
+        return self.to(dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"``self.to({np.dtype(dtype).name})``."
+    return cast
+
+
 class FloatCasts:
     """``float()``, ``double()`` and ``half()`` as ``self.to`` of float32, float64
     and float16: the shortcuts tensors and modules share."""
 
     __slots__ = ()
 
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def half(self):
-        return self.to(np.float16)
+    float = cast_method("float", np.float32)
+    double = cast_method("double", np.float64)
+    half = cast_method("half", np.float16)
 
 
 def is_floating_point(t):

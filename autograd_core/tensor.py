@@ -16,7 +16,7 @@ from . import observers as _observers
 from . import printing
 from .device import CPU, check_device
 from .device import device as _device
-from .dtypes import FloatCasts
+from .dtypes import FloatCasts, cast_method
 from .dtypes import _default as _default_float
 from .grad_mode import _state
 from .graph import LEAF
@@ -343,14 +343,9 @@ class Tensor(FloatCasts):
             dtype = names[dtype]
         return self.to(getattr(dtype, "dtype", dtype))
 
-    def long(self):
-        return self.to(np.int64)
-
-    def int(self):
-        return self.to(np.int32)
-
-    def bool(self):
-        return self.to(np.bool_)
+    long = cast_method("long", np.int64)
+    int = cast_method("int", np.int32)
+    bool = cast_method("bool", np.bool_)
 
     def type_as(self, other):
         return self.to(other.dtype)

@@ -129,24 +129,25 @@ def _floating_only(input, axes, op):
         not_implemented_for(f"{op}_{'lastdim_' if last else ''}kernel_impl", input._data.dtype, "biu")
 
 
+def _along_dim(op, input, dim, dtype, name):
+    """``op`` applied along ``dim`` of ``input`` cast to ``dtype``, after the checks of ``name``."""
+    check_tensor(input, name)
+    input = cast(input, dtype)
+    axes = _axes(input, dim, name)
+    _floating_only(input, axes, name)
+    return op.apply(input, axes)
+
+
 def softmax(input, dim, dtype=None):
     """exp(x) / Σ exp(x) along ``dim``, computed without overflow (in ``dtype``
     when given; an integer input needs one)."""
-    check_tensor(input, "softmax")
-    input = cast(input, dtype)
-    axes = _axes(input, dim, "softmax")
-    _floating_only(input, axes, "softmax")
-    return Softmax.apply(input, axes)
+    return _along_dim(Softmax, input, dim, dtype, "softmax")
 
 
 def log_softmax(input, dim, dtype=None):
     """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x) (in
     ``dtype`` when given; an integer input needs one)."""
-    check_tensor(input, "log_softmax")
-    input = cast(input, dtype)
-    axes = _axes(input, dim, "log_softmax")
-    _floating_only(input, axes, "log_softmax")
-    return LogSoftmax.apply(input, axes)
+    return _along_dim(LogSoftmax, input, dim, dtype, "log_softmax")
 
 
 def logsumexp(input, dim, keepdim=False):

@@ -81,18 +81,27 @@ def _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
     return (kh, kw, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0) and 2 * OH <= H and 2 * OW <= W
 
 
+def _run_planes(loops, loops_2x2, a, out_hw, H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
+    """The (N·C) planes of ``a`` (N, C, ·, ·) through the forward or backward loops (the
+    2x2 ones when they apply), split over threads: the result (N, C, *out_hw)."""
+    N, C = a.shape[:2]
+    div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(a.dtype)
+    a3 = np.ascontiguousarray(a).reshape(N * C, *a.shape[2:])
+    out = np.zeros((N * C, *out_hw), a.dtype)
+    work = N * C * H * W
+    if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
+        split(loops_2x2, N * C, a3, div, out, work=work)
+    else:
+        split(loops, N * C, a3, div, out, kh, kw, sh, sw, ph, pw, work=work)
+    return out.reshape(N, C, *out_hw)
+
+
 def avg_pool2d_numba(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
     """``avg_pool2d_numpy`` compiled: planes split over threads, 2x2 windows
     of stride 2 by an unrolled kernel."""
-    N, C, H, W = x.shape
-    div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(x.dtype)
-    x3 = np.ascontiguousarray(x).reshape(N * C, H, W)
-    out = np.zeros((N * C, OH, OW), x.dtype)
-    if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
-        split(_avg_pool_2x2_loops, N * C, x3, div, out, work=x.size)
-    else:
-        split(_avg_pool_loops, N * C, x3, div, out, kh, kw, sh, sw, ph, pw, work=x.size)
-    return out.reshape(N, C, OH, OW)
+    H, W = x.shape[2:]
+    return _run_planes(_avg_pool_loops, _avg_pool_2x2_loops, x, (OH, OW), H, W, kh, kw, sh, sw, ph, pw, OH, OW,
+                       count_include_pad, divisor)
 
 
 def avg_pool2d(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
@@ -149,15 +158,9 @@ def _avg_pool_2x2_bwd_loops(g, div, out, p0, p1):
 def avg_pool2d_backward_numba(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):
     """``avg_pool2d_backward_numpy`` compiled (planes split over threads; 2x2
     windows of stride 2 unrolled)."""
-    N, C, OH, OW = g.shape
-    div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(g.dtype)
-    g3 = np.ascontiguousarray(g).reshape(N * C, OH, OW)
-    out = np.zeros((N * C, H, W), g.dtype)
-    if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
-        split(_avg_pool_2x2_bwd_loops, N * C, g3, div, out, work=out.size)
-    else:
-        split(_avg_pool_bwd_loops, N * C, g3, div, out, kh, kw, sh, sw, ph, pw, work=out.size)
-    return out.reshape(N, C, H, W)
+    OH, OW = g.shape[2:]
+    return _run_planes(_avg_pool_bwd_loops, _avg_pool_2x2_bwd_loops, g, (H, W), H, W, kh, kw, sh, sw, ph, pw, OH, OW,
+                       count_include_pad, divisor)
 
 
 def avg_pool2d_backward(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):

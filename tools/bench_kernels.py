@@ -33,6 +33,7 @@ import tempfile
 import time
 
 import numpy as np
+from bench_threads import timings  # tools/ is on sys.path
 
 import autograd_core as ag
 from autograd_core import kernels
@@ -57,17 +58,7 @@ def best(runs, repeats):
     time (s). Half of the rounds run them in the reverse order: a run right
     after PyTorch's is a few % slower (its OpenMP threads are still spinning)."""
     runs = {k: f for k, f in runs.items() if f is not None}
-    for f in runs.values():
-        f()
-    times = dict.fromkeys(runs, float("inf"))
-    order = list(runs.items())
-    for r in range(repeats):
-        for k, f in (order if r % 2 else order[::-1]):
-            gc.collect()
-            t0 = time.perf_counter()
-            f()
-            times[k] = min(times[k], time.perf_counter() - t0)
-    return times
+    return {k: min(v) for k, v in timings(runs, repeats, warmups=1).items()}
 
 
 def _ms(t):

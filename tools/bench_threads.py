@@ -100,11 +100,12 @@ def previous_strategy():
         batch_split.PARALLEL_MIN = old
 
 
-def timings(runs, rounds):
-    """Each runner's times (s) over ``rounds`` alternating rounds, after a warm-up."""
+def timings(runs, rounds, warmups=2):
+    """Each runner's times (s) over ``rounds`` rounds after ``warmups`` calls of
+    each; every other round runs them in the reverse order."""
     for f in runs.values():
-        f()
-        f()
+        for _ in range(warmups):
+            f()
     times = {k: [] for k in runs}
     order = list(runs.items())
     for r in range(rounds):

@@ -58,7 +58,7 @@ class RNNCellBase(Module):
 
     _gates = 1
 
-    def __init__(self, input_size, hidden_size, bias, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__()
         check_device(device)
         dtype = float_dtype(dtype)
@@ -132,9 +132,6 @@ class LSTMCell(RNNCellBase):
 
     _gates = 4
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, device, dtype)
-
     def forward(self, input, hx=None):
         x, state, batched = self._prepare(input, hx, 2)
         h, c = lstm_cell_step(F.linear(x, self.weight_ih, self.bias_ih), state, self.weight_hh,
@@ -146,9 +143,6 @@ class GRUCell(RNNCellBase):
     """h' of one GRU step, gates r, z, n in that order."""
 
     _gates = 3
-
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
-        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         x, state, batched = self._prepare(input, hx, 1)

@@ -36,6 +36,15 @@ def _shape(a):
     return tuple(np.shape(a))
 
 
+def _broadcast(fn, op, names, *arrays):
+    """``fn(*arrays)``; numpy's broadcasting ValueError becomes PyTorch's RuntimeError naming each argument."""
+    try:
+        return fn(*arrays)
+    except ValueError:
+        a, b, c = (f"{name} {_shape(x)}" for name, x in zip(names, arrays))
+        raise RuntimeError(f"{op}: the shapes of {a}, {b} and {c} cannot be broadcast together") from None
+
+
 def _float(t):
     """A gradient or tangent, or None when it is absent or belongs to an integer/bool input."""
     return t if t is not None and t._data.dtype.kind == "f" else None
@@ -44,11 +53,7 @@ def _float(t):
 class Where(Elementwise):
     @staticmethod
     def forward(ctx, cond, a, b):
-        try:
-            out = np.where(cond, a, b)
-        except ValueError:
-            raise RuntimeError(f"where: the shapes of condition {_shape(cond)}, input {_shape(a)} "
-                               f"and other {_shape(b)} cannot be broadcast together") from None
+        out = _broadcast(np.where, "where", ("condition", "input", "other"), cond, a, b)
         ctx.save_for_backward(cond)
         return out
 
@@ -80,11 +85,7 @@ def _tensor_where(self, condition, y):
 class Clamp(Elementwise):
     @staticmethod
     def forward(ctx, x, lo, hi):
-        try:
-            out = np.clip(x, lo, hi)
-        except ValueError:
-            raise RuntimeError(f"clamp: the shapes of input {_shape(x)}, min {_shape(lo)} and max "
-                               f"{_shape(hi)} cannot be broadcast together") from None
+        out = _broadcast(np.clip, "clamp", ("input", "min", "max"), x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
         return out
 

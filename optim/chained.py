@@ -18,16 +18,26 @@ class SchedulerOfSchedulers(LRScheduler):
 
     def state_dict(self):
         """Every attribute but the optimizer, and each scheduler's state dict."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+        return _state_dict_with_list(self, "_schedulers", lambda s: s.state_dict())
 
     def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for s, sd in zip(self._schedulers, saved):
-            s.load_state_dict(sd)
+        _load_state_dict_with_list(self, state_dict, "_schedulers", lambda s, saved: s.load_state_dict(saved))
+
+
+def _state_dict_with_list(scheduler, key, save):
+    """Every attribute of ``scheduler`` but the optimizer, the list attribute ``key`` saved item by item."""
+    state = {k: v for k, v in scheduler.__dict__.items() if k not in ("optimizer", key)}
+    state[key] = [save(item) for item in getattr(scheduler, key)]
+    return state
+
+
+def _load_state_dict_with_list(scheduler, state_dict, key, load):
+    """The inverse of ``_state_dict_with_list``: ``load(item, saved)`` restores each item of ``key``."""
+    state = dict(state_dict)
+    saved = state.pop(key)
+    scheduler.__dict__.update(state)
+    for item, item_state in zip(getattr(scheduler, key), saved):
+        load(item, item_state)
 
 
 class ChainedScheduler(SchedulerOfSchedulers):

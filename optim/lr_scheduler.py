@@ -33,9 +33,9 @@ import types
 from bisect import bisect_right
 from collections import Counter
 
-from .chained import ChainedScheduler, SchedulerOfSchedulers
+from .chained import ChainedScheduler, SchedulerOfSchedulers, _load_state_dict_with_list, _state_dict_with_list
 from .cyclic import CyclicLR
-from .one_cycle import OneCycleLR
+from .one_cycle import OneCycleLR, _per_group
 from .plateau import ReduceLROnPlateau
 from .scheduler_base import LRScheduler, _check_optimizer
 from .warm_restarts import CosineAnnealingWarmRestarts
@@ -64,28 +64,21 @@ class LambdaLR(LRScheduler):
 def _lambda_list(optimizer, lr_lambda):
     """One function per parameter group (a single function is shared)."""
     _check_optimizer(optimizer)
-    n = len(optimizer.param_groups)
-    if isinstance(lr_lambda, (list, tuple)):
-        if len(lr_lambda) != n:
-            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}")
-        return list(lr_lambda)
-    return [lr_lambda] * n
+    return _per_group("lr_lambdas", optimizer, lr_lambda, "Expected {n} {name}, but got {got}")
 
 
 def _lambdas_state_dict(scheduler):
-    state = {k: v for k, v in scheduler.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-    state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
-                           for f in scheduler.lr_lambdas]
-    return state
+    return _state_dict_with_list(scheduler, "lr_lambdas",
+                                 lambda f: None if isinstance(f, types.FunctionType) else dict(f.__dict__))
+
+
+def _load_lambda(f, saved):
+    if saved is not None:
+        f.__dict__.update(saved)
 
 
 def _lambdas_load_state_dict(scheduler, state_dict):
-    state = dict(state_dict)
-    lambdas = state.pop("lr_lambdas")
-    scheduler.__dict__.update(state)
-    for f, saved in zip(scheduler.lr_lambdas, lambdas):
-        if saved is not None:
-            f.__dict__.update(saved)
+    _load_state_dict_with_list(scheduler, state_dict, "lr_lambdas", _load_lambda)
 
 
 class MultiplicativeLR(LRScheduler):

@@ -15,11 +15,13 @@ import math
 from .scheduler_base import LRScheduler, _check_optimizer
 
 
-def _per_group(name, optimizer, value):
+def _per_group(name, optimizer, value, message="expected {n} values for {name}, got {got}"):
+    """One value per parameter group (a single value is shared); a list of another length raises
+    ``message`` formatted with ``n`` (the number of groups), ``name`` and ``got`` (the list's length)."""
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(f"expected {n} values for {name}, got {len(value)}")
+            raise ValueError(message.format(n=n, name=name, got=len(value)))
         return list(value)
     return [value] * n
 

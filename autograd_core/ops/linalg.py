@@ -177,6 +177,23 @@ def _mismatch(op, a, b, k1, k2):
                         f"({k1} != {k2})")
 
 
+def _check_inner(op, a, b):
+    """The contracted dims agree: the last of ``a`` and the second-to-last of ``b`` (its only one if 1-D)."""
+    k1, k2 = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if k1 != k2:
+        raise _mismatch(op, a, b, k1, k2)
+
+
+def _ranked(input, other, op, ndims, what, same_length=False):
+    """Both operands of ``op`` as tensors, checked to have the ranks ``ndims`` (and, with
+    ``same_length``, the same length) and then one dtype."""
+    a, b = _operand(input, op), _operand(other, op)
+    if (a.ndim, b.ndim) != ndims or same_length and a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"{op}: expected {what}, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    _check_dtypes(op, a, b)
+    return a, b
+
+
 def matmul(input, other):
     """Matrix product with numpy's rules for 1-D operands and broadcast batch dims."""
     a, b = _operand(input, "matmul"), _operand(other, "matmul")
@@ -197,58 +214,37 @@ def matmul(input, other):
 
 def mm(input, mat2):
     """Product of two matrices (2-D only, no broadcasting)."""
-    a, b = _operand(input, "mm"), _operand(mat2, "mm")
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    _check_dtypes("mm", a, b)
-    if a.shape[1] != b.shape[0]:
-        raise _mismatch("mm", a, b, a.shape[1], b.shape[0])
+    a, b = _ranked(input, mat2, "mm", (2, 2), "2-D tensors")
+    _check_inner("mm", a, b)
     return MatMul.apply(a, b)
 
 
 def bmm(input, mat2):
     """Batched product of (B, n, m) and (B, m, p) tensors (no broadcasting)."""
-    a, b = _operand(input, "bmm"), _operand(mat2, "bmm")
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
-    _check_dtypes("bmm", a, b)
+    a, b = _ranked(input, mat2, "bmm", (3, 3), "3-D tensors")
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: shapes {tuple(a.shape)} and {tuple(b.shape)} have different batch "
                            f"sizes ({a.shape[0]} != {b.shape[0]})")
-    if a.shape[2] != b.shape[1]:
-        raise _mismatch("bmm", a, b, a.shape[2], b.shape[1])
+    _check_inner("bmm", a, b)
     return MatMul.apply(a, b)
 
 
 def mv(input, vec):
     """Product of a matrix (n, m) and a vector (m,)."""
-    a, b = _operand(input, "mv"), _operand(vec, "mv")
-    if a.ndim != 2 or b.ndim != 1:
-        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes {tuple(a.shape)} "
-                           f"and {tuple(b.shape)}")
-    _check_dtypes("mv", a, b)
-    if a.shape[1] != b.shape[0]:
-        raise _mismatch("mv", a, b, a.shape[1], b.shape[0])
+    a, b = _ranked(input, vec, "mv", (2, 1), "a 2-D matrix and a 1-D vector")
+    _check_inner("mv", a, b)
     return MatMul.apply(a, b)
 
 
 def dot(input, other):
     """Inner product of two 1-D tensors of the same length."""
-    a, b = _operand(input, "dot"), _operand(other, "dot")
-    if a.ndim != 1 or b.ndim != 1 or a.shape[0] != b.shape[0]:
-        raise RuntimeError(f"dot: expected two 1-D tensors of the same length, got shapes "
-                           f"{tuple(a.shape)} and {tuple(b.shape)}")
-    _check_dtypes("dot", a, b)
+    a, b = _ranked(input, other, "dot", (1, 1), "two 1-D tensors of the same length", same_length=True)
     return MatMul.apply(a, b)
 
 
 def outer(input, vec2):
     """Outer product of two 1-D tensors: out[i, j] = input[i] · vec2[j]."""
-    a, b = _operand(input, "outer"), _operand(vec2, "outer")
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {tuple(a.shape)} "
-                           f"and {tuple(b.shape)}")
-    _check_dtypes("outer", a, b)
+    a, b = _ranked(input, vec2, "outer", (1, 1), "two 1-D tensors")
     return Outer.apply(a, b)
 
 

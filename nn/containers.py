@@ -160,7 +160,46 @@ class ModuleList(_IndexedModules):
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _KeyedEntries(Module):
+    """Shared by ModuleDict and ParameterDict: the dict methods over the
+    registered entries ``self._entries`` (``_modules`` or ``_parameters``),
+    whose keys are the names in the state dict. Subclasses define the
+    ``_entries`` property."""
+
+    def __getitem__(self, key):
+        return self._entries[key]
+
+    def __delitem__(self, key):
+        del self._entries[key]
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def keys(self):
+        return self._entries.keys()
+
+    def items(self):
+        return self._entries.items()
+
+    def values(self):
+        return self._entries.values()
+
+    def clear(self):
+        self._entries.clear()
+
+    def pop(self, key):
+        entry = self[key]
+        del self[key]
+        return entry
+
+
+class ModuleDict(_KeyedEntries):
     """An ordered dict of submodules (keys are the names in the state dict)."""
 
     def __init__(self, modules=None):
@@ -168,40 +207,12 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
+    @property
+    def _entries(self):
+        return self._modules
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def clear(self):
-        self._modules.clear()
-
-    def pop(self, key):
-        m = self[key]
-        del self[key]
-        return m
 
     def update(self, modules):
         pairs = modules.items() if hasattr(modules, "items") else modules

@@ -4,7 +4,7 @@ registered parameters named by position ('0', '1', ...) or key, so they are
 the state-dict keys and ``parameters()`` sees them."""
 from autograd_core.tensor import Tensor
 
-from .containers import _position
+from .containers import _KeyedEntries, _position
 from .module import Module
 from .parameter import Parameter
 
@@ -57,7 +57,7 @@ class ParameterList(Module):
         return "\n".join(_param_line(k, p) for k, p in self._parameters.items())
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedEntries):
     """An ordered dict of parameters (tensors given are wrapped in ``Parameter``)."""
 
     def __init__(self, parameters=None):
@@ -65,32 +65,12 @@ class ParameterDict(Module):
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
+    @property
+    def _entries(self):
+        return self._parameters
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
 
     def update(self, parameters):
         pairs = parameters.items() if hasattr(parameters, "items") else parameters
@@ -99,11 +79,6 @@ class ParameterDict(Module):
 
     def get(self, key, default=None):
         return self._parameters[key] if key in self._parameters else default
-
-    def pop(self, key):
-        p = self[key]
-        del self[key]
-        return p
 
     def popitem(self):
         """Remove and return the last (key, parameter) pair inserted."""
@@ -114,9 +89,6 @@ class ParameterDict(Module):
         if key not in self:
             self[key] = default
         return self[key]
-
-    def clear(self):
-        self._parameters.clear()
 
     def copy(self):
         """A new ParameterDict holding the same parameter objects."""

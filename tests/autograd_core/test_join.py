@@ -160,11 +160,23 @@ PADS = [(1, 2), (2, 0, 1, 2), (1, 1, 0, 2, 1, 0)]  # 1, 2 and 3 padded dims
 PAD_MODES = ["constant", "reflect", "replicate", "circular"]
 
 
-@pytest.mark.parametrize("pad", PADS)
-@pytest.mark.parametrize("mode", PAD_MODES)
+def over_pads(test):
+    """``test(pad, mode)`` for every pad of PADS and every mode (also the forward-mode test
+    of test_jvp_structural.py)."""
+    test = pytest.mark.parametrize("mode", PAD_MODES)(test)
+    return pytest.mark.parametrize("pad", PADS)(test)
+
+
+def pad_cases(pad, mode):
+    """(function, input) pairs: ``pad`` of a contiguous tensor and of a transposed view."""
+    return ((lambda x: ag.pad(x, pad, mode=mode), leaf(2, 3, 4)),
+            (lambda x: ag.pad(x.transpose(0, 2), pad, mode=mode), leaf(3, 3, 4, seed=1)))
+
+
+@over_pads
 def test_pad_gradients(pad, mode):
-    check(lambda x: ag.pad(x, pad, mode=mode), leaf(2, 3, 4))
-    check(lambda x: ag.pad(x.transpose(0, 2), pad, mode=mode), leaf(3, 3, 4, seed=1))
+    for f, x in pad_cases(pad, mode):
+        check(f, x)
 
 
 def test_constant_pad_value_and_negative_pads_crop():

@@ -26,9 +26,9 @@ from autograd_core.ops import (
     shape,
     shape_tile,
 )
-from tests.autograd_core.test_join import PAD_MODES, PADS
+from tests.autograd_core.test_join import over_pads, pad_cases
 from tests.autograd_core.test_linalg import EINSUM_CASES
-from tests.autograd_core.test_reduce import DIMS, REDUCTIONS
+from tests.autograd_core.test_reduce import DIMS, over_corrections, over_reductions, reduction, var_std
 from tests.autograd_core.test_shape import SHAPE_CASES
 from tests.helpers import check_jvp, leaf
 
@@ -49,18 +49,15 @@ def _dual(values, tangent, dtype=np.float64):
 
 
 # ---------------------------------------------------------------- reduce, reduce_prod
-@pytest.mark.parametrize("dim", DIMS)
-@pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("name", REDUCTIONS)
+@over_reductions
 def test_reductions(name, dim, keepdim):
-    check_jvp(lambda a: getattr(ag, name)(a, dim=dim, keepdim=keepdim), _x(seed=1))
+    check_jvp(reduction(name, dim, keepdim), _x(seed=1))
 
 
-@pytest.mark.parametrize("correction", [0, 1, 2])
-@pytest.mark.parametrize("dim", [None, 1, (0, 2)])
+@over_corrections
 def test_var_std_corrections(correction, dim):
-    check_jvp(lambda a: ag.var(a, dim, correction=correction), _x(seed=2))
-    check_jvp(lambda a: ag.std(a, dim, keepdim=True, correction=correction), _x(seed=2))
+    for f in var_std(dim, correction):
+        check_jvp(f, _x(seed=2))
 
 
 def test_var_mean_and_std_mean():
@@ -246,11 +243,10 @@ def test_unbind(dim):
     check_jvp(lambda x: ag.stack(x.unbind(dim)[::-1], dim), _x())
 
 
-@pytest.mark.parametrize("pad", PADS)
-@pytest.mark.parametrize("mode", PAD_MODES)
+@over_pads
 def test_pad_every_mode(pad, mode):
-    check_jvp(lambda x: ag.pad(x, pad, mode=mode), leaf(2, 3, 4))
-    check_jvp(lambda x: ag.pad(x.transpose(0, 2), pad, mode=mode), leaf(3, 3, 4, seed=1))
+    for f, x in pad_cases(pad, mode):
+        check_jvp(f, x)
 
 
 def test_constant_pad_value_has_no_tangent_and_negative_pads_crop():

@@ -60,19 +60,40 @@ def test_positional_arguments_as_pytorch():
 
 
 # ---------------------------------------------------------------- gradients
-@pytest.mark.parametrize("dim", DIMS)
-@pytest.mark.parametrize("keepdim", [False, True])
-@pytest.mark.parametrize("name", REDUCTIONS)
+# (the same cases, with their functions, are the forward-mode tests of test_jvp_structural.py)
+def over_reductions(test):
+    """``test(name, dim, keepdim)`` for every reduction, dim and keepdim."""
+    test = pytest.mark.parametrize("name", REDUCTIONS)(test)
+    test = pytest.mark.parametrize("keepdim", [False, True])(test)
+    return pytest.mark.parametrize("dim", DIMS)(test)
+
+
+def reduction(name, dim, keepdim):
+    return lambda a: getattr(ag, name)(a, dim=dim, keepdim=keepdim)
+
+
+def over_corrections(test):
+    """``test(correction, dim)`` for the corrections 0, 1, 2 of var and std."""
+    test = pytest.mark.parametrize("dim", [None, 1, (0, 2)])(test)
+    return pytest.mark.parametrize("correction", [0, 1, 2])(test)
+
+
+def var_std(dim, correction):
+    """var, and std with keepdim, of that correction."""
+    return (lambda a: ag.var(a, dim, correction=correction),
+            lambda a: ag.std(a, dim, keepdim=True, correction=correction))
+
+
+@over_reductions
 def test_gradcheck_and_gradgradcheck(name, dim, keepdim):
-    check(lambda a: getattr(ag, name)(a, dim=dim, keepdim=keepdim), _x(seed=1))
+    check(reduction(name, dim, keepdim), _x(seed=1))
 
 
-@pytest.mark.parametrize("correction", [0, 1, 2])
-@pytest.mark.parametrize("dim", [None, 1, (0, 2)])
+@over_corrections
 def test_var_std_correction_gradients(correction, dim):
     x = _x(seed=2)
-    check(lambda a: ag.var(a, dim, correction=correction), x)
-    check(lambda a: ag.std(a, dim, keepdim=True, correction=correction), x)
+    for f in var_std(dim, correction):
+        check(f, x)
 
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1, -2])

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..function import Linear, Op
 from ..tensor import Tensor
+from ._adjoint import ArgLinear
 from ._util import normalize_dim
 from .broadcast import broadcast_to
 from .convert import to_dtype
@@ -175,30 +176,27 @@ class Std(Op):
         return dot / (out * ctx.denom)
 
 
-class Cumsum(Linear):
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        return np.cumsum(x, axis=axis) if x.ndim else x.astype(np.sum(x).dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        return ReverseCumsum.apply(g, ctx.axis), None
+def _cumsum(x, axis):
+    return np.cumsum(x, axis=axis) if x.ndim else x.astype(np.sum(x).dtype)
 
 
-class ReverseCumsum(Linear):
+def _reverse_cumsum(x, axis):
+    if not x.ndim:
+        return x.copy()
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+class Cumsum(ArgLinear):
+    _f = staticmethod(_cumsum)
+
+
+class ReverseCumsum(ArgLinear):
     """y_i = Σ_{j≥i} x_j: the adjoint of ``cumsum``."""
 
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        if not x.ndim:
-            return x.copy()
-        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    _f = staticmethod(_reverse_cumsum)
 
-    @staticmethod
-    def backward(ctx, g):
-        return Cumsum.apply(g, ctx.axis), None
+
+Cumsum._adjoint, ReverseCumsum._adjoint = ReverseCumsum, Cumsum
 
 
 def cast(input, dtype):

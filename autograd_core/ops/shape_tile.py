@@ -14,6 +14,7 @@ its input); ``repeat`` copies.
 import numpy as np
 
 from ..function import Linear
+from ._adjoint import ArgLinear
 from ._util import normalize_dim
 from .shape import _sizes
 
@@ -63,17 +64,12 @@ def tile(input, dims):
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
-class Flip(Linear):
+class Flip(ArgLinear):
     _is_view = True  # numpy flips by negative strides (PyTorch copies)
+    _f = staticmethod(np.flip)
 
-    @staticmethod
-    def forward(ctx, x, dims):
-        ctx.dims = dims
-        return np.flip(x, dims)
 
-    @staticmethod
-    def backward(ctx, g):
-        return Flip.apply(g, ctx.dims), None
+Flip._adjoint = Flip  # a flip is its own adjoint (and inverse)
 
 
 def flip(input, dims):

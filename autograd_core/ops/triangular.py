@@ -23,6 +23,7 @@ import numpy as np
 
 from ..function import Linear
 from ..tensor import Tensor
+from ._adjoint import ArgLinear
 from ._util import normalize_dim
 
 
@@ -31,26 +32,15 @@ def _matrix(input, op):
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape {list(input.shape)}")
 
 
-class Tril(Linear):
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.k = k
-        return np.tril(x, k)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Tril.apply(g, ctx.k), None
+class Tril(ArgLinear):
+    _f = staticmethod(np.tril)
 
 
-class Triu(Linear):
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.k = k
-        return np.triu(x, k)
+class Triu(ArgLinear):
+    _f = staticmethod(np.triu)
 
-    @staticmethod
-    def backward(ctx, g):
-        return Triu.apply(g, ctx.k), None
+
+Tril._adjoint, Triu._adjoint = Tril, Triu  # masking is self-adjoint
 
 
 def tril(input, diagonal=0):

@@ -44,20 +44,25 @@ def _out(n, k, s, p0, p1, d):
 
 
 # -- im2col / col2im ------------------------------------------------------------------------------
+def _taps(H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+    """Every (i, j, oh, ow, h, w) where kernel tap (i, j) of output (oh, ow) reads
+    input (h, w) = (oh sh - pt + i dh, ow sw - pl + j dw) inside the H x W image."""
+    for i in range(kh):
+        for j in range(kw):
+            for oh in range(OH):
+                for ow in range(OW):
+                    h, w = oh * sh - pt + i * dh, ow * sw - pl + j * dw
+                    if 0 <= h < H and 0 <= w < W:
+                        yield i, j, oh, ow, h, w
+
+
 def _im2col_loops(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
-    """The definition, element by element."""
+    """The definition, tap by tap: cols[n, (c kh + i) kw + j, oh OW + ow] = x[n, c, h, w]."""
     N, C, H, W = x.shape
-    cols = np.zeros((N, C * kh * kw, OH * OW), x.dtype)
-    for n in range(N):
-        for c in range(C):
-            for i in range(kh):
-                for j in range(kw):
-                    for oh in range(OH):
-                        for ow in range(OW):
-                            h, w = oh * sh - pt + i * dh, ow * sw - pl + j * dw
-                            if 0 <= h < H and 0 <= w < W:
-                                cols[n, (c * kh + i) * kw + j, oh * OW + ow] = x[n, c, h, w]
-    return cols
+    cols = np.zeros((N, C, kh, kw, OH, OW), x.dtype)
+    for i, j, oh, ow, h, w in _taps(H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+        cols[:, :, i, j, oh, ow] = x[:, :, h, w]
+    return cols.reshape(N, C * kh * kw, OH * OW)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -105,13 +110,8 @@ def _conv_loops(x, w, b, geom):
     y = np.zeros((N, Co, OH, OW))
     for o in range(Co):
         c0 = o // (Co // g) * Cg
-        for i in range(kh):
-            for j in range(kw):
-                for oh in range(OH):
-                    for ow in range(OW):
-                        h, v = oh * sh - pt + i * dh, ow * sw - pl + j * dw
-                        if 0 <= h < H and 0 <= v < W:
-                            y[:, o, oh, ow] += x[:, c0:c0 + Cg, h, v] @ w[o, :, i, j]
+        for i, j, oh, ow, h, v in _taps(H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+            y[:, o, oh, ow] += x[:, c0:c0 + Cg, h, v] @ w[o, :, i, j]
     return y + (0 if b is None else b[:, None, None])
 
 

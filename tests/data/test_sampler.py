@@ -3,14 +3,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from data import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from data import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 from data.sampler import index_batches
 
 

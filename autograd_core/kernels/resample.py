@@ -70,31 +70,24 @@ def _resample_adjoint_rows(g2, idx, wts, out, lo, hi):
 
 
 @jit(nogil=True)
-def _resample_loops(x3, idx, wts, y, lo, hi):
-    R = x3.shape[2]
+def _tap_loops(src, idx, wts, dst, adjoint, lo, hi):
+    """Both directions on rows of R values: dst[b, o] += wts[o, t] · src[b, idx[o, t]]
+    (resample: each row dst[b, o] set to zero first), or dst[b, idx[o, t]] += wts[o, t] · src[b, o]
+    (adjoint: dst starts at zero)."""
+    R = src.shape[2]
     n_out, T = idx.shape
     for b in range(lo, hi):
         for o in range(n_out):
-            for r in range(R):
-                y[b, o, r] = 0
+            if not adjoint:  # here rather than by np.zeros: one pass less over y
+                for r in range(R):
+                    dst[b, o, r] = 0
             for t in range(T):
                 i = idx[o, t]
                 w = wts[o, t]
+                d = i if adjoint else o
+                s = o if adjoint else i
                 for r in range(R):
-                    y[b, o, r] += w * x3[b, i, r]
-
-
-@jit(nogil=True)
-def _resample_adjoint_loops(g3, idx, wts, out, lo, hi):
-    R = g3.shape[2]
-    n_out, T = idx.shape
-    for b in range(lo, hi):
-        for o in range(n_out):
-            for t in range(T):
-                i = idx[o, t]
-                w = wts[o, t]
-                for r in range(R):
-                    out[b, i, r] += w * g3[b, o, r]
+                    dst[b, d, r] += w * src[b, s, r]
 
 
 def resample_numba(x3, idx, wts):
@@ -104,7 +97,7 @@ def resample_numba(x3, idx, wts):
     if x3.shape[2] == 1:
         split(_resample_rows, x3.shape[0], x3.reshape(x3.shape[:2]), idx, wts, y.reshape(y.shape[:2]), work=y.size)
     else:
-        split(_resample_loops, x3.shape[0], x3, idx, wts, y, work=y.size)
+        split(_tap_loops, x3.shape[0], x3, idx, wts, y, False, work=y.size)
     return y
 
 
@@ -116,7 +109,7 @@ def resample_adjoint_numba(g3, idx, wts, n_in):
         split(_resample_adjoint_rows, g3.shape[0], g3.reshape(g3.shape[:2]), idx, wts, out.reshape(out.shape[:2]),
               work=g3.size)
     else:
-        split(_resample_adjoint_loops, g3.shape[0], g3, idx, wts, out, work=g3.size)
+        split(_tap_loops, g3.shape[0], g3, idx, wts, out, True, work=g3.size)
     return out
 
 

@@ -34,21 +34,29 @@ from .reduce import Sum, cast, check_tensor, group_size, kept, one_dim, reduce_a
 from .unary import exp
 
 
-class Softmax(Op):
+class _Normalized(Op):
+    """The forward of softmax and log_softmax: x - max(x) over ``axes`` (every exponent ≤ 0, so
+    no overflow), then the subclass's ``normalize`` of it in place; the output is saved."""
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
         x = floating(x)
-        if x.ndim == 0:
-            out = np.asarray(np.exp(x - x))
-        elif x.size == 0:
+        if x.size == 0:
             out = x.copy()
         else:
-            out = x - np.max(x, axis=axes, keepdims=True)
-            np.exp(out, out=out)
-            out /= np.sum(out, axis=axes, keepdims=True)
+            out = ctx.normalize(np.asarray(x - np.max(x, axis=axes, keepdims=True)), axes)
         ctx.save_for_backward(out)
         return out
+
+
+class Softmax(_Normalized):
+    @staticmethod
+    def normalize(z, axes):
+        """exp(z) / Σ exp(z), in place."""
+        np.exp(z, out=z)
+        z /= np.sum(z, axis=axes, keepdims=True)
+        return z
 
     @staticmethod
     def backward(ctx, g):
@@ -61,20 +69,12 @@ class Softmax(Op):
         return y * (t - Sum.apply(t * y, ctx.axes, True))
 
 
-class LogSoftmax(Op):
+class LogSoftmax(_Normalized):
     @staticmethod
-    def forward(ctx, x, axes):
-        ctx.axes = axes
-        x = floating(x)
-        if x.ndim == 0:
-            out = np.asarray(x - x)
-        elif x.size == 0:
-            out = x.copy()
-        else:
-            out = x - np.max(x, axis=axes, keepdims=True)
-            out -= np.log(np.sum(np.exp(out), axis=axes, keepdims=True))
-        ctx.save_for_backward(out)
-        return out
+    def normalize(z, axes):
+        """z - log Σ exp(z), in place."""
+        z -= np.log(np.sum(np.exp(z), axis=axes, keepdims=True))
+        return z
 
     @staticmethod
     def backward(ctx, g):

@@ -15,9 +15,9 @@ pixel it came from, padding entries dropped) is its adjoint,
 ops ``Unfold`` and ``Fold`` on the kernels of ``kernels/im2col.py``), so
 fold(unfold(x)) = x · (the number of blocks covering each pixel).
 """
-from ..function import Linear
 from ..kernels.im2col import col2im, im2col
 from ..tensor import Tensor
+from ._adjoint import ArgLinearAdjoint, ShapedArgLinear
 
 
 def _pair(v, name, op):
@@ -28,32 +28,29 @@ def _pair(v, name, op):
     raise TypeError(f"{op}(): {name} must be an int or a tuple of two ints, got {v!r}")
 
 
-class Unfold(Linear):
+def _unfold(x, g):
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = g
+    return im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+
+
+def _fold(cols, g, x_shape):
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = g
+    return col2im(cols, x_shape[1], x_shape[2], x_shape[3], kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+
+
+class Unfold(ShapedArgLinear):
     """cols = im2col(x) for x (N, C, H, W)."""
 
-    @staticmethod
-    def forward(ctx, x, g):
-        ctx.g, ctx.x_shape = g, x.shape
-        (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = g
-        return im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
-
-    @staticmethod
-    def backward(ctx, c):
-        return Fold.apply(c, ctx.g, ctx.x_shape), None
+    _f = staticmethod(_unfold)
 
 
-class Fold(Linear):
+class Fold(ArgLinearAdjoint):
     """x = col2im(cols) into the image shape ``x_shape``."""
 
-    @staticmethod
-    def forward(ctx, cols, g, x_shape):
-        ctx.g = g
-        (kh, kw), (dh, dw), (ph, pw), (sh, sw), (oh, ow) = g
-        return col2im(cols, x_shape[1], x_shape[2], x_shape[3], kh, kw, sh, sw, ph, pw, dh, dw, oh, ow)
+    _f = staticmethod(_fold)
 
-    @staticmethod
-    def backward(ctx, x):
-        return Unfold.apply(x, ctx.g), None, None
+
+Unfold._adjoint, Fold._adjoint = Fold, Unfold
 
 
 def _geometry(op, size, kernel_size, dilation, padding, stride):

@@ -22,6 +22,7 @@ import numpy as np
 from ..function import Linear, Op
 from ..kernels import avgpool as AK
 from ..kernels import pool as K
+from ._adjoint import ArgLinearAdjoint, ShapedArgLinear
 from .pool_args import AVG_DTYPES, MAX_DTYPES, adaptive_size, pool_arguments
 
 
@@ -77,31 +78,30 @@ class PoolGather(Linear):
         return MaxUnpoolAdd.apply(h, ctx.idx, ctx.x_shape), None, None
 
 
-class AvgPool2d(Linear):
-    @staticmethod
-    def forward(ctx, x, geom):
-        ctx.geom, ctx.x_shape = geom, x.shape
-        out = AK.avg_pool2d(_4d(x), *geom)
-        return out if x.ndim == 4 else out[0]
-
-    @staticmethod
-    def backward(ctx, g):
-        return AvgPool2dAdjoint.apply(g, ctx.geom, ctx.x_shape), None
+def _avg_pool(x, geom):
+    out = AK.avg_pool2d(_4d(x), *geom)
+    return out if x.ndim == 4 else out[0]
 
 
-class AvgPool2dAdjoint(Linear):
+def _avg_pool_adjoint(g, geom, x_shape):
+    kh, kw, sh, sw, ph, pw, _, _, cip, div = geom
+    out = AK.avg_pool2d_backward(_4d(g), *x_shape[-2:], kh, kw, sh, sw, ph, pw, cip, div)
+    return out.reshape(x_shape)
+
+
+class AvgPool2d(ShapedArgLinear):
+    """y = A x, A averaging the windows of the geometry ``arg``."""
+
+    _f = staticmethod(_avg_pool)
+
+
+class AvgPool2dAdjoint(ArgLinearAdjoint):
     """x̄ = Aᵀ ȳ: each ȳ[p] / divisor[p] spread over window p."""
 
-    @staticmethod
-    def forward(ctx, g, geom, x_shape):
-        ctx.geom, ctx.x_shape = geom, x_shape
-        kh, kw, sh, sw, ph, pw, _, _, cip, div = geom
-        out = AK.avg_pool2d_backward(_4d(g), *x_shape[-2:], kh, kw, sh, sw, ph, pw, cip, div)
-        return out.reshape(x_shape)
+    _f = staticmethod(_avg_pool_adjoint)
 
-    @staticmethod
-    def backward(ctx, h):
-        return AvgPool2d.apply(h, ctx.geom), None, None
+
+AvgPool2d._adjoint, AvgPool2dAdjoint._adjoint = AvgPool2dAdjoint, AvgPool2d
 
 
 def _averaging(n_out, n_in, dtype):

@@ -13,37 +13,28 @@ its input); ``repeat`` copies.
 """
 import numpy as np
 
-from ..function import Linear
-from ._adjoint import ArgLinear
+from ._adjoint import ArgLinear, ArgLinearAdjoint, ShapedArgLinear
 from ._util import normalize_dim
 from .shape import _sizes
 
 
-class Repeat(Linear):
-    @staticmethod
-    def forward(ctx, x, sizes):
-        ctx.sizes = sizes
-        ctx.shape = x.shape
-        return np.tile(x, sizes)
-
-    @staticmethod
-    def backward(ctx, g):
-        return FoldRepeat.apply(g, ctx.sizes, ctx.shape), None
+def _fold_repeat(g, sizes, shape):
+    lead = (1,) * (len(sizes) - len(shape)) + shape
+    split = tuple(n for pair in zip(sizes, lead) for n in pair)  # (r0, s0, r1, s1, ...)
+    return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(shape)
 
 
-class FoldRepeat(Linear):
+class Repeat(ShapedArgLinear):
+    _f = staticmethod(np.tile)
+
+
+class FoldRepeat(ArgLinearAdjoint):
     """The adjoint of ``repeat``: the sum of the tiles."""
 
-    @staticmethod
-    def forward(ctx, g, sizes, shape):
-        ctx.sizes, ctx.shape = sizes, shape
-        lead = (1,) * (len(sizes) - len(shape)) + shape
-        split = tuple(n for pair in zip(sizes, lead) for n in pair)  # (r0, s0, r1, s1, ...)
-        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(shape)
+    _f = staticmethod(_fold_repeat)
 
-    @staticmethod
-    def backward(ctx, g):
-        return Repeat.apply(g, ctx.sizes), None, None
+
+Repeat._adjoint, FoldRepeat._adjoint = FoldRepeat, Repeat
 
 
 def repeat(input, *sizes):

@@ -140,7 +140,7 @@ def test_jvp_of_the_adjoint_ops_applied_directly():
     check_jvp(lambda g: pool.MaxUnpoolAdd.apply(g, idx.numpy(), x.shape), leaf(*y.shape, seed=4))
     check_jvp(lambda x: pool.PoolGather.apply(x, idx.numpy(), x.shape), x)
     a = ag.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
-    check_jvp(lambda g: pool.AvgPool2dAdjoint.apply(g, a.grad_fn.geom, x.shape), leaf(*a.shape, seed=5))
+    check_jvp(lambda g: pool.AvgPool2dAdjoint.apply(g, a.grad_fn.arg, x.shape), leaf(*a.shape, seed=5))
     r = ag.adaptive_avg_pool2d(x, (4, 5))
     check_jvp(lambda g: pool.AdaptiveAvgPool2dAdjoint.apply(g, r.grad_fn.mats, x.shape), leaf(*r.shape, seed=6))
 

@@ -89,33 +89,55 @@ def _row_major(cols):
     return np.ascontiguousarray(cols), False
 
 
-@jit(nogil=True)
-def _im2col_loops(x, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
-    N, C, H, W = x.shape
-    outer, inner = (1, N) if folded else (N, 1)  # the samples outermost, or innermost for folded cols
-    for n0 in range(outer):
-        for c in range(C):
-            for i in range(kh):
-                for j in range(kw):
-                    r = (c * kh + i) * kw + j
-                    off = j * dw - pl
-                    for n1 in range(inner):  # the rows (n, r) in the order they lie in memory
-                        n = n0 + n1
-                        a, b = (r, n) if folded else (n, r)
-                        for oh in range(OH):
-                            h = oh * sh - pt + i * dh
-                            base = oh * OW
-                            if h < 0 or h >= H:
-                                for ow in range(OW):
-                                    cols[a, b, base + ow] = 0
-                            elif sw == 2:  # a literal stride: LLVM vectorises the strided reads (2x faster)
-                                for ow in range(OW):
-                                    w = ow * 2 + off
-                                    cols[a, b, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
-                            else:  # one test per pixel: LLVM vectorises this form with masks
-                                for ow in range(OW):
-                                    w = ow * sw + off
-                                    cols[a, b, base + ow] = x[n, c, h, w] if 0 <= w < W else 0
+def _patch_kernel(adjoint):
+    """The loops over the index map, for both directions: ``im2col`` (adjoint False) sets each column
+    entry to its pixel (zero in the padding), ``col2im`` (adjoint True) adds each entry into its pixel
+    (entries of the padding dropped). ``adjoint`` is a constant of each kernel (a closure variable,
+    which numba folds), so neither one branches on it."""
+    @jit(nogil=True)
+    def patch_loops(img, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+        N, C, H, W = img.shape
+        outer, inner = (1, N) if folded else (N, 1)  # the samples outermost, or innermost for folded cols
+        for n0 in range(outer):
+            for c in range(C):
+                for i in range(kh):
+                    for j in range(kw):
+                        r = (c * kh + i) * kw + j
+                        off = j * dw - pl
+                        for n1 in range(inner):  # the rows (n, r) in the order they lie in memory
+                            n = n0 + n1
+                            a, b = (r, n) if folded else (n, r)
+                            for oh in range(OH):
+                                h = oh * sh - pt + i * dh
+                                base = oh * OW
+                                if h < 0 or h >= H:
+                                    if not adjoint:
+                                        for ow in range(OW):
+                                            cols[a, b, base + ow] = 0
+                                elif adjoint:
+                                    if sw == 2:  # as below (1.7x faster)
+                                        for ow in range(OW):
+                                            w = ow * 2 + off
+                                            if 0 <= w < W:
+                                                img[n, c, h, w] += cols[a, b, base + ow]
+                                    else:
+                                        for ow in range(OW):
+                                            w = ow * sw + off
+                                            if 0 <= w < W:
+                                                img[n, c, h, w] += cols[a, b, base + ow]
+                                elif sw == 2:  # a literal stride: LLVM vectorises the strided reads (2x faster)
+                                    for ow in range(OW):
+                                        w = ow * 2 + off
+                                        cols[a, b, base + ow] = img[n, c, h, w] if 0 <= w < W else 0
+                                else:  # one test per pixel: LLVM vectorises this form with masks
+                                    for ow in range(OW):
+                                        w = ow * sw + off
+                                        cols[a, b, base + ow] = img[n, c, h, w] if 0 <= w < W else 0
+
+    return patch_loops
+
+
+_im2col_loops, _col2im_loops = _patch_kernel(False), _patch_kernel(True)
 
 
 def im2col_numba(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
@@ -159,41 +181,11 @@ def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None
     return out
 
 
-@jit(nogil=True)
-def _col2im_loops(cols, out, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
-    N, C, H, W = out.shape
-    outer, inner = (1, N) if folded else (N, 1)  # as in _im2col_loops
-    for n0 in range(outer):
-        for c in range(C):
-            for i in range(kh):
-                for j in range(kw):
-                    r = (c * kh + i) * kw + j
-                    off = j * dw - pl
-                    for n1 in range(inner):
-                        n = n0 + n1
-                        a, b = (r, n) if folded else (n, r)
-                        for oh in range(OH):
-                            h = oh * sh - pt + i * dh
-                            if h < 0 or h >= H:
-                                continue
-                            base = oh * OW
-                            if sw == 2:  # as in _im2col_loops (1.7x faster)
-                                for ow in range(OW):
-                                    w = ow * 2 + off
-                                    if 0 <= w < W:
-                                        out[n, c, h, w] += cols[a, b, base + ow]
-                            else:
-                                for ow in range(OW):
-                                    w = ow * sw + off
-                                    if 0 <= w < W:
-                                        out[n, c, h, w] += cols[a, b, base + ow]
-
-
 def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
     """``col2im_numpy`` compiled (any memory layout of cols but ``folded_cols`` is made contiguous)."""
     out = np.zeros((cols.shape[0], C, H, W), cols.dtype) if out is None else out
     base, folded = _row_major(cols)
-    _col2im_loops(base, out, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    _col2im_loops(out, base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
     return out
 
 

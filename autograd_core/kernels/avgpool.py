@@ -81,26 +81,26 @@ def _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
     return (kh, kw, sh, sw, ph, pw) == (2, 2, 2, 2, 0, 0) and 2 * OH <= H and 2 * OW <= W
 
 
-def _run_planes(loops, loops_2x2, a, out_hw, H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
+def _run_planes(loops, loops_2x2, a, out_h, out_w, H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
     """The (N·C) planes of ``a`` (N, C, ·, ·) through the forward or backward loops (the
-    2x2 ones when they apply), split over threads: the result (N, C, *out_hw)."""
-    N, C = a.shape[:2]
+    2x2 ones when they apply), split over threads: the result (N, C, out_h, out_w)."""
+    N, C, a_h, a_w = a.shape
     div = avg_divisor(H, W, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor).astype(a.dtype)
-    a3 = np.ascontiguousarray(a).reshape(N * C, *a.shape[2:])
-    out = np.zeros((N * C, *out_hw), a.dtype)
+    a3 = np.ascontiguousarray(a).reshape(N * C, a_h, a_w)
+    out = np.zeros((N * C, out_h, out_w), a.dtype)
     work = N * C * H * W
     if _is_2x2(kh, kw, sh, sw, ph, pw, H, W, OH, OW):
         split(loops_2x2, N * C, a3, div, out, work=work)
     else:
         split(loops, N * C, a3, div, out, kh, kw, sh, sw, ph, pw, work=work)
-    return out.reshape(N, C, *out_hw)
+    return out.reshape(N, C, out_h, out_w)
 
 
 def avg_pool2d_numba(x, kh, kw, sh, sw, ph, pw, OH, OW, count_include_pad, divisor):
     """``avg_pool2d_numpy`` compiled: planes split over threads, 2x2 windows
     of stride 2 by an unrolled kernel."""
     H, W = x.shape[2:]
-    return _run_planes(_avg_pool_loops, _avg_pool_2x2_loops, x, (OH, OW), H, W, kh, kw, sh, sw, ph, pw, OH, OW,
+    return _run_planes(_avg_pool_loops, _avg_pool_2x2_loops, x, OH, OW, H, W, kh, kw, sh, sw, ph, pw, OH, OW,
                        count_include_pad, divisor)
 
 
@@ -159,7 +159,7 @@ def avg_pool2d_backward_numba(g, H, W, kh, kw, sh, sw, ph, pw, count_include_pad
     """``avg_pool2d_backward_numpy`` compiled (planes split over threads; 2x2
     windows of stride 2 unrolled)."""
     OH, OW = g.shape[2:]
-    return _run_planes(_avg_pool_bwd_loops, _avg_pool_2x2_bwd_loops, g, (H, W), H, W, kh, kw, sh, sw, ph, pw, OH, OW,
+    return _run_planes(_avg_pool_bwd_loops, _avg_pool_2x2_bwd_loops, g, H, W, H, W, kh, kw, sh, sw, ph, pw, OH, OW,
                        count_include_pad, divisor)
 
 

@@ -121,9 +121,12 @@ def test_stale_temporaries_are_removed_and_live_ones_kept(checkpoint, tmp_path):
     assert not stale.exists() and not (out / f".model.safetensors.{dead}.tmp").exists() and live.exists()
 
 
-# The command with its pictures step held until Ctrl-C: interrupting after training must not race the end of the run.
+# The command with its pictures step held until Ctrl-C (interrupting after training must not race the end of the
+# run), and with Python's own SIGINT handler, as in a terminal: a shell that starts the suite in the background
+# makes its children ignore SIGINT, and they inherit that.
 HELD_PICTURES = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import ag_cli.train_cmd as t
 def held(*args):
     print("drawing the pictures", flush=True)

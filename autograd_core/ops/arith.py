@@ -31,7 +31,7 @@ import numpy as np
 
 from ..function import Elementwise
 from ..tensor import Tensor
-from ._elementwise_util import float_part
+from ._elementwise_util import float_part, not_implemented_for
 from ._util import apply_promoted, binary
 
 
@@ -223,11 +223,14 @@ def pow(input, exponent):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         if input._data.dtype == np.bool_ and isinstance(exponent, (bool, np.bool_)):
             return Tensor(input._data.copy() if exponent else np.ones_like(input._data))
-        if input._data.dtype == np.bool_ and isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_:
-            raise NotImplementedError('"pow" not implemented for \'Bool\'')
-    elif isinstance(input, (bool, np.bool_)) and isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_:
-        raise NotImplementedError('"pow" not implemented for \'Bool\'')
+    if isinstance(exponent, Tensor) and exponent._data.dtype == np.bool_ and _is_bool(input):
+        not_implemented_for("pow", np.bool_)
     return apply_promoted(Pow, input, exponent)
+
+
+def _is_bool(x):
+    """A bool tensor or a Python (or numpy) bool."""
+    return x._data.dtype == np.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
 
 
 def rsub(input, other):

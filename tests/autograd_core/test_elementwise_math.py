@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
@@ -89,10 +89,11 @@ def test_erfinv_full_float64_accuracy_and_ends():
 
 @settings(max_examples=60, deadline=None)
 @given(st.floats(-5.8, 5.8))
+@example(0.6916524422258767)  # erf(erfinv(y)) 2 ulp from y = 0.672: the bound was tighter than the docs' few ulp
 def test_erfinv_inverts_erf(x):
     y = math.erf(x)
     got = float(ag.erfinv(ag.tensor(y, dtype=ag.float64))._data)
-    assert math.erf(got) == pytest.approx(y, rel=2e-16, abs=2e-16)
+    assert abs(math.erf(got) - y) <= 4 * math.ulp(1.0) * max(abs(y), 0.5)  # a few units in the last place
 
 
 # ------------------------------------------------------------------ binary ops

@@ -164,7 +164,7 @@ class RuleRecorder:
 def build_rule(rec, arr, expr, assign):
     """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None);
     ``expr`` and ``assign`` write its source text (``replay.expr``, ``replay.assign``)."""
-    env = {"_arr": arr}
+    env = {"_arr": arr, "_nd": np.ndarray}
     lines = ["def bwd(c, G):", "    S = c._saved"]
     for j, (cls, spec, outs, multi) in enumerate(rec.steps):
         env[f"K{j}"] = cls

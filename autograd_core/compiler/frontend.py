@@ -20,7 +20,7 @@ import numpy as np
 from ..grad_mode import _state
 from ..tensor import Tensor
 from .capture import _slots_of, capture
-from .replay import Plan, build, region_node
+from .replay import MISS, Plan, build, region_node
 from .verify import verify
 from .watched import WatchedDict, changes
 
@@ -175,15 +175,28 @@ class CompiledFunction:
         self._modules_at, self._modules_cached = (now if cacheable else -1), keys
         return keys
 
-    def _key(self, args, kwargs, inputs):
+    def _key(self, args, kwargs):
+        """``(guard key, the call's tensors)``; key None when a module has forward hooks. The common
+        call, tensors only and no keyword, gets a flat key: grad mode, the modules' key and per tensor
+        what ``_flatten`` reads, without its tuple per argument (that is the per-call cost here)."""
         mods = self._modules_key()
         if mods is None:
-            return None
-        return (_state.grad, _flatten(args, inputs), _flatten(kwargs, inputs), mods)
+            return None, ()
+        key = (_state.grad, mods)
+        if not kwargs:
+            flat = key
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                d = a._data
+                flat += (d.shape, d.dtype, d.strides, a._requires_grad, a._grad_fn is None, a._hooks is None)
+            else:
+                return flat, args
+        inputs = []
+        return key + (_flatten(args, inputs), _flatten(kwargs, inputs)), inputs
 
     def __call__(self, *args, **kwargs):
-        inputs = []
-        key = self._key(args, kwargs, inputs)
+        key, inputs = self._key(args, kwargs)
         if _state.anomaly or key is None:
             self._fallback(None, "anomaly mode is on" if _state.anomaly else "the module has forward hooks")
             return self._fn(*args, **kwargs)
@@ -196,7 +209,7 @@ class CompiledFunction:
             entry = self._cache[key] = _Entry(key)
         if entry.state == "replay":
             out = self._replay(entry, inputs)
-            if out is not None:
+            if out is not MISS:
                 entry.calls["replay"] += 1
                 return out
         entry.calls["eager"] += 1
@@ -219,55 +232,53 @@ class CompiledFunction:
     def _prepare(self, entry):
         """Build the replay of a verified tape."""
         tape = entry.tape
-        externals = []
-        guards = []
-        for t, const in zip(tape.externals, tape.constant):
-            if const:
-                externals.append(Tensor(np.array(t._data, copy=True)))
-            else:
-                externals.append(t)
-                guards.append((t, t._data.shape, t._data.dtype, t._requires_grad))
+        externals = [Tensor(np.array(t._data, copy=True)) if const else t
+                     for t, const in zip(tape.externals, tape.constant)]
         targets = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"})
         made = {}
         for j, (_, _, outs, _, _) in enumerate(tape.steps):
             for nr, s in enumerate(outs):
                 made[s] = (j, nr)
-        entry.run = build(tape, externals)
+        entry.plan = Plan(tape, targets) if targets else None
+        entry.with_node = entry.plan is not None and tape.entry_grad  # the key guards grad mode
+        entry.run = build(tape, externals, entry.with_node)
         entry.externals = externals
-        entry.guards = guards
         entry.targets = targets
         entry.made = made
-        entry.plan = Plan(tape, targets) if targets else None
         entry.read = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"}
                             | {s for j in tape.nodes for s in _slots_of(tape.steps[j][1])})
         entry.state = "replay"
 
     def _replay(self, entry, inputs):
-        for t, shape, dtype, rg in entry.guards:
-            d = t._data
-            if d.shape != shape or d.dtype != dtype or t._requires_grad != rg or t._hooks:
-                entry.recaptures += 1
-                if entry.recaptures > self.cache_size_limit:
-                    self._fallback(entry, "tensors read from outside keep changing shape, dtype or hooks")
-                else:
-                    entry.state, entry.reason = "record", "re-recording: a tensor read from outside changed"
-                return None
+        """The replayed result, or MISS when a tensor read from outside changed (then the entry
+        records again, or runs eagerly for good after ``cache_size_limit`` such changes)."""
+        if not entry.with_node:
+            out = entry.run(inputs, entry.externals)
+            return self._changed(entry) if out is MISS else out
+        out = entry.run(inputs, entry.externals)
+        if out is MISS:
+            return self._changed(entry)
+        vals, ctxs = out
         tape = entry.tape
-        vals, ctxs = entry.run(inputs, entry.externals)
-        node = None
         roots = []
-        outputs = {}
-        if entry.plan is not None and _state.grad:
-            slot_tensor = dict(enumerate(inputs))
-            slot_tensor.update(zip(tape.ext_slot, entry.externals))
-            targets = [slot_tensor[s] for s in entry.targets]
-            versions = [(slot_tensor[s]._vc, slot_tensor[s]._vc[0]) for s in entry.read if s in slot_tensor]
-            node = region_node(entry.plan, ctxs, roots, targets, versions)
-        result = self._build(tape.output, entry, inputs, vals, node, roots, outputs)
+        slot_tensor = dict(enumerate(inputs))
+        slot_tensor.update(zip(tape.ext_slot, entry.externals))
+        targets = [slot_tensor[s] for s in entry.targets]
+        versions = [(slot_tensor[s]._vc, slot_tensor[s]._vc[0]) for s in entry.read if s in slot_tensor]
+        node = region_node(entry.plan, ctxs, roots, targets, versions)
+        result = self._build(tape.output, entry, inputs, vals, node, roots, {})
         if len(roots) > 1:
             node._out_meta = [vals[tape.steps[j][2][nr]] for _, j, nr in roots]
             node._out_meta = [(a.shape, a.dtype) for a in node._out_meta]
         return result
+
+    def _changed(self, entry):
+        entry.recaptures += 1
+        if entry.recaptures > self.cache_size_limit:
+            self._fallback(entry, "tensors read from outside keep changing shape, dtype or hooks")
+        else:
+            entry.state, entry.reason = "record", "re-recording: a tensor read from outside changed"
+        return MISS
 
     def _build(self, spec, entry, inputs, vals, node, roots, outputs):
         kind, v = spec
@@ -285,7 +296,7 @@ class CompiledFunction:
             t = outputs.get(s)
             if t is None:
                 t = outputs[s] = Tensor(vals[s])
-                if node is not None and entry.tape.out_requires[s]:
+                if entry.tape.out_requires[s]:
                     j, nr = entry.made[s]
                     t._requires_grad, t._grad_fn, t._out_nr = True, node, len(roots)
                     roots.append(("n", j, nr))

@@ -72,22 +72,72 @@ def expr(sp, env, name):
 
 
 def assign(prefix, outs, multi, call):
-    """Source lines giving the output slots ``outs`` (named ``prefix`` + number) the arrays of ``call``."""
-    if not multi:
-        return [f"    {prefix}{outs[0]} = _arr({call})"]
-    return [f"    {', '.join(f'{prefix}{s}' for s in outs)}, = {call}"] + [f"    {prefix}{s} = _arr({prefix}{s})"
-                                                                           for s in outs]
+    """Source lines giving the output slots ``outs`` (named ``prefix`` + number) the arrays of ``call``
+    (``_arr`` called only on what is not an ndarray: a scalar a reduction returned)."""
+    names = [f"{prefix}{s}" for s in outs]
+    first = f"    {names[0]} = {call}" if not multi else f"    {', '.join(names)}, = {call}"
+    return [first] + [f"    if {n}.__class__ is not _nd: {n} = _arr({n})" for n in names]
 
 
-def build(tape, externals):
-    """The replay function ``run(inputs) -> (arrays by slot, ctxs)`` for ``tape``."""
-    env = {"_view": _view, "_arr": _arr, "_user": _user_forward, "_saved": _saved, "_st": _state, "_copyto": np.copyto}
-    lines = ["def run(I, E):"]
+MISS = object()  # what a replay returns when a guard on a tensor read from outside fails
+
+
+def _guard_lines(tape, externals):
+    """Read every external's array into its slot; for a tensor read from outside (not a replay's
+    own constant), return MISS unless it has the shape, dtype and requires_grad it was recorded
+    with and no hooks (the dtype compared by identity first: numpy's builtin dtypes are shared)."""
+    lines, env = [], {}
+    for k, (s, t, const) in enumerate(zip(tape.ext_slot, externals, tape.constant)):
+        if const:
+            lines.append(f"    v{s} = E[{k}]._data")
+            continue
+        env[f"S{k}"], env[f"D{k}"] = t._data.shape, t._data.dtype
+        lines += [f"    e = E[{k}]", f"    v{s} = e._data",
+                  f"    if (v{s}.shape != S{k} or (v{s}.dtype is not D{k} and v{s}.dtype != D{k})"
+                  f" or e._requires_grad != {bool(t._requires_grad)} or e._hooks):",
+                  "        return _MISS"]
+    return lines, env
+
+
+def _result_expr(spec, tape, env, lines, name):
+    """Source text of the call's result (``capture._structure``) when the replay makes no graph
+    node: an op's output wrapped once in a Tensor per slot, an argument or a parameter itself,
+    a per-call constant copied (as ``frontend`` does when it replays with a node)."""
+    kind, v = spec
+    if kind == "const":
+        env[name] = v
+        return name
+    if kind in ("list", "tuple", "dict"):
+        items = [_result_expr(x[1] if kind == "dict" else x, tape, env, lines, f"{name}_{i}") for i, x in enumerate(v)]
+        if kind == "dict":
+            for i, (k, _) in enumerate(v):
+                env[f"{name}_k{i}"] = k
+            return "{" + ", ".join(f"{name}_k{i}: {x}" for i, x in enumerate(items)) + "}"
+        return f"[{', '.join(items)}]" if kind == "list" else f"({''.join(x + ', ' for x in items)})"
+    if v < tape.n_inputs:
+        return f"I[{v}]"
+    if v in tape.ext_slot:
+        k = tape.ext_slot.index(v)
+        return f"_T(v{v}.copy())" if tape.constant[k] else f"E[{k}]"
+    line = f"    o{v} = _T(v{v})"
+    if line not in lines:
+        lines.append(line)
+    return f"o{v}"
+
+
+def build(tape, externals, with_node):
+    """The replay function ``run(I, E)`` of ``tape`` (``I`` the call's tensors, ``E`` the
+    externals), or MISS when a guard fails (``_guard_lines``). ``with_node``: it returns
+    ``(arrays by slot, ctxs)`` for ``frontend`` to make the graph node and wrap the result;
+    else it returns the result itself (``_result_expr``) and keeps no ctx."""
+    guards, env = _guard_lines(tape, externals)
+    env.update({"_view": _view, "_arr": _arr, "_nd": np.ndarray, "_user": _user_forward, "_saved": _saved,
+                "_st": _state, "_copyto": np.copyto, "_MISS": MISS, "_T": Tensor})
+    lines = ["def run(I, E):", *guards]
     for i in range(tape.n_inputs):
         lines.append(f"    v{i} = I[{i}]._data")
-    for k, s in enumerate(tape.ext_slot):
-        lines.append(f"    v{s} = E[{k}]._data")
-    lines.append(f"    C = [None] * {len(tape.steps)}")
+    if with_node:
+        lines.append(f"    C = [None] * {len(tape.steps)}")
     mode = tape.entry_grad
     for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
         env[f"K{j}"] = cls
@@ -105,7 +155,7 @@ def build(tape, externals):
         else:
             call = f"_user(K{j}, c, ({', '.join(args)},))"
         lines.extend(assign("v", outs, multi, call))
-        if node is not None:
+        if node is not None and with_node:
             lines.append(f"    _saved(c); C[{j}] = c")
         for dst, ext in tape.copies.get(j, ()):
             if dst is not None:
@@ -114,7 +164,10 @@ def build(tape, externals):
                 lines.append(f"    E[{ext}]._vc[0] += 1")
     if tape.steps and mode != tape.entry_grad:
         lines.append(f"    _st.grad = {tape.entry_grad}")
-    lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")
+    if with_node:
+        lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")
+    else:
+        lines.append(f"    return {_result_expr(tape.output, tape, env, lines, 'R')}")
     src = "\n".join(lines)
     code = compile(src, f"<ag.compile replay of {len(tape.steps)} ops>", "exec")
     exec(code, env)  # noqa: S102 -- the source is generated above from the recorded op classes

@@ -240,6 +240,60 @@ def test_a_parameter_changing_shape_is_recorded_again():
     assert all(_same(o, model(x)) for o in outs)
 
 
+def test_a_parameter_changing_requires_grad_or_getting_a_hook_is_recorded_again():
+    model = nn.Linear(4, 3)
+    compiled = ag.compile(model)
+    x = _x(grad=True)
+    _calls(compiled, 3, x)
+    model.weight.requires_grad_(False)  # no gradient to the weight any more
+    for _ in range(3):
+        out = compiled(x)
+        out.sum().backward()
+        assert _same(out, model(x)) and model.weight.grad is None
+    seen = []
+    model.weight.requires_grad_(True)
+    model.weight.register_hook(lambda g: seen.append(1))
+    with pytest.warns(RuntimeWarning, match="leaf tensor with hooks"):
+        for _ in range(3):
+            compiled(x).sum().backward()
+    assert seen == [1, 1, 1]
+    assert [e["calls"] for e in compiled.explain()] == [{"eager": 7, "replay": 2}]
+
+
+def test_results_without_a_graph_node_keep_their_structure_and_identities():
+    w = ag.tensor(np.ones((3, 4), np.float32))
+
+    def f(x, k):
+        y = x * 2
+        return {"y": y, "again": [y, (x, w)], "k": k, "zeros": ag.zeros(2)}
+
+    compiled = ag.compile(f)
+    x = _x()
+    with ag.no_grad():
+        outs = _calls(compiled, 4, x, 7)
+    for out in outs:
+        assert set(out) == {"y", "again", "k", "zeros"} and out["k"] == 7
+        assert out["again"][0] is out["y"] and out["again"][1][0] is x and out["again"][1][1] is w
+        assert _same(out["y"], x * 2) and _same(out["zeros"], ag.zeros(2))
+    assert outs[2]["zeros"] is not outs[3]["zeros"]  # a constant made inside is a new tensor per call
+    assert _state(compiled) == ["replay"]
+
+
+def test_a_step_that_returns_nothing_runs_once_per_call():
+    """A replay's result of None is a result (not 'could not replay'): the step is not run again."""
+    bn, ref = nn.BatchNorm1d(4), nn.BatchNorm1d(4)
+
+    def step(x):
+        bn(x)
+
+    compiled = ag.compile(step)
+    for _ in range(5):
+        assert compiled(_x()) is None
+        ref(_x())
+    assert int(bn.num_batches_tracked.item()) == 5 and _same(bn.running_mean, ref.running_mean)
+    assert [e["calls"] for e in compiled.explain()] == [{"eager": 2, "replay": 3}]
+
+
 def test_gradients_flow_to_inputs_with_history_and_through_multiple_outputs():
     def f(a, b):
         return a * b, (a + b).tanh()

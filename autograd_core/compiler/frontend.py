@@ -19,8 +19,8 @@ import numpy as np
 
 from ..grad_mode import _state
 from ..tensor import Tensor
-from .capture import _slots_of, capture
-from .replay import MISS, Plan, build, region_node
+from .capture import capture
+from .replay import MISS, Plan, build
 from .verify import verify
 from .watched import WatchedDict, changes
 
@@ -232,45 +232,18 @@ class CompiledFunction:
     def _prepare(self, entry):
         """Build the replay of a verified tape."""
         tape = entry.tape
-        externals = [Tensor(np.array(t._data, copy=True)) if const else t
-                     for t, const in zip(tape.externals, tape.constant)]
         targets = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"})
-        made = {}
-        for j, (_, _, outs, _, _) in enumerate(tape.steps):
-            for nr, s in enumerate(outs):
-                made[s] = (j, nr)
         entry.plan = Plan(tape, targets) if targets else None
-        entry.with_node = entry.plan is not None and tape.entry_grad  # the key guards grad mode
-        entry.run = build(tape, externals, entry.with_node)
-        entry.externals = externals
-        entry.targets = targets
-        entry.made = made
-        entry.read = sorted({e[1] for node in tape.nodes.values() for e in node[1] if e is not None and e[0] == "t"}
-                            | {s for j in tape.nodes for s in _slots_of(tape.steps[j][1])})
+        entry.externals = [Tensor(np.array(t._data, copy=True)) if const else t
+                           for t, const in zip(tape.externals, tape.constant)]
+        entry.run = build(tape, entry.externals, entry.plan if tape.entry_grad else None)  # the key guards grad mode
         entry.state = "replay"
 
     def _replay(self, entry, inputs):
         """The replayed result, or MISS when a tensor read from outside changed (then the entry
         records again, or runs eagerly for good after ``cache_size_limit`` such changes)."""
-        if not entry.with_node:
-            out = entry.run(inputs, entry.externals)
-            return self._changed(entry) if out is MISS else out
         out = entry.run(inputs, entry.externals)
-        if out is MISS:
-            return self._changed(entry)
-        vals, ctxs = out
-        tape = entry.tape
-        roots = []
-        slot_tensor = dict(enumerate(inputs))
-        slot_tensor.update(zip(tape.ext_slot, entry.externals))
-        targets = [slot_tensor[s] for s in entry.targets]
-        versions = [(slot_tensor[s]._vc, slot_tensor[s]._vc[0]) for s in entry.read if s in slot_tensor]
-        node = region_node(entry.plan, ctxs, roots, targets, versions)
-        result = self._build(tape.output, entry, inputs, vals, node, roots, {})
-        if len(roots) > 1:
-            node._out_meta = [vals[tape.steps[j][2][nr]] for _, j, nr in roots]
-            node._out_meta = [(a.shape, a.dtype) for a in node._out_meta]
-        return result
+        return self._changed(entry) if out is MISS else out
 
     def _changed(self, entry):
         entry.recaptures += 1
@@ -279,29 +252,3 @@ class CompiledFunction:
         else:
             entry.state, entry.reason = "record", "re-recording: a tensor read from outside changed"
         return MISS
-
-    def _build(self, spec, entry, inputs, vals, node, roots, outputs):
-        kind, v = spec
-        if kind == "const":
-            return v
-        if kind == "dict":
-            return {k: self._build(x, entry, inputs, vals, node, roots, outputs) for k, x in v}
-        if kind in ("list", "tuple"):
-            items = [self._build(x, entry, inputs, vals, node, roots, outputs) for x in v]
-            return items if kind == "list" else tuple(items)
-        s = v
-        if s < len(inputs):
-            return inputs[s]
-        if s in entry.made:
-            t = outputs.get(s)
-            if t is None:
-                t = outputs[s] = Tensor(vals[s])
-                if entry.tape.out_requires[s]:
-                    j, nr = entry.made[s]
-                    t._requires_grad, t._grad_fn, t._out_nr = True, node, len(roots)
-                    roots.append(("n", j, nr))
-            return t
-        k = entry.tape.ext_slot.index(s)
-        ext = entry.externals[k]
-        return Tensor(ext._data.copy()) if entry.tape.constant[k] else ext
-

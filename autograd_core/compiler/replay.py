@@ -27,6 +27,7 @@ from ..ops.broadcast import SumToShape
 from ..ops.convert import ToDtype
 from ..tensor import Tensor
 from .backward import RuleRecorder, build_rule
+from .capture import _slots_of
 
 
 def _arr(o):
@@ -99,16 +100,19 @@ def _guard_lines(tape, externals):
     return lines, env
 
 
-def _result_expr(spec, tape, env, lines, name):
-    """Source text of the call's result (``capture._structure``) when the replay makes no graph
-    node: an op's output wrapped once in a Tensor per slot, an argument or a parameter itself,
-    a per-call constant copied (as ``frontend`` does when it replays with a node)."""
+def _result_expr(spec, tape, env, lines, name, roots):
+    """Source text of the call's result (``capture._structure``): an op's output wrapped once in
+    a Tensor per slot, an argument or a parameter itself, a per-call constant copied. ``roots``
+    (None when the replay makes no graph node) gets ``('n', step, nr)`` for each output that
+    requires grad, in the order they are met; that output's node is ``_node``, output number
+    its place in ``roots``."""
     kind, v = spec
     if kind == "const":
         env[name] = v
         return name
     if kind in ("list", "tuple", "dict"):
-        items = [_result_expr(x[1] if kind == "dict" else x, tape, env, lines, f"{name}_{i}") for i, x in enumerate(v)]
+        items = [_result_expr(x[1] if kind == "dict" else x, tape, env, lines, f"{name}_{i}", roots)
+                 for i, x in enumerate(v)]
         if kind == "dict":
             for i, (k, _) in enumerate(v):
                 env[f"{name}_k{i}"] = k
@@ -122,21 +126,42 @@ def _result_expr(spec, tape, env, lines, name):
     line = f"    o{v} = _T(v{v})"
     if line not in lines:
         lines.append(line)
+        if roots is not None and tape.out_requires[v]:
+            step = next(j for j, st in enumerate(tape.steps) if v in st[2])
+            lines.append(f"    o{v}._requires_grad, o{v}._grad_fn, o{v}._out_nr = True, _node, {len(roots)}")
+            roots.append(("n", step, tape.steps[step][2].index(v)))
     return f"o{v}"
 
 
-def build(tape, externals, with_node):
+def _node_lines(tape, plan, env, result_lines, roots):
+    """Make the region's graph node (``region_node``): edges to the gradient targets, and the
+    version of every argument and external its ops read (checked by its backward)."""
+    def tensor(s):
+        return f"I[{s}]" if s < tape.n_inputs else f"E[{tape.ext_slot.index(s)}]"
+
+    read = sorted(set(plan.targets) | {s for j in tape.nodes for s in _slots_of(tape.steps[j][1])})
+    read = [tensor(s) for s in read if s < tape.n_inputs or s in tape.ext_slot]
+    env["P"], env["R"], env["_region"] = plan, tuple(roots), region_node
+    lines = [f"    _node = _region(P, C, R, [{', '.join(tensor(s) for s in plan.targets)}], "
+             f"[{', '.join(f'({t}._vc, {t}._vc[0])' for t in read)}])"]
+    if len(roots) > 1:
+        meta = ", ".join(f"(v{tape.steps[j][2][nr]}.shape, v{tape.steps[j][2][nr]}.dtype)" for _, j, nr in roots)
+        result_lines.append(f"    _node._out_meta = [{meta}]")
+    return lines
+
+
+def build(tape, externals, plan):
     """The replay function ``run(I, E)`` of ``tape`` (``I`` the call's tensors, ``E`` the
-    externals), or MISS when a guard fails (``_guard_lines``). ``with_node``: it returns
-    ``(arrays by slot, ctxs)`` for ``frontend`` to make the graph node and wrap the result;
-    else it returns the result itself (``_result_expr``) and keeps no ctx."""
+    externals): its result, or MISS when a guard fails (``_guard_lines``). With a ``plan``
+    (the recording has a backward and grad mode is on) the outputs that require grad share one
+    ``CompiledBackward`` node holding the ops' ctxs; without one no ctx is kept."""
     guards, env = _guard_lines(tape, externals)
     env.update({"_view": _view, "_arr": _arr, "_nd": np.ndarray, "_user": _user_forward, "_saved": _saved,
                 "_st": _state, "_copyto": np.copyto, "_MISS": MISS, "_T": Tensor})
     lines = ["def run(I, E):", *guards]
     for i in range(tape.n_inputs):
         lines.append(f"    v{i} = I[{i}]._data")
-    if with_node:
+    if plan is not None:
         lines.append(f"    C = [None] * {len(tape.steps)}")
     mode = tape.entry_grad
     for j, (cls, spec, outs, grad, multi) in enumerate(tape.steps):
@@ -151,11 +176,12 @@ def build(tape, externals, with_node):
             env[f"N{j}"] = node[0] if node is not None else (False,) * len(spec)
             lines.append(f"    c.needs_input_grad = N{j}")
         if cls._arrays:
-            call = f"K{j}.forward(c, {', '.join(args)})"
+            env[f"F{j}"] = cls.forward
+            call = f"F{j}(c, {', '.join(args)})"
         else:
             call = f"_user(K{j}, c, ({', '.join(args)},))"
         lines.extend(assign("v", outs, multi, call))
-        if node is not None and with_node:
+        if node is not None and plan is not None:
             lines.append(f"    _saved(c); C[{j}] = c")
         for dst, ext in tape.copies.get(j, ()):
             if dst is not None:
@@ -164,10 +190,13 @@ def build(tape, externals, with_node):
                 lines.append(f"    E[{ext}]._vc[0] += 1")
     if tape.steps and mode != tape.entry_grad:
         lines.append(f"    _st.grad = {tape.entry_grad}")
-    if with_node:
-        lines.append(f"    return [{', '.join(f'v{s}' for s in range(tape.n_slots))}], C")
-    else:
-        lines.append(f"    return {_result_expr(tape.output, tape, env, lines, 'R')}")
+    roots = None if plan is None else []
+    result_lines = []
+    result = _result_expr(tape.output, tape, env, result_lines, "R_", roots)
+    if plan is not None:
+        lines += _node_lines(tape, plan, env, result_lines, roots)
+    lines += result_lines
+    lines.append(f"    return {result}")
     src = "\n".join(lines)
     code = compile(src, f"<ag.compile replay of {len(tape.steps)} ops>", "exec")
     exec(code, env)  # noqa: S102 -- the source is generated above from the recorded op classes
@@ -218,6 +247,7 @@ class Plan:
     def __init__(self, tape, targets):
         self.tape = tape
         self.nodes = tape.nodes
+        self.targets = list(targets)  # the slots of the gradient targets, in the order of the node's edges
         self.target_index = {s: k for k, s in enumerate(targets)}
         self.n_targets = len(targets)
         self._deps = {}

@@ -99,6 +99,7 @@ import numpy as np
 from . import workspace
 from .batch_split import run_tasks
 from .im2col import col2im, folded_cols, im2col
+from .matmul import gemm
 
 Geometry = namedtuple("Geometry", "stride pads dilation groups")
 Geometry.__doc__ = """stride (sh, sw), pads (top, bottom, left, right), dilation (dh, dw), groups."""
@@ -241,7 +242,7 @@ def conv2d_forward(x, w, b, geom, cols=None):
                 c = cols[s:e].reshape(e - s, g, -1, OH * OW)
             else:
                 c = patches(x[s:e], kh, kw, geom, OH, OW, None if cols is None else cols[s:e])
-            np.matmul(wg, c, out=y4[s:e])
+            gemm(wg, c, out=y4[s:e])
             if bias is not None:
                 y4[s:e] += bias  # while the chunk is in cache
 
@@ -286,12 +287,12 @@ def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W, bias):
     def task(i):
         for s, e in _chunks(*tasks[i], g * K * OH * OW * gy.itemsize):
             if pointwise:
-                np.matmul(wt, g4[s:e], out=gx[s:e].reshape(e - s, g, Cg, H * W))
+                gemm(wt, g4[s:e], out=gx[s:e].reshape(e - s, g, Cg, H * W))
                 if bias is not None:
                     gx[s:e] += bias  # while the chunk is in cache
                 continue
             gcols = workspace("gcols", (e - s, g, K, OH * OW), gy.dtype)
-            np.matmul(wt, g4[s:e], out=gcols)
+            gemm(wt, g4[s:e], out=gcols)
             gx[s:e] = 0 if bias is None else bias  # col2im adds into it
             col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
                    out=gx[s:e])
@@ -310,7 +311,7 @@ def _input_grad_folded(gy, wt, kh, kw, geom, H, W, bias):
     gx = np.empty((N, g * Cg, H, W), gy.dtype)
 
     def chunk(gi, c0, c1):
-        gc = np.matmul(wt[gi, c0 * kk:c1 * kk], G[gi], out=workspace("fgcols", ((c1 - c0) * kk, N * P), gy.dtype))
+        gc = gemm(wt[gi, c0 * kk:c1 * kk], G[gi], out=workspace("fgcols", ((c1 - c0) * kk, N * P), gy.dtype))
         ch = slice(gi * Cg + c0, gi * Cg + c1)
         part = workspace("fgx", (N, c1 - c0, H, W), gy.dtype)
         part[...] = 0 if bias is None else bias[ch]  # col2im adds into it
@@ -355,13 +356,13 @@ def _weight_grad_per_sample(x, gy, geom, kh, kw, cols, forward=None):
         for s, e in _chunks(*tasks[i], max(C * kh * kw, Co) * P * x.itemsize):
             c = cols[s:e] if cols is not None else patches(x[s:e], kh, kw, geom, OH, OW)  # (n, g, K, P)
             if forward is not None:
-                np.matmul(forward[0], c, out=forward[1][s:e])
+                gemm(forward[0], c, out=forward[1][s:e])
             if flip:
                 gt = workspace("gyT", (e - s, g, P, cg), x.dtype)
                 gt[...] = g4[s:e].transpose(0, 1, 3, 2)
-                prod = np.matmul(c, gt, out=workspace("wprod", (e - s, g, K, cg), x.dtype))
+                prod = gemm(c, gt, out=workspace("wprod", (e - s, g, K, cg), x.dtype))
             else:
-                prod = np.matmul(g4[s:e], c.transpose(0, 1, 3, 2), out=workspace("wprod", (e - s, g, cg, K),
+                prod = gemm(g4[s:e], c.transpose(0, 1, 3, 2), out=workspace("wprod", (e - s, g, cg, K),
                                                                                    x.dtype))
             sums[i] += prod.sum(axis=0)
 
@@ -408,7 +409,7 @@ def _weight_grad_folded(x, gy, geom, kh, kw, cols):
             cb = workspace("fwcols", ((c1 - c0) * kk, N * P), x.dtype)
             im2col(x[:, gi * Cg + c0:gi * Cg + c1], *_im2col_args(kh, kw, geom, OH, OW),
                    out=folded_cols(N, (c1 - c0) * kk, P, x.dtype, cb))
-        np.matmul(cb, GT[gi], out=gwT[gi, rows])
+        gemm(cb, GT[gi], out=gwT[gi, rows])
 
     _run_channel_tasks(chunk, C, g, N * kk * P * x.itemsize, N * Co * Cg * kk * P)
     return gwT.transpose(0, 2, 1)

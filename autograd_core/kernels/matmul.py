@@ -49,7 +49,7 @@ Two things are settled before the BLAS call (``docs/performance.md``):
 """
 import numpy as np
 
-from . import jit, threads, use_numba
+from . import jit, mkl, threads, use_numba
 from .batch_split import one_blas_thread
 
 SMALL = 2
@@ -96,10 +96,21 @@ def matmul(a, b):
         return matmul_numba(a, b)
     a, b = blas_ready(a), blas_ready(b)
     mnk = (a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1)
+    if mnk < ONE_THREAD_MAX or threads.get_num_threads() == 1:  # a product run on one thread: MKL's, if installed
+        c = mkl.matmul(a, b)
+        if c is not None:
+            return c
     if ONE_THREAD_MIN <= mnk < ONE_THREAD_MAX and threads.get_num_threads() > 1:
         with one_blas_thread():
             return np.matmul(a, b)
     return np.matmul(a, b)
+
+
+def gemm(a, b, out=None):
+    """A @ B into ``out`` (the kernels' products, run on one thread each): MKL's sequential GEMM where it
+    applies (``kernels/mkl.py``), else ``numpy.matmul``."""
+    c = mkl.matmul(a, b, out)
+    return np.matmul(a, b, out=out) if c is None else c
 
 
 def blas_ready(x):

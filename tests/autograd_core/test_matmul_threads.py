@@ -2,20 +2,30 @@
 handed to ``numpy.matmul`` contiguous, products of ``ONE_THREAD_MIN <= m n k
 < ONE_THREAD_MAX`` multiply-adds run with one BLAS thread and bigger ones with
 all of them, the BLAS setting is restored afterwards, and the values are those
-of ``numpy.matmul`` on the same (contiguous) operands, bit for bit."""
+of ``numpy.matmul`` on the same (contiguous) operands, bit for bit. (MKL, when
+installed, is switched off here: its path is tested in test_kernels_mkl.py.)"""
 import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import autograd_core as ag
 from autograd_core.kernels import matmul as km
-from autograd_core.kernels import threads
+from autograd_core.kernels import mkl, threads
 
 BLAS = ThreadpoolController().select(user_api="blas")
 
 
+@pytest.fixture(autouse=True)
+def numpy_blas():
+    """These tests are about the ``numpy.matmul`` call: MKL off."""
+    old = mkl.set_enabled(False)
+    yield
+    mkl.set_enabled(old)
+
+
 def blas_threads():
-    return [lib.get_num_threads() for lib in BLAS.lib_controllers]
+    """numpy's BLAS threads (MKL, loaded by kernels/mkl.py, runs its sequential layer: always one)."""
+    return [lib.get_num_threads() for lib in BLAS.lib_controllers if lib.internal_api != "mkl"]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""ag.compile against eager mode and PyTorch 2 CPU (eager), one thread each.
+"""ag.compile against eager mode and PyTorch 2 CPU (eager), with equal thread counts (``--threads``, default 1).
 
 Workloads (issue 19): MLP 784-256-128-10 SGD training step (batch 128 and 16),
 MLP batch-1 inference, LeNet-5 Adam training step (batch 64). Each round runs
@@ -14,11 +14,14 @@ variants, from the same initial weights and inputs; two more workloads of issue 
 each of our variants gets its ratio to the best peer (target <= 0.8), and the warm-up asserts that every
 peer's first three results (losses, logits, dy/dx, weight gradient) equal eager mode's.
 
-    OPENBLAS_NUM_THREADS=1 python tools/bench_compile.py [--rounds 7] [--reps 20] [--no-peers]
+``--threads N`` sets every side to N threads: ``ag.set_num_threads`` (the kernels' pool and BLAS, so the
+numpy peers too) and ``torch.set_num_threads``. MKL's GEMM (``pip install -e .[mkl]``) is used when installed;
+``--no-mkl`` switches it off.
+
+    python tools/bench_compile.py [--threads 1] [--rounds 7] [--reps 20] [--no-peers] [--no-mkl]
 """
 import argparse
 import functools
-import os
 import statistics
 import time
 import warnings
@@ -30,12 +33,12 @@ import peers
 import autograd_core as ag
 import nn
 import optim
+from autograd_core.kernels import mkl
 
 try:
     import torch
     import torch.nn as tnn
 
-    torch.set_num_threads(1)
 except ImportError:  # the table then has no PyTorch column
     torch = None
 
@@ -189,13 +192,20 @@ def main():
                     help="cpu: this process's CPU time (robust on a shared machine; default), wall: elapsed time")
     ap.add_argument("--peers", action=argparse.BooleanOptionalAction, default=None,
                     help="run MyGrad and HIPS autograd too (default: those installed)")
+    ap.add_argument("--threads", type=int, default=1, help="threads for every side (default 1)")
+    ap.add_argument("--mkl", action=argparse.BooleanOptionalAction, default=True,
+                    help="MKL's GEMM for large products when installed (default on)")
     args = ap.parse_args()
+    ag.set_num_threads(args.threads)
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    mkl.set_enabled(args.mkl)
     found = peers.installed()
     if args.peers and not found:
         ap.error("--peers: neither mygrad nor autograd (HIPS) is installed: pip install -e .[peers]")
     peer_names = list(found) if args.peers is not False else []
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    print(f"threads: OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}, "
+    print(f"threads: {args.threads} (ag, BLAS, torch), MKL GEMM: {'on' if mkl.available() else 'off'}, "
           f"torch {torch.__version__ if torch else 'not installed'} with {torch.get_num_threads() if torch else 0}, "
           f"peers: {', '.join(f'{k} {v}' for k, v in found.items() if k in peer_names) or 'none'}")
     work = [variants("MLP train step, batch 128", mlp, (784,), 128, True, False, peer_names),

@@ -6,8 +6,11 @@ gradients through the recorded backward. See docs/compile.md.
     loss = loss_fn(model(x), y); loss.backward()
 
 Package layout: ``capture.py`` (recording through the observers),
-``verify.py`` (two recordings must agree), ``replay.py`` (the generated code
-and the backward node), ``frontend.py`` (guards, cache, fallback, explain).
+``verify.py`` (two recordings must agree), ``replay.py`` (the generated
+forward, with its guards), ``region.py`` (the backward node and its walk,
+straight-line once every rule is array code), ``backward.py`` (rules as array
+code), ``source.py`` (source text both generate), ``frontend.py`` (keys,
+cache, fallback, explain).
 """
 from .frontend import CompiledFunction, _all
 from .module import OptimizedModule

@@ -23,6 +23,7 @@ import numpy as np
 from ..observers import observe_calls, observe_reads
 from ..random import default_generator
 from ..tensor import Tensor
+from .source import _arr, assign, expr
 from .verify import _same_spec
 
 _CTX_FIELDS = {"_saved", "_to_save", "_edges", "needs_input_grad", "_out_meta", "_trace", "_freed"}
@@ -161,10 +162,10 @@ class RuleRecorder:
                         and all(_same_spec(x, y) for x, y in zip(a[1], b[1])) for a, b in zip(self.steps, other.steps)))
 
 
-def build_rule(rec, arr, expr, assign):
-    """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None);
-    ``expr`` and ``assign`` write its source text (``replay.expr``, ``replay.assign``)."""
-    env = {"_arr": arr, "_nd": np.ndarray}
+def build_rule(rec):
+    """The generated ``bwd(c, G)`` of a verified recording: its results as arrays (or None in the
+    places ``bwd.nones`` marks: the same on every call)."""
+    env = {"_arr": _arr, "_nd": np.ndarray}
     lines = ["def bwd(c, G):", "    S = c._saved"]
     for j, (cls, spec, outs, multi) in enumerate(rec.steps):
         env[f"K{j}"] = cls
@@ -176,4 +177,5 @@ def build_rule(rec, arr, expr, assign):
     exec(compile(src, f"<ag.compile backward rule of {rec.ctx.name()}>", "exec"), env)  # noqa: S102 -- generated above
     fn = env["bwd"]
     fn.source = src
+    fn.nones = tuple(r is None for r in rec.results)
     return fn

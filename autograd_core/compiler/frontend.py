@@ -20,7 +20,8 @@ import numpy as np
 from ..grad_mode import _state
 from ..tensor import Tensor
 from .capture import capture
-from .replay import MISS, Plan, build
+from .region import Plan
+from .replay import MISS, build
 from .verify import verify
 from .watched import WatchedDict, changes
 

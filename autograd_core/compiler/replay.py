@@ -9,29 +9,16 @@ is seen); recorded copy steps write running statistics back. Random ops that
 draw inside ``forward`` (rrelu) draw fresh numbers, from the same generator.
 
 When the recording has a backward structure and grad mode is on, the result
-tensors share one graph node, ``CompiledBackward``, whose edges lead to the
-gradient targets (the arguments and the external leaves that require grad).
-Its ``backward`` replays the engine's own algorithm (``engine.py``: readiness
-counts, the same LIFO order, the same summation order of gradients, the same
-fitting of shapes and dtypes) over the recorded nodes, calling each op's own
-``backward`` rule with the ctx its forward replay filled, so the gradients
-are the eager ones bit for bit.
+tensors share one graph node, ``region.CompiledBackward``, holding the ops' ctxs.
 """
 import numpy as np
 
-from ..engine import wrong_shape
-from ..function import SAVED_CONSTANT, Function
+from ..function import SAVED_CONSTANT
 from ..grad_mode import _state, no_grad
-from ..graph import LEAF, Edge, dependencies
-from ..ops.broadcast import SumToShape
-from ..ops.convert import ToDtype
 from ..tensor import Tensor
-from .backward import RuleRecorder, build_rule
 from .capture import _slots_of
-
-
-def _arr(o):
-    return o if type(o) is np.ndarray else np.asarray(o)
+from .region import region_node
+from .source import _arr, _view, assign, expr
 
 
 def _user_forward(cls, ctx, args):
@@ -49,35 +36,6 @@ def _saved(ctx):
     items = ctx._to_save
     ctx._saved = [(SAVED_CONSTANT, x, None, None) for x in items]
     ctx._to_save = ()
-
-
-def _view(a, shape, strides):
-    return np.lib.stride_tricks.as_strided(a, shape, strides)
-
-
-_REFS = {"s": "v{0}", "v": "_view(v{0}, {1!r}, {2!r})",  # forward: a slot, a view of a slot
-         "g": "G[{0}]", "saved": "S[{0}][1]", "savedT": "S[{0}][1]._data", "attr": "c.{0}", "b": "b{0}"}  # rules
-
-
-def expr(sp, env, name):
-    """Source text of a recorded argument: a reference (``_REFS``), a tuple or list of them
-    (``('q', type, items)``), or a constant put into ``env`` as ``name``."""
-    kind = sp[0]
-    if kind == "q":
-        items = ", ".join(expr(x, env, f"{name}_{i}") for i, x in enumerate(sp[2]))
-        return f"({items},)" if sp[1] is tuple else f"[{items}]"
-    if kind == "c":
-        env[name] = sp[1]
-        return name
-    return _REFS[kind].format(*sp[1:])
-
-
-def assign(prefix, outs, multi, call):
-    """Source lines giving the output slots ``outs`` (named ``prefix`` + number) the arrays of ``call``
-    (``_arr`` called only on what is not an ndarray: a scalar a reduction returned)."""
-    names = [f"{prefix}{s}" for s in outs]
-    first = f"    {names[0]} = {call}" if not multi else f"    {', '.join(names)}, = {call}"
-    return [first] + [f"    if {n}.__class__ is not _nd: {n} = _arr({n})" for n in names]
 
 
 MISS = object()  # what a replay returns when a guard on a tensor read from outside fails
@@ -203,182 +161,3 @@ def build(tape, externals, plan):
     run = env["run"]
     run.source = src
     return run
-
-
-class CompiledBackward(Function):
-    """The graph node of a replayed region (see the module docstring). Its
-    ``_saved`` holds the ctxs of the region's ops, freed by the engine after
-    backward like any node's saved tensors."""
-
-    materialize_grads = False
-    plan = None  # the Plan of the region
-    versions = ()  # (version counter, version) of every tensor the region's ops read
-    _roots = ()  # per output number: ('n', step, nr) or ('t', target)
-
-    def name(self):
-        return "CompiledFunctionBackward"
-
-    @staticmethod
-    def backward(self, *gouts):
-        if self._freed or self._saved is None:
-            raise RuntimeError("Trying to backward through the graph of a compiled function a second "
-                               "time; pass retain_graph=True to the first backward to keep it.")
-        if _state.grad:
-            raise RuntimeError("create_graph=True through an ag.compile'd function is not supported: "
-                               "call it with compile disabled (disable=True) for higher-order gradients")
-        for vc, version in self.versions:
-            if vc[0] != version:
-                raise RuntimeError("one of the variables needed for gradient computation has been "
-                                   "modified by an inplace operation (inside a compiled function's "
-                                   f"region): version {vc[0]}; expected version {version}.")
-        return self.plan.run(self._saved, self._roots, gouts)
-
-
-class _Proxy:
-    __slots__ = ("step", "_edges")
-
-    def __init__(self, step):
-        self.step = step
-
-
-class Plan:
-    """The backward structure of a tape, run like ``engine._run`` (same order, same sums)."""
-
-    def __init__(self, tape, targets):
-        self.tape = tape
-        self.nodes = tape.nodes
-        self.targets = list(targets)  # the slots of the gradient targets, in the order of the node's edges
-        self.target_index = {s: k for k, s in enumerate(targets)}
-        self.n_targets = len(targets)
-        self._deps = {}
-        self.rules = {}  # step -> generated array code of its rule, or False: run the rule itself
-        self.pending = {}  # step -> the first RuleRecorder, waiting for a second recording to agree
-        self.why = {}  # step -> why its rule runs as Tensor code
-        self._proxies = {j: _Proxy(j) for j in self.nodes}  # stand-ins with ``_edges`` for graph.dependencies
-        for j, p in self._proxies.items():
-            p._edges = [None if e is None or e[0] != "n" else Edge(self._proxies[e[1]], e[2], e[3], e[4])
-                        for e in self.nodes[j][1]]
-
-    def dependencies(self, starts):
-        """``graph.dependencies`` over the recorded nodes (by step index), cached per set of starts."""
-        key = tuple(starts)
-        deps = self._deps.get(key)
-        if deps is None:
-            deps = {p.step: c for p, c in dependencies([self._proxies[j] for j in starts]).items()}
-            self._deps[key] = deps
-        return dict(deps)
-
-    def rule(self, j, ctx, grads):
-        """Node ``j``'s input gradients (arrays or None) from its output gradients (arrays or None):
-        by its generated array code once two recordings agreed, else by its own rule (recorded)."""
-        fn = self.rules.get(j)
-        if fn:
-            return fn(ctx, grads)
-        tensors = [None if g is None else Tensor(g) for g in grads]
-        if fn is False:
-            results = ctx.backward(ctx, *tensors)
-        else:
-            rec = RuleRecorder(ctx, tensors)
-            results = rec.record(tensors)
-            first = self.pending.pop(j, None)
-            if rec.failure is not None or (first is not None and not rec.same_as(first)):
-                self.rules[j] = False
-                self.why[j] = rec.failure or "the rule ran differently on two calls"
-            elif first is None:
-                self.pending[j] = rec
-            else:
-                self.rules[j] = build_rule(rec, _arr, expr, assign)
-        if type(results) is not tuple:
-            results = (results,)
-        return tuple(None if r is None else r._data if isinstance(r, Tensor) else np.asarray(r) for r in results)
-
-    def run(self, ctxs, roots, gouts):
-        """The engine's loop (``engine._run``) over the recorded nodes, on arrays."""
-        nodes = self.nodes
-        leaves = {}
-        buffers = {}
-        for root, g in zip(roots, gouts):
-            if g is None:
-                continue
-            g = g._data
-            if root[0] == "t":
-                leaves[root[1]] = g if root[1] not in leaves else leaves[root[1]] + g
-            else:
-                _add(buffers, nodes, root[1], root[2], g)
-        deps = self.dependencies(list(buffers))
-        ready = [n for n in buffers if deps.get(n, 0) == 0]
-        while ready:
-            j = ready.pop()
-            grads = buffers.pop(j, None)
-            nig, edges, n_out, meta, materialize = nodes[j]
-            results = None
-            if grads is not None and any(g is not None for g in grads):
-                if meta and materialize:
-                    grads = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(grads, meta)]
-                ctx = ctxs[j]
-                results = self.rule(j, ctx, grads)
-                if len(results) != len(edges):
-                    raise RuntimeError(f"function {ctx.name()} returned {len(results)} gradients; "
-                                       f"expected {len(edges)} (one per input of forward)")
-            for i, e in enumerate(edges):
-                if e is None:
-                    continue
-                g = None if results is None else results[i]
-                shape, dtype = e[-2], e[-1]
-                if g is not None and (g.shape != shape or g.dtype != dtype):
-                    g = _fit(ctx, g, shape, dtype)
-                if e[0] == "t":
-                    if g is not None:
-                        t = e[1]
-                        leaves[t] = g if t not in leaves else leaves[t] + g
-                    continue
-                child = e[1]
-                if g is not None:
-                    if child not in buffers and nodes[child][3] is None:
-                        buffers[child] = [g]
-                    else:
-                        _add(buffers, nodes, child, e[2], g)
-                d = deps[child] - 1
-                deps[child] = d
-                if d == 0:
-                    ready.append(child)
-        out = [None] * self.n_targets
-        for s, g in leaves.items():
-            out[self.target_index[s]] = Tensor(g)
-        return tuple(out)
-
-
-def _fit(node, g, shape, dtype):
-    """``engine._fit`` on arrays (no graph is built here): the same ops' forwards, the same numbers."""
-    if g.shape != shape:
-        try:
-            g = SumToShape.forward(SumToShape(), g, tuple(shape))
-        except ValueError:
-            raise wrong_shape(node, g.shape, shape) from None
-    if g.dtype != dtype:
-        g = ToDtype.forward(ToDtype(), g, np.dtype(dtype))
-    return g
-
-
-def _add(buffers, nodes, j, nr, g):
-    grads = buffers.get(j)
-    if grads is None:
-        grads = buffers[j] = [None] * nodes[j][2]
-    grads[nr] = g if grads[nr] is None else grads[nr] + g
-
-
-def region_node(plan, ctxs, roots, targets, versions):
-    """A CompiledBackward node for one replay: edges to the current target tensors."""
-    node = CompiledBackward()
-    edges = []
-    for t in targets:
-        d = t._data
-        g = t._grad_fn
-        edges.append(Edge(g, t._out_nr, d.shape, d.dtype) if g is not None else Edge(t, LEAF, d.shape, d.dtype))
-    node._edges = edges
-    node.needs_input_grad = (True,) * len(edges)
-    node._saved = ctxs
-    node.plan = plan
-    node._roots = roots
-    node.versions = versions
-    return node

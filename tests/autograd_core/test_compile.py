@@ -423,6 +423,33 @@ def test_backward_rules_become_array_code_where_provable():
     assert leaky and "may look at values" in leaky[0]  # its slope is computed on ._data: the rule itself runs
 
 
+def test_the_backward_walk_becomes_straight_line_code_per_pattern_of_output_gradients():
+    w = ag.tensor(np.linspace(-1, 1, 12).reshape(3, 4).astype(np.float32), requires_grad=True)
+
+    def f(x):
+        h = (x * w).relu()
+        return (h + w).sum(), (h * h).sum(0)
+
+    compiled = ag.compile(f)
+    grads = []
+    for k in range(8):  # 3-4 record the rules, 5 writes the straight-line code, 6-8 reuse it
+        for fn in (f, compiled):
+            x = _x(seed=k, grad=True)
+            a, b = fn(x)
+            (a + b.sum() if k % 3 else a).backward()  # some calls leave the second output unused
+            grads.append((x.grad, w.grad))
+            w.grad = None
+    for (x1, w1), (x2, w2) in zip(grads[::2], grads[1::2]):
+        assert _same(x1, x2) and _same(w1, w2)
+    plan = next(iter(compiled._cache.values())).plan
+    assert sorted(k[1] for k in plan.straight) == [(False, False), (False, True)]
+    assert all(fn and "del " in fn.source for fn in plan.straight.values())  # consumed gradients are freed
+    leaky = ag.compile(nn.Sequential(nn.Linear(4, 3), nn.LeakyReLU()))
+    for _ in range(6):
+        leaky(_x()).sum().backward()
+    assert list(next(iter(leaky._compiled._cache.values())).plan.straight.values()) == [False]  # a Tensor rule: walk
+
+
 def test_a_rule_that_branches_on_values_is_never_array_code():
     """prod's backward divides by x when no entry is zero, else takes another formula: a branch
     on values that two recordings without zeros would not see; the rule runs itself every time."""

@@ -21,7 +21,8 @@ Modules: ``matmul``; ``im2col`` and ``conv`` (convolution as im2col + GEMM);
 ``pool`` (max) and ``avgpool``; ``batchnorm``; ``optim`` (SGD and
 Adam/AdamW steps, called by the optimizers of the ``optim`` package); ``threads`` (splitting a
 kernel's work over the cores); ``batch_split`` (a batch of small matrix products over the cores,
-one BLAS thread each). This file holds the switch, the lazy ``jit``
+one BLAS thread each); ``mkl`` (Intel MKL's GEMM for the large products, when the ``mkl`` wheel is
+installed: ``pip install -e ".[mkl]"``). This file holds the switch, the lazy ``jit``
 decorator and ``workspace`` (reused scratch buffers).
 """
 import os

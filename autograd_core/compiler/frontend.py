@@ -23,7 +23,7 @@ from .capture import capture
 from .region import Plan
 from .replay import MISS, build
 from .verify import verify
-from .watched import WatchedDict, changes
+from .watched import WatchedDict, _changes, changes
 
 CACHE_SIZE_LIMIT = 8  # as torch._dynamo.config.recompile_limit
 _all = weakref.WeakSet()
@@ -180,7 +180,7 @@ class CompiledFunction:
         """``(guard key, the call's tensors)``; key None when a module has forward hooks. The common
         call, tensors only and no keyword, gets a flat key: grad mode, the modules' key and per tensor
         what ``_flatten`` reads, without its tuple per argument (that is the per-call cost here)."""
-        mods = self._modules_key()
+        mods = self._modules_cached if self._modules_at == _changes[0] else self._modules_key()
         if mods is None:
             return None, ()
         key = (_state.grad, mods)
@@ -209,10 +209,11 @@ class CompiledFunction:
                 return self._fn(*args, **kwargs)
             entry = self._cache[key] = _Entry(key)
         if entry.state == "replay":
-            out = self._replay(entry, inputs)
+            out = entry.run(inputs, entry.externals)
             if out is not MISS:
                 entry.calls["replay"] += 1
                 return out
+            self._changed(entry)
         entry.calls["eager"] += 1
         if entry.state == "eager":
             return self._fn(*args, **kwargs)
@@ -240,16 +241,11 @@ class CompiledFunction:
         entry.run = build(tape, entry.externals, entry.plan if tape.entry_grad else None)  # the key guards grad mode
         entry.state = "replay"
 
-    def _replay(self, entry, inputs):
-        """The replayed result, or MISS when a tensor read from outside changed (then the entry
-        records again, or runs eagerly for good after ``cache_size_limit`` such changes)."""
-        out = entry.run(inputs, entry.externals)
-        return self._changed(entry) if out is MISS else out
-
     def _changed(self, entry):
+        """A replay's guard on a tensor read from outside failed: record again, or run eagerly
+        for good after ``cache_size_limit`` such changes."""
         entry.recaptures += 1
         if entry.recaptures > self.cache_size_limit:
             self._fallback(entry, "tensors read from outside keep changing shape, dtype or hooks")
         else:
             entry.state, entry.reason = "record", "re-recording: a tensor read from outside changed"
-        return MISS

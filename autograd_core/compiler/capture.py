@@ -18,9 +18,10 @@ count, output metadata) into the backward structure the replay needs.
 A capture *fails* (the call is not replayable, with the reason kept for
 ``explain()``) when the function reads tensor values into Python, draws
 random numbers outside an op (the generator advanced between two op calls),
-modifies a tensor in place other than as above, passes tensors to an op
-inside a list, registers a hook or ``retain_grad`` on an intermediate, or
-uses a tensor with autograd history that is not an argument.
+reads a tensor carrying a forward-mode tangent, modifies a tensor in place
+other than as above, passes tensors to an op inside a list, registers a hook
+or ``retain_grad`` on an intermediate, or uses a tensor with autograd history
+that is not an argument.
 """
 import numpy as np
 
@@ -56,6 +57,9 @@ class Tape:
         return self.n_slots - 1
 
 
+_TANGENT = "a tensor carries a forward-mode tangent (dual tensor): the replay computes no tangents"
+
+
 def _rng_state():
     return default_generator._rng.bit_generator.state["state"]
 
@@ -72,6 +76,8 @@ class _Recorder:
         self.tensor_of_slot = dict(enumerate(inputs))
         self.rng = _rng_state()
         self.last_out = None  # the slots of the previous op's outputs
+        if any(t._tangent is not None for t in inputs):
+            self.fail(_TANGENT)
 
     def fail(self, why):
         if self.tape.failure is None:
@@ -118,6 +124,8 @@ class _Recorder:
             self.tensor_of_slot[s] = t
             self.array_slot.setdefault(id(t._data), s)
             self.watched.append((t, t._vc, t._vc[0]))
+            if t._tangent is not None:
+                self.fail(_TANGENT)
         return s
 
     def owner(self, a):

@@ -34,7 +34,8 @@ def _flatten(x, tensors):
     if isinstance(x, Tensor):
         tensors.append(x)
         d = x._data
-        return ("T", d.shape, d.dtype.str, x._requires_grad, x._grad_fn is not None, d.strides, x._hooks is not None)
+        return ("T", d.shape, d.dtype.str, x._requires_grad, x._grad_fn is not None, d.strides, x._hooks is not None,
+                x._tangent is not None)
     if isinstance(x, (list, tuple)):
         return (type(x).__name__, tuple(_flatten(v, tensors) for v in x))
     if isinstance(x, dict):
@@ -190,7 +191,8 @@ class CompiledFunction:
                 if type(a) is not Tensor:
                     break
                 d = a._data
-                flat += (d.shape, d.dtype, d.strides, a._requires_grad, a._grad_fn is None, a._hooks is None)
+                flat += (d.shape, d.dtype, d.strides, a._requires_grad, a._grad_fn is None, a._hooks is None,
+                         a._tangent is None)
             else:
                 return flat, args
         inputs = []

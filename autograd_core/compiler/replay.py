@@ -44,7 +44,8 @@ MISS = object()  # what a replay returns when a guard on a tensor read from outs
 def _guard_lines(tape, externals):
     """Read every external's array into its slot; for a tensor read from outside (not a replay's
     own constant), return MISS unless it has the shape, dtype and requires_grad it was recorded
-    with and no hooks (the dtype compared by identity first: numpy's builtin dtypes are shared)."""
+    with, no hooks and no forward-mode tangent (the dtype compared by identity first: numpy's
+    builtin dtypes are shared)."""
     lines, env = [], {}
     for k, (s, t, const) in enumerate(zip(tape.ext_slot, externals, tape.constant)):
         if const:
@@ -53,7 +54,7 @@ def _guard_lines(tape, externals):
         env[f"S{k}"], env[f"D{k}"] = t._data.shape, t._data.dtype
         lines += [f"    e = E[{k}]", f"    v{s} = e._data",
                   f"    if (v{s}.shape != S{k} or (v{s}.dtype is not D{k} and v{s}.dtype != D{k})"
-                  f" or e._requires_grad != {bool(t._requires_grad)} or e._hooks):",
+                  f" or e._requires_grad != {bool(t._requires_grad)} or e._hooks or e._tangent is not None):",
                   "        return _MISS"]
     return lines, env
 

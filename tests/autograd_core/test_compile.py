@@ -134,6 +134,27 @@ def test_hooks_and_retain_grad_on_intermediates_run_eagerly():
     assert seen == [1, 1, 1] and _state(compiled) == ["eager"]
 
 
+def test_forward_mode_tangents_run_eagerly():
+    """The replay computes on arrays, without tangents: a dual argument, or a tensor read from
+    outside that gets a tangent after the recording (by an in-place op), runs eagerly."""
+    from autograd_core.forward import dual, unpack_dual
+
+    w = _x(seed=1)
+    f = lambda x: (x * w).sin()  # noqa: E731
+    compiled = ag.compile(f)
+    _calls(compiled, 3, _x())
+    tangent = _x(seed=2)
+    with pytest.warns(RuntimeWarning, match="forward-mode tangent"):
+        for _ in range(3):
+            got, want = unpack_dual(compiled(dual(_x(), tangent))), unpack_dual(f(dual(_x(), tangent)))
+            assert _same(got[0], want[0]) and got[1] is not None and _same(got[1], want[1])
+    w.mul_(dual(ag.ones(3, 4), tangent))  # w now carries a tangent
+    got, want = unpack_dual(compiled(_x())), unpack_dual(f(_x()))
+    assert _same(got[0], want[0]) and got[1] is not None and _same(got[1], want[1])
+    info = compiled.explain()  # the first key: its guard on w failed, it recorded again and could not replay
+    assert [e["state"] for e in info] == ["eager", "eager"] and all("tangent" in e["reason"] for e in info)
+
+
 def test_forward_hooks_and_anomaly_mode_run_eagerly():
     model = nn.Linear(4, 2)
     compiled = ag.compile(model)

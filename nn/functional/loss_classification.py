@@ -4,7 +4,8 @@
     binary_cross_entropy    -w [t log x + (1 - t) log(1 - x)]      (logs clamped at -100)
     bce_with_logits         -w [p t log σ(x) + (1 - t) log(1 - σ(x))]
                             = w [(1 - t) x + (1 + (p - 1) t) softplus(-x)]   (p = pos_weight; stable)
-    nll_loss                -w_{t_i} x_{i, t_i};  'mean' divides by Σ w_{t_i} (ignored targets excluded)
+    nll_loss                -w_{t_i} x_{i, t_i};  'mean' divides by Σ w_{t_i} (ignored targets excluded);
+                            one op (autograd_core/ops/nll_loss.py, NllLossBackward0)
     cross_entropy           nll_loss(log_softmax(x)) for class indices;
                             -Σ_c w_c t_c log_softmax(x)_c for class probabilities;
                             label smoothing ε mixes in the uniform target: (1 - ε)·loss + ε·(uniform loss)
@@ -20,6 +21,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops.nll_loss import NllLoss
 from autograd_core.tensor import Tensor
 
 from ._reduction import check_reduction, legacy_reduction
@@ -77,7 +79,16 @@ def _class_view(name, input, target):
     return input, t, unbatched
 
 
-def _check_indices(name, input, t, ignore_index):
+def _target_tensor(target, t):
+    """The target as a Tensor with t's (batched) shape: the user's tensor itself where it is one, so that
+    ``ag.compile`` sees it as an input of the loss (read again on every call), not a constant."""
+    if not isinstance(target, Tensor):
+        return Tensor(t)
+    return ag.unsqueeze(target, 0) if target.ndim < t.ndim else target
+
+
+def _check_target(name, input, t):
+    """The target's dtype and shape (not its values) against the input's."""
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected a target of integer class indices (Long), got dtype {t.dtype}")
     if t.shape[:1] != input.shape[:1]:
@@ -86,6 +97,10 @@ def _check_indices(name, input, t, ignore_index):
     if t.shape != input.shape[:1] + input.shape[2:]:
         raise RuntimeError(f"{name}: target of shape {list(t.shape)} does not match input of shape "
                            f"{list(input.shape)} (expected {[input.shape[0]] + list(input.shape[2:])})")
+
+
+def _check_indices(name, input, t, ignore_index):
+    _check_target(name, input, t)
     valid = t != ignore_index
     c = input.shape[1]
     bad = valid & ((t < 0) | (t >= c))
@@ -109,16 +124,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log-likelihood of class indices, ``input`` holding log-probabilities."""
     reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
     input, t, unbatched = _class_view("nll_loss", input, target)
-    valid, safe = _check_indices("nll_loss", input, t, ignore_index)
+    _check_target("nll_loss", input, t)
     w = _class_weight("nll_loss", weight, input.shape[1])
-    picked = ag.squeeze(ag.gather(input, 1, Tensor(np.expand_dims(safe, 1))), 1)
-    wt = (valid if w is None else w[safe] * valid).astype(input.dtype)
-    loss = -picked * Tensor(wt)
-    if reduction == "none":
-        return loss[0] if unbatched else loss
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / Tensor(wt.sum(dtype=input.dtype))
+    loss = NllLoss.apply(input, _target_tensor(target, t), weight if isinstance(weight, Tensor) else w,
+                         ignore_index, reduction)
+    return loss[0] if unbatched and reduction == "none" else loss
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -147,7 +157,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if unbatched:
             loss = loss[0]
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    nll = nll_loss(logp, _target_tensor(target, t), weight, ignore_index=ignore_index, reduction=reduction)
     if unbatched and reduction == "none":
         nll = nll[0]
     if label_smoothing == 0:

@@ -164,7 +164,7 @@ def test_group_modules_puts_each_op_in_its_layer():
     assert where["Reshape"] == {"flatten: Flatten"}
     assert where["Addmm"] == {"fc1: Linear", "fc2: Linear", "fc3: Linear"}  # x Wᵀ + b, one op
     assert where["fc2.weight"] == {"fc2: Linear"}
-    assert where["LogSoftmax"] == where["Div"] == {None}  # the loss is outside the model
+    assert where["LogSoftmax"] == where["NllLoss"] == {None}  # the loss is outside the model
     assert ("conv1: Conv2d", ["Sequential"]) in d.clusters  # layers inside the model's cluster
     assert Dot(viz.draw_graph(loss, group_modules=w).source).nodes.keys() == d.nodes.keys()
 

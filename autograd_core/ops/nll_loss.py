@@ -20,22 +20,29 @@ import numpy as np
 from ..function import Linear, Op
 
 
-def _pick(x, idx, omega, denom, reduction):
-    """y from x, with idx = t as (N, 1, d₁, ...)."""
-    loss = -np.take_along_axis(x, idx, 1)[:, 0] * omega
+def _flat_index(t, shape):
+    """The flat (C-order) positions of x[i, tᵢ] for x of ``shape`` (N, C, d₁, ...) and t (N, d₁, ...)."""
+    n, c = shape[:2]
+    d = t.size // n if n else 0
+    rows = np.arange(n).reshape(n, 1) * (c * d) + np.arange(d)
+    return (rows + t.reshape(n, d) * d).reshape(t.shape)
+
+
+def _pick(x, flat, omega, denom, reduction):
+    """y from x."""
+    loss = -np.take(x, flat) * omega
     if reduction == "none":
         return loss
     total = np.sum(loss)
     return total if reduction == "sum" else np.true_divide(total, denom)
 
 
-def _scatter(g, idx, omega, denom, reduction, shape):
+def _scatter(g, flat, omega, denom, reduction, shape):
     """x̄ from ȳ: the adjoint of ``_pick``."""
     if reduction == "mean":
         g = np.true_divide(g, denom)
-    picked = -(np.broadcast_to(g, omega.shape) * omega) + 0.0  # + 0.0: -0 becomes +0, as added into zeros
-    out = np.zeros(shape, picked.dtype)
-    np.put_along_axis(out, idx, picked[:, None], 1)
+    out = np.zeros(shape, omega.dtype)
+    out.reshape(-1)[flat] = -(g * omega) + 0.0  # + 0.0: -0 becomes +0, as added into zeros
     return out
 
 
@@ -43,26 +50,26 @@ class NllPick(Linear):
     """y = the weighted, reduced pick of x at the targets (``_pick``), targets given as arrays."""
 
     @staticmethod
-    def forward(ctx, x, idx, omega, denom, reduction):
-        ctx.idx, ctx.omega, ctx.denom, ctx.reduction, ctx.shape = idx, omega, denom, reduction, x.shape
-        return _pick(x, idx, omega, denom, reduction)
+    def forward(ctx, x, flat, omega, denom, reduction):
+        ctx.flat, ctx.omega, ctx.denom, ctx.reduction, ctx.shape = flat, omega, denom, reduction, x.shape
+        return _pick(x, flat, omega, denom, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        return NllScatter.apply(g, ctx.idx, ctx.omega, ctx.denom, ctx.reduction, ctx.shape), None, None, None, None
+        return NllScatter.apply(g, ctx.flat, ctx.omega, ctx.denom, ctx.reduction, ctx.shape), None, None, None, None
 
 
 class NllScatter(Linear):
     """x̄ = the adjoint of ``NllPick`` applied to ȳ, into zeros of x's shape."""
 
     @staticmethod
-    def forward(ctx, g, idx, omega, denom, reduction, shape):
-        ctx.idx, ctx.omega, ctx.denom, ctx.reduction = idx, omega, denom, reduction
-        return _scatter(g, idx, omega, denom, reduction, shape)
+    def forward(ctx, g, flat, omega, denom, reduction, shape):
+        ctx.flat, ctx.omega, ctx.denom, ctx.reduction = flat, omega, denom, reduction
+        return _scatter(g, flat, omega, denom, reduction, shape)
 
     @staticmethod
     def backward(ctx, h):
-        return NllPick.apply(h, ctx.idx, ctx.omega, ctx.denom, ctx.reduction), None, None, None, None, None
+        return NllPick.apply(h, ctx.flat, ctx.omega, ctx.denom, ctx.reduction), None, None, None, None, None
 
 
 class NllLoss(Op):
@@ -79,14 +86,14 @@ class NllLoss(Op):
         safe = np.where(valid, t, 0)
         omega = (valid if w is None else w[safe] * valid).astype(x.dtype)
         denom = omega.sum(dtype=x.dtype) if reduction == "mean" else None
-        ctx.idx, ctx.omega, ctx.denom, ctx.reduction, ctx.shape = (np.expand_dims(safe, 1), omega, denom,
-                                                                   reduction, x.shape)
-        return _pick(x, ctx.idx, omega, denom, reduction)
+        ctx.flat, ctx.omega, ctx.denom, ctx.reduction, ctx.shape = (_flat_index(safe, x.shape), omega, denom,
+                                                                    reduction, x.shape)
+        return _pick(x, ctx.flat, omega, denom, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        return NllScatter.apply(g, ctx.idx, ctx.omega, ctx.denom, ctx.reduction, ctx.shape), None, None, None, None
+        return NllScatter.apply(g, ctx.flat, ctx.omega, ctx.denom, ctx.reduction, ctx.shape), None, None, None, None
 
     @staticmethod
     def jvp(ctx, t, *_):
-        return NllPick.apply(t, ctx.idx, ctx.omega, ctx.denom, ctx.reduction)
+        return NllPick.apply(t, ctx.flat, ctx.omega, ctx.denom, ctx.reduction)

@@ -1,15 +1,17 @@
 """Replay: a verified ``Tape`` turned into straight-line array code.
 
-``build(tape)`` writes one Python function whose body has one line per
-recorded op, ``v7 = K3.forward(c3, v2, v5)``: each op's own ``forward`` runs
-on numpy arrays (``cls._arrays``), with a fresh ``ctx`` per op and no Tensor,
-graph edge or observer test in between. Externals (parameters, buffers) are
-read fresh from their tensors at every call (an optimizer's in-place update
-is seen); recorded copy steps write running statistics back. Random ops that
-draw inside ``forward`` (rrelu) draw fresh numbers, from the same generator.
-
-When the recording has a backward structure and grad mode is on, the result
-tensors share one graph node, ``region.CompiledBackward``, holding the ops' ctxs.
+``build(tape, externals, plan)`` writes one Python function whose body has
+one line per recorded op, ``v7 = F3(c, v2, v5)`` (``F3`` the op's own
+``forward``): each runs on numpy arrays (``cls._arrays``), with a fresh
+``ctx`` per op and no Tensor, graph edge or observer test in between.
+Externals (parameters, buffers) are read fresh from their tensors at every
+call (an optimizer's in-place update is seen), after their guards, written
+out as code; recorded copy steps write running statistics back. Random ops
+that draw inside ``forward`` (rrelu) draw fresh numbers, from the same
+generator. The function ends by wrapping the result: one Tensor per output,
+and, when the recording has a backward structure and grad mode is on, one
+graph node for the outputs that require grad (``region.CompiledBackward``,
+holding the ops' ctxs).
 """
 import numpy as np
 

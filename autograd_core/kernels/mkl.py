@@ -3,15 +3,18 @@ wheel is installed (``pip install -e ".[mkl]"``).
 
 numpy's wheel multiplies matrices with OpenBLAS; PyTorch's CPU wheel with
 MKL. On this machine's AVX-512 cores MKL's single-threaded sgemm measured
-faster on the large products (median of 9 interleaved rounds, µs, OpenBLAS
-0.3.31 / MKL 2024.2 / PyTorch 2.13): the MLP 784-256-128-10 at batch 128,
-X (128, 784) W₁ᵀ 977 / 650 / 603 and W̄₁ = Ȳ₁ᵀ X 627 / 554 / 511, but not on
-the smaller ones: H (128, 256) W₂ᵀ 137 / 134 / 106, and LeNet-5's products
-(at most 2^21.6 multiply-adds, per-sample convolution stacks) were 1.2-2.5x
-slower with MKL (all of LeNet's products: 2.9 ms with OpenBLAS, 5.8 ms with
-MKL); OpenBLAS is faster on matrix-vector products too (batch-1 inference,
-X (1, 784) W₁ᵀ: 16 vs 33 µs). So MKL takes only products whose every matrix
-has at least ``MIN_WORK`` multiply-adds.
+faster on the larger products (median of 7-9 interleaved rounds, µs, OpenBLAS
+0.3.31 / MKL 2024.2 through this module / PyTorch 2.13), the MLP 784-256-128-10's:
+at batch 16, X (16, 784) W₁ᵀ 272 / 137 / 109 and W̄₁ = Ȳ₁ᵀ X 175 / 141 / 131;
+at batch 128, X W₁ᵀ 805 / 641 / 635 and W̄₁ 665 / 564 / 533. Below about 2^21
+multiply-adds the ctypes call's fixed cost (15-20 µs on the loaded machine,
+most of it reading the three arrays' addresses) outweighs the gain: at batch 16
+Ȳ₂ W₂ (16 x 128 x 256) took 13 / 31 / 18 µs. Stacks of small matrices (LeNet-5's
+per-sample convolution products, (6 x 25) @ (25 x 784) and the like) were
+1.2-2.5x slower with MKL's batch_strided call, and matrix-vector products
+(batch-1 inference, X (1, 784) W₁ᵀ: 16 vs 33 µs) twice as slow. So MKL takes a
+single product of at least ``MIN_WORK`` multiply-adds and a stack whose every
+matrix has at least ``MIN_WORK_STACK``.
 
 ``matmul(a, b, out=None)`` computes C[b] = A[b] @ B[b] with
 ``cblas_?gemm_64`` (one product) or ``cblas_?gemm_batch_strided_64`` (a stack),
@@ -39,11 +42,13 @@ import os
 
 import numpy as np
 
-MIN_WORK = 1 << 23  # multiply-adds per matrix: below, OpenBLAS measured as fast or faster
+MIN_WORK = 1 << 21  # multiply-adds of a single product: below, OpenBLAS measured as fast or faster
+MIN_WORK_STACK = 1 << 23  # the same for a stack of matrices (one batch_strided call)
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SEQUENTIAL = 1  # MKL_THREADING_SEQUENTIAL
-_state = {"lib": None, "loaded": False, "enabled": os.environ.get("AUTOGRAD_CORE_MKL", "1").strip() != "0"}
+# "active": {dtype char: (gemm, gemm_batch_strided)} while enabled and loaded, {} otherwise; None until first use
+_state = {"fns": None, "active": None, "enabled": os.environ.get("AUTOGRAD_CORE_MKL", "1").strip() != "0"}
 
 
 def _find():
@@ -83,21 +88,28 @@ def _load():
         stack.argtypes = [ctypes.c_int] * 3 + [i64] * 3 + [scalar, ptr, i64, i64, ptr, i64, i64, scalar, ptr, i64,
                                                             i64, i64]
         stack.restype = None
-        fns[np.dtype(dtype)] = (one, stack)
+        fns[np.dtype(dtype).char] = (one, stack)
     return fns
+
+
+def _activate():
+    """Load MKL on first use; the entry points in use ({} when disabled or not installed)."""
+    if _state["fns"] is None:
+        _state["fns"] = _load() or {}
+    _state["active"] = _state["fns"] if _state["enabled"] else {}
+    return _state["active"]
 
 
 def available():
     """True when MKL is installed, loaded and enabled."""
-    if not _state["loaded"]:
-        _state["lib"], _state["loaded"] = _load(), True
-    return _state["enabled"] and _state["lib"] is not None
+    return bool(_activate())
 
 
 def set_enabled(flag):
     """Use MKL for large products (True) or numpy's BLAS always (False); returns the previous setting."""
     old = _state["enabled"]
     _state["enabled"] = bool(flag)
+    _state["active"] = None  # recomputed on next use
     return old
 
 
@@ -138,19 +150,27 @@ def _batch_stride(x, batch):
 def matmul(a, b, out=None):
     """A @ B (operands of at least 2 dims, batch dims broadcast) with MKL, into ``out`` when given;
     None when MKL does not apply (then use ``numpy.matmul``)."""
-    if a.dtype != b.dtype or a.ndim < 2 or b.ndim < 2 or not available():
-        return None
-    fns = _state["lib"].get(a.dtype)
+    fns = _state["active"]
     if fns is None:
+        fns = _activate()
+    fns = fns.get(a.dtype.char)
+    if fns is None or b.dtype != a.dtype or a.ndim < 2 or b.ndim < 2:
         return None
     m, k = a.shape[-2:]
     n = b.shape[-1]
     if b.shape[-2] != k or m * n * k < MIN_WORK:
         return None
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    count = int(np.prod(batch)) if batch else 1
     la, lb = _matrix(a, m, k), _matrix(b, k, n)
     if la is None or lb is None:
+        return None
+    if a.ndim == b.ndim == 2 and out is None:  # the common case, with the least Python around the call
+        out = np.empty((m, n), a.dtype)
+        fns[0](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], b.ctypes.data, lb[1], 0.0,
+               out.ctypes.data, n)
+        return out
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    count = int(np.prod(batch)) if batch else 1
+    if count > 1 and m * n * k < MIN_WORK_STACK:
         return None
     if out is None:
         out = np.empty(batch + (m, n), a.dtype)
@@ -159,15 +179,14 @@ def matmul(a, b, out=None):
     lc = _matrix(out, m, n)
     if lc is None or lc[0] != _NO_TRANS:  # BLAS writes C row-major
         return None
-    ldc = lc[1]
     one, stack = fns
     if count == 1:
         one(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], b.ctypes.data, lb[1], 0.0,
-            out.ctypes.data, ldc)
+            out.ctypes.data, lc[1])
         return out
     sa, sb, sc = _batch_stride(a, batch), _batch_stride(b, batch), _batch_stride(out, batch)
     if sa is None or sb is None or not sc:
         return None
     stack(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], sa, b.ctypes.data, lb[1], sb, 0.0,
-          out.ctypes.data, ldc, sc, count)
+          out.ctypes.data, lc[1], sc, count)
     return out

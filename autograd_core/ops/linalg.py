@@ -91,7 +91,9 @@ class Addmm(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        return kernel_matmul(x, w.T) + b
+        y = kernel_matmul(x, w.T)
+        y += b  # in place: the product is a fresh array (the same sums as product + b)
+        return y
 
     @staticmethod
     def backward(ctx, g):

@@ -96,7 +96,7 @@ def matmul(a, b):
         return matmul_numba(a, b)
     a, b = blas_ready(a), blas_ready(b)
     mnk = (a.shape[-2] if a.ndim > 1 else 1) * a.shape[-1] * (b.shape[-1] if b.ndim > 1 else 1)
-    if mnk < ONE_THREAD_MAX or threads.get_num_threads() == 1:  # a product run on one thread: MKL's, if installed
+    if mkl.MIN_WORK <= mnk and (mnk < ONE_THREAD_MAX or threads.get_num_threads() == 1):  # on one thread: MKL's
         c = mkl.matmul(a, b)
         if c is not None:
             return c
@@ -109,7 +109,7 @@ def matmul(a, b):
 def gemm(a, b, out=None):
     """A @ B into ``out`` (the kernels' products, run on one thread each): MKL's sequential GEMM where it
     applies (``kernels/mkl.py``), else ``numpy.matmul``."""
-    c = mkl.matmul(a, b, out)
+    c = mkl.matmul(a, b, out) if a.shape[-2] * a.shape[-1] * b.shape[-1] >= mkl.MIN_WORK else None
     return np.matmul(a, b, out=out) if c is None else c
 
 
@@ -117,6 +117,8 @@ def blas_ready(x):
     """x, or a contiguous copy of x when its matrices (last two dims) have a
     zero stride or no unit stride: the layouts ``numpy.matmul`` does not
     hand to BLAS."""
+    if x.flags.c_contiguous and 0 not in x.strides:  # the common case (a size-1 dim of a C array may stride 0)
+        return x
     s = x.strides[-2:]
     if 0 in s or x.itemsize not in s:
         return np.ascontiguousarray(x)

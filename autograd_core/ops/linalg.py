@@ -29,7 +29,7 @@ from ..function import Op
 from ..kernels.matmul import matmul as kernel_matmul
 from ..tensor import Tensor
 from .broadcast import sum_to_shape
-from .shape import reshape, transpose
+from .shape import Transpose, reshape
 
 
 class MatMul(Op):
@@ -147,8 +147,10 @@ def product_rule(op, a, b, ta, tb, *rest):
 
 
 def _mT(x):
-    """xᵀ of a matrix or of each matrix in a batch (a view)."""
-    return transpose(x, -2, -1)
+    """xᵀ of a matrix or of each matrix in a batch (a view): ``transpose(x, -2, -1)`` without its
+    argument checks (x has at least 2 dims here; this runs twice per linear layer's backward)."""
+    n = x.ndim
+    return Transpose.apply(x, (1, 0) if n == 2 else tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def _transposed(x, g):

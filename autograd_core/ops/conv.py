@@ -95,7 +95,7 @@ class Convolution(Op):
         x, w, *cols = ctx.saved_tensors
         need = ctx.needs_input_grad
         gx = ConvolutionInputGrad.apply(g, w, ctx.lay, x.shape) if need[0] else None
-        gw = ConvolutionWeightGrad.apply(x, g, ctx.lay, w.shape, *(c._data for c in cols)) if need[1] else None
+        gw = ConvolutionWeightGrad.apply(x, g, ctx.lay, w.shape, *cols) if need[1] else None
         gb = ChannelSum.apply(g, ctx.lay) if need[2] else None
         return (gx, gw, gb) + (None,) * (len(need) - 3)
 
@@ -146,8 +146,8 @@ class ConvolutionInputGrad(Op):
 
 class ConvolutionWeightGrad(Op):
     """w̄ from x and ȳ: the correlation of the input with the output gradient.
-    ``cols``, when given, are im2col(x) kept by the forward (an array: a
-    function of x, not an input of its own)."""
+    ``cols``, when given, are im2col(x) kept by the forward (a saved tensor
+    that needs no gradient: a function of x, not an input of its own)."""
 
     @staticmethod
     def forward(ctx, x, g, lay, w_shape, cols=None):

@@ -44,16 +44,17 @@ class MaxPool2d(Op):
     @staticmethod
     def backward(ctx, g, _):
         (idx,) = ctx.saved_tensors
-        return MaxUnpoolAdd.apply(g, idx._data, ctx.x_shape), None
+        return MaxUnpoolAdd.apply(g, idx, ctx.x_shape), None
 
     @staticmethod
     def jvp(ctx, t, _):
         (idx,) = ctx.saved_tensors
-        return PoolGather.apply(t, idx._data, ctx.x_shape), None
+        return PoolGather.apply(t, idx, ctx.x_shape), None
 
 
 class MaxUnpoolAdd(Linear):
-    """x̄ = zeros of x's shape with ȳ added at the argmax indices."""
+    """x̄ = zeros of x's shape with ȳ added at the argmax indices (given as the saved index
+    tensor or its array; linear in ȳ alone, so the tangent is the same op of ġ)."""
 
     @staticmethod
     def forward(ctx, g, idx, x_shape):
@@ -63,6 +64,10 @@ class MaxUnpoolAdd(Linear):
     @staticmethod
     def backward(ctx, h):
         return PoolGather.apply(h, ctx.idx, ctx.x_shape), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return MaxUnpoolAdd.apply(t, ctx.idx, ctx.x_shape)
 
 
 class PoolGather(Linear):
@@ -76,6 +81,10 @@ class PoolGather(Linear):
     @staticmethod
     def backward(ctx, h):
         return MaxUnpoolAdd.apply(h, ctx.idx, ctx.x_shape), None, None
+
+    @staticmethod
+    def jvp(ctx, t, *_):
+        return PoolGather.apply(t, ctx.idx, ctx.x_shape)
 
 
 def _avg_pool(x, geom):

@@ -19,9 +19,12 @@ A capture *fails* (the call is not replayable, with the reason kept for
 ``explain()``) when the function reads tensor values into Python, draws
 random numbers outside an op (the generator advanced between two op calls),
 reads a tensor carrying a forward-mode tangent, modifies a tensor in place
-other than as above, passes tensors to an op inside a list, registers a hook
-or ``retain_grad`` on an intermediate, or uses a tensor with autograd history
-that is not an argument.
+other than as above, passes tensors to an op inside a list, selects elements
+by a bool mask that is not a constant (an argument, an op's output such as
+``x > 0``, a tensor read from outside, given inside an index: the number of
+elements, so the result's shape, depends on the mask's values), registers a
+hook or ``retain_grad`` on an intermediate, or uses a tensor with autograd
+history that is not an argument.
 """
 import numpy as np
 
@@ -160,9 +163,18 @@ class _Recorder:
             return ("q", type(a), specs)
         return ("c", a.item() if isinstance(a, np.generic) else a)
 
+    def selects_by_mask(self, spec):
+        """Whether a bool array of a slot (or a view of one) is inside a tuple or list argument:
+        an index (``x[mask]``, ``masked_select``), whose result's shape depends on the mask's values."""
+        return any(sp[0] == "q" and any(self.tensor_of_slot[s]._data.dtype == np.bool_ for s in _slots_of(sp[2]))
+                   for sp in spec)
+
     def on_call(self, cls, args):
         self.check_between(f"before {cls.__name__}")
         spec = [self.arg(a, cls) for a in args]
+        if self.selects_by_mask(spec):
+            self.fail(f"{cls.__name__} selects elements by a bool mask computed or given in the call: the shape "
+                      f"of its result depends on the mask's values (a data-dependent shape, as nonzero's)")
         grad = _state.grad
 
         def done(out):

@@ -55,6 +55,18 @@ def _wrap(out):
     return Tensor(out if type(out) is np.ndarray else np.asarray(out))
 
 
+def _promoted(a, b):
+    """``promote(a, b)``, without its dtype rules where they leave both operands as they
+    are: an array with an array of its dtype, or with a Python number of a category no
+    higher (a bool; an int with a non-bool array; a float with a float array)."""
+    if type(a) is np.ndarray:
+        tb, kind = type(b), a.dtype.kind
+        if (tb is np.ndarray and b.dtype is a.dtype or tb is builtins.bool or tb is int and kind in "iufc"
+                or tb is float and kind in "fc"):
+            return a, b
+    return promote(a, b)
+
+
 class NonDifferentiable(Op):
     """Base of the ops here: ``compute`` (a classmethod, on arrays and plain
     values) is the forward; the output needs no gradient (bool or integer),
@@ -90,7 +102,7 @@ class Comparison(NonDifferentiable):
     @classmethod
     def compute(cls, a, b):
         try:
-            return cls.ufunc(*promote(a, b))
+            return cls.ufunc(*_promoted(a, b))
         except ValueError:
             raise RuntimeError(f"{cls.label}: the shapes {np.shape(a)} and {np.shape(b)} "
                                f"cannot be broadcast") from None
@@ -210,6 +222,12 @@ class Predicate(NonDifferentiable):
     @classmethod
     def compute(cls, x):
         return cls.ufunc(x)
+
+    @classmethod
+    def call(cls, input):  # NonDifferentiable.call, one call shorter
+        if call_observers:
+            return cls.apply(input)
+        return _wrap(cls.ufunc(input._data))
 
 
 class LogicalNot(Predicate):

@@ -316,3 +316,32 @@ def test_an_evaluation_trace_with_a_mask():
     assert [v.op for v in tr.intermediates] == ["Mul", "Where", "Sum"]
     np.testing.assert_allclose(tr[tr.outputs[0]].value, 1.9)
     np.testing.assert_allclose(tr.inputs[0].adjoint, [0.1, 1.0])
+
+
+# -- the eager shortcut past the dtype rules -------------------------------------------------
+DTYPES = [np.bool_, np.int8, np.uint8, np.int32, np.int64, np.float16, np.float32, np.float64]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_operands_left_as_they_are_give_the_promoted_result(dtype):
+    """Comparisons skip ``promote`` where it would not change the operands; every operand kind
+    gives what comparing the promoted operands gives (values and dtype)."""
+    from autograd_core.ops._util import promote
+    from autograd_core.ops.compare import Eq, Gt, LogicalXor
+
+    a = np.array([0, 1, 2, 3], dtype=dtype)
+    others = [a[::-1].copy(), np.array(2, dtype), np.array([1.5, 0.5, 3, 2], np.float32), np.array(1, np.int64),
+              True, False, 0, 2, -1, 300, 1.5, 2.0, float("nan")]
+    for op in (Gt, Eq, LogicalXor):
+        for b in others:
+            want = op.ufunc(*promote(a, b))
+            got = op.compute(a, b)
+            assert got.dtype == want.dtype and np.array_equal(got, want), (op, dtype, b)
+
+
+def test_numpy_scalars_compare_as_python_numbers():
+    """As in every op (and PyTorch): a float32 tensor equals the float64 scalar 0.1 as it equals 0.1."""
+    x = ag.tensor([0.1, 0.2], dtype=ag.float32)
+    np.testing.assert_array_equal((x == np.float64(0.1))._data, (x == 0.1)._data)
+    assert (x == np.float64(0.1))._data.tolist() == [True, False]
+    assert (ag.tensor([1, 2], dtype=ag.int32) > np.float32(1.5))._data.tolist() == [False, True]

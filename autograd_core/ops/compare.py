@@ -173,8 +173,10 @@ def _operator(fn):
     """The operator form: NotImplemented for operands it does not know (so that
     ``t == None`` is False, as in PyTorch)."""
 
+    known = (Tensor, np.generic, *_OPERANDS)
+
     def op(self, other):
-        if not isinstance(other, (Tensor, np.generic) + _OPERANDS):
+        if not isinstance(other, known):
             return NotImplemented
         return fn(self, other)
 

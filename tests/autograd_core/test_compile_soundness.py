@@ -1,0 +1,172 @@
+"""ag.compile soundness: library code that once computed arrays from tensor values outside
+ops (a padding mask, an additive attention mask, a data-dependent shape) made those arrays
+constants of the replay when the two recorded calls happened to agree, so later calls
+replayed stale values. Each test compiles a function, makes the first two calls agree on
+that value, then changes it: the compiled results (and gradients) must be the eager ones,
+replayed where the computation is made of ops, run eagerly (with the fallback warning)
+where the result's shape depends on values."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+import nn.functional as F
+
+
+def _same(a, b):
+    a, b = np.asarray(a._data), np.asarray(b._data)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def _replayed(compiled, calls):
+    info = compiled.explain()
+    assert [e["state"] for e in info] == ["replay"], info
+    assert info[0]["calls"]["replay"] == calls - 2
+
+
+# -- F.embedding(padding_idx): the padding mask is made by ops and always applied -----------
+EMB_TOKENS = [[[1, 2, 3], [3, 1, 2]], [[2, 3, 1], [1, 1, 3]],  # calls 1 and 2: no padding token
+              [[0, 2, 0], [3, 0, 1]], [[1, 2, 3], [0, 0, 0]], [[0, 1, 2], [2, 3, 3]]]
+
+
+def _embedding_grads(emb, tokens_list, f):
+    grads = []
+    for tokens in tokens_list:
+        emb.weight.grad = None
+        f(ag.tensor(np.array(tokens))).sum().backward()
+        grads.append(emb.weight.grad._data.copy())
+    return grads
+
+
+def test_embedding_padding_row_gets_no_gradient_on_replay():
+    emb = nn.Embedding(4, 2, padding_idx=0)
+    eager = _embedding_grads(emb, EMB_TOKENS, emb)
+    compiled = ag.compile(emb)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = _embedding_grads(emb, EMB_TOKENS, compiled)
+    for call, (e, c) in enumerate(zip(eager, got)):
+        assert np.array_equal(e[0], [0, 0]), call  # the padding row: no gradient
+        assert np.array_equal(e, c), f"call {call}: padding row {c[0]} (eager {e[0]})"
+    _replayed(compiled, len(EMB_TOKENS))
+
+
+def test_embedding_padding_values_and_gradients_bit_identical():
+    w = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+
+    def f(tokens, weight):
+        return F.embedding(tokens, weight, padding_idx=-1) * 2
+
+    compiled = ag.compile(f)
+    for call, tokens in enumerate([[1, 2], [2, 3], [4, 1], [4, 4], [0, 3]]):
+        outs = []
+        for fn in (f, compiled):
+            weight = ag.tensor(w.copy(), requires_grad=True)
+            out = fn(ag.tensor(np.array(tokens)), weight)
+            out.backward(ag.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape).astype(np.float32)))
+            outs.append((out, weight.grad))
+        assert _same(outs[0][0], outs[1][0]) and _same(outs[0][1], outs[1][1]), call
+        assert not outs[0][1]._data[4].any()  # padding_idx -1 is row 4
+    _replayed(compiled, 5)
+
+
+# -- MultiheadAttention: bool masks become additive masks by ops ------------------------------
+@pytest.mark.parametrize("which", ["key_padding_mask", "attn_mask"])
+def test_multihead_attention_bool_mask_recomputed_on_replay(which):
+    ag.manual_seed(0)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True)
+    x = ag.tensor(np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32))
+    same = [[False, False, True], [False, True, True]]
+    masks = [same, same, [[True, False, False], [False, False, False]], [[False, True, False], [True, True, False]]]
+    if which == "attn_mask":  # (L, S) = (3, 3)
+        masks = [m + [[False, False, False]] for m in masks]
+
+    def f(x, mask):
+        return mha(x, x, x, need_weights=False, **{which: mask})[0]
+
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, m in enumerate(masks):
+            e, c = f(x, ag.tensor(np.array(m))), compiled(x, ag.tensor(np.array(m)))
+            assert _same(e, c), f"call {call}: {c._data.ravel()[:3]} (eager {e._data.ravel()[:3]})"
+    _replayed(compiled, len(masks))
+
+
+def test_multihead_attention_float_mask_of_other_dtype_recomputed():
+    ag.manual_seed(0)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True)
+    x = ag.tensor(np.random.default_rng(1).standard_normal((2, 3, 4)).astype(np.float32))
+    rng = np.random.default_rng(2)
+    same = rng.standard_normal((3, 3))
+    masks = [same, same, rng.standard_normal((3, 3)), rng.standard_normal((3, 3))]
+
+    def f(x, mask):
+        return mha(x, x, x, need_weights=False, attn_mask=mask)[0]
+
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, m in enumerate(masks):  # float64 masks added to float32 scores
+            assert _same(f(x, ag.tensor(m)), compiled(x, ag.tensor(m))), call
+    _replayed(compiled, len(masks))
+
+
+# -- scaled_dot_product_attention: masks and fully masked rows by ops ---------------------------
+def test_sdpa_bool_mask_and_fully_masked_rows_recomputed():
+    rng = np.random.default_rng(3)
+    q, k, v = (ag.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32), requires_grad=True) for _ in range(3))
+    same = np.ones((3, 3), bool)
+    dead_row = same.copy()
+    dead_row[1] = False  # query 1 attends to nothing: zero weights, zero output
+    masks = [same, same, np.tril(same), dead_row, np.triu(same)]
+    compiled = ag.compile(F.scaled_dot_product_attention)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, m in enumerate(masks):
+            outs = []
+            for fn in (F.scaled_dot_product_attention, compiled):
+                for t in (q, k, v):
+                    t.grad = None
+                out = fn(q, k, v, attn_mask=ag.tensor(m))
+                out.sum().backward()
+                outs.append([out, q.grad, k.grad, v.grad])
+            for e, c in zip(*outs):
+                assert _same(e, c), f"call {call}: {c._data.ravel()[:3]} (eager {e._data.ravel()[:3]})"
+    _replayed(compiled, len(masks))
+
+
+# -- data-dependent shapes: nonzero, argwhere, unique run eagerly ------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: x.nonzero().sum(), lambda x: ag.argwhere(x).float().sum(), lambda x: ag.nonzero(x, as_tuple=True)[0],
+    lambda x: x.unique(), lambda x: ag.unique(x, return_counts=True)[1], lambda x: x.unique_consecutive(),
+    lambda x: ag.bincount(x)])
+def test_value_dependent_shapes_fall_back(fn):
+    inputs = [[0, 1, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]
+    compiled = ag.compile(fn)
+    with pytest.warns(RuntimeWarning, match="read a tensor's values into Python"):
+        for call, xs in enumerate(inputs):
+            x = ag.tensor(np.array(xs))
+            c = compiled(x)
+            assert _same(fn(x), c), f"call {call}: {c._data} (eager {fn(x)._data})"
+    assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
+# -- signbit and the shifts are ops ------------------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x, s: x.signbit().float() * x, lambda x, s: (s << 2) + (s >> 1) + (3 << s) + (64 >> s),
+    lambda x, s: ag.bitwise_left_shift(s, s) - ag.bitwise_right_shift(-s, 1)])
+def test_signbit_and_shifts_recomputed_on_replay(fn):
+    xs = [[-1.0, 2.0, -0.0], [-3.0, 1.0, -0.5], [1.0, -2.0, 0.0], [4.0, -0.0, -1.0]]
+    ss = [[1, 2, 3], [1, 2, 3], [0, 5, 1], [3, 0, 2]]
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, (x, s) in enumerate(zip(xs, ss)):
+            if call == 1:
+                x = xs[0]  # the first two calls agree
+            args = ag.tensor(np.array(x, np.float32)), ag.tensor(np.array(s))
+            assert _same(fn(*args), compiled(*args)), call
+    _replayed(compiled, len(xs))

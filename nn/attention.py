@@ -64,27 +64,28 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 def _additive(mask, name, dtype):
-    """A mask as something to add to the scores: a bool mask (True = masked)
-    becomes 0/−∞; a float mask is kept (a Tensor that requires grad keeps its graph)."""
+    """A mask as a Tensor to add to the scores: a bool mask (True = masked)
+    becomes 0/−∞; a float mask is kept, in ``dtype`` (a Tensor that requires grad
+    keeps its graph). Made by ops (``masked_fill``, ``to``), so that a compiled
+    replay recomputes it from each call's mask."""
     if mask is None:
         return None
-    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype == np.bool_:
-        return np.where(m, -np.inf, 0.0).astype(dtype)
-    if m.dtype.kind != "f":
-        raise TypeError(f"MultiheadAttention: only bool and floating types of {name} are supported, got {m.dtype}")
-    if isinstance(mask, Tensor) and mask.requires_grad:
-        return mask
-    return m.astype(dtype, copy=False)
+    if not isinstance(mask, Tensor):
+        mask = Tensor(np.asarray(mask))
+    kind = mask.dtype.kind
+    if kind == "b":
+        return ag.zeros(tuple(mask.shape), dtype=dtype).masked_fill(mask, float("-inf"))
+    if kind != "f":
+        raise TypeError(f"MultiheadAttention: only bool and floating types of {name} are supported, "
+                        f"got {mask.dtype}")
+    return mask.to(dtype)
 
 
 def _pad_last(mask):
     """Append a column of zeros (allowed) to an additive mask."""
     if mask is None:
         return None
-    if isinstance(mask, Tensor):
-        return ag.cat([mask, ag.zeros(*mask.shape[:-1], 1, dtype=mask.dtype)], -1)
-    return np.concatenate([mask, np.zeros(mask.shape[:-1] + (1,), mask.dtype)], -1)
+    return ag.cat([mask, ag.zeros(*mask.shape[:-1], 1, dtype=mask.dtype)], -1)
 
 
 def _project(x, w, b):
@@ -248,7 +249,7 @@ class MultiheadAttention(Module):
                                f"{list(key_padding_mask.shape)}")
         mask = _additive(attn_mask, "attn_mask", dtype)
         if mask is None and is_causal:
-            mask = np.where(causal_mask(L, S), 0.0, -np.inf).astype(dtype)
+            mask = Tensor(np.where(causal_mask(L, S), 0.0, -np.inf).astype(dtype))  # by shapes only
             extra = 0
         else:
             extra = (self.bias_k is not None) + bool(self.add_zero_attn)

@@ -24,15 +24,12 @@ import math
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.observers import call_observers
 from autograd_core.tensor import Tensor
 
 from .dropout import dropout as _dropout
 
 __all__ = ["scaled_dot_product_attention"]
-
-
-def _mask_array(mask):
-    return mask._data if isinstance(mask, Tensor) else np.asarray(mask)
 
 
 def _repeat_heads(t, groups):
@@ -65,43 +62,46 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     if scale is None:
         scale = 1.0 / math.sqrt(E) if E else 1.0
     scores = ag.matmul(query if scale == 1.0 else query * scale, key.transpose(-2, -1))  # (..., L, S)
-    keep = None  # bool array: where a key takes part
+    # masks are applied by ops (a compiled replay recomputes them from each call's mask)
+    keep = None  # bool Tensor: where a key takes part
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError("scaled_dot_product_attention: explicit attn_mask should not be set when "
                                "is_causal=True")
-        keep = causal_mask(L, S)
+        keep = Tensor(causal_mask(L, S))  # by the shapes only
     elif attn_mask is not None:
-        m = _mask_array(attn_mask)
-        if m.dtype == np.bool_:
-            keep = m
-        elif m.dtype.kind == "f":
-            if isinstance(attn_mask, Tensor) and attn_mask.requires_grad:  # a learnt bias: keep its graph
-                mt = attn_mask if m.dtype == scores.dtype else attn_mask.to(scores.dtype)
-            else:
-                mt = Tensor(m.astype(scores.dtype, copy=False))
-            scores = scores + mt
+        if not isinstance(attn_mask, Tensor):
+            attn_mask = Tensor(np.asarray(attn_mask))
+        kind = attn_mask.dtype.kind
+        if kind == "b":
+            keep = attn_mask
+        elif kind == "f":  # a learnt bias keeps its graph
+            scores = scores + attn_mask.to(scores.dtype)
         else:
             raise TypeError(f"scaled_dot_product_attention: attn_mask must be bool or floating point, got "
-                            f"{m.dtype}")
+                            f"{attn_mask.dtype}")
     if keep is not None:
         try:
-            np.broadcast_shapes(keep.shape, tuple(scores.shape))
+            np.broadcast_shapes(tuple(keep.shape), tuple(scores.shape))
         except ValueError:
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {list(keep.shape)} does "
                                f"not broadcast to the scores' shape {list(scores.shape)}") from None
-        scores = ag.masked_fill(scores, Tensor(~keep), float("-inf"))
-    sd = scores._data
-    dead = None
-    if sd.size and S and not np.isfinite(sd).all():
-        dead = np.isneginf(sd).all(axis=-1, keepdims=True)  # rows where every key is masked
-        if dead.any():
-            scores = ag.masked_fill(scores, Tensor(dead), 0.0)
-        else:
-            dead = None
+        scores = ag.masked_fill(scores, ag.logical_not(keep), float("-inf"))
+    dead = None  # rows where every key is masked: zero weights
+    if scores.numel() and S:
+        if attn_mask is not None or is_causal or call_observers:
+            # by ops and always, with a mask (or while a recording listens): a branch on the
+            # scores' values would be taken once, when recorded
+            dead = (scores == float("-inf")).all(-1, keepdim=True)
+        else:  # eagerly without a mask, only inputs holding -inf give such rows
+            sd = scores._data
+            if not np.isfinite(sd).all() and np.isneginf(sd).all(axis=-1).any():
+                dead = Tensor(np.isneginf(sd).all(axis=-1, keepdims=True))
+    if dead is not None:
+        scores = ag.masked_fill(scores, dead, 0.0)
     weights = ag.softmax(scores, -1)
     if dead is not None:
-        weights = ag.masked_fill(weights, Tensor(dead), 0.0)
+        weights = ag.masked_fill(weights, dead, 0.0)
     if dropout_p > 0.0:
         weights = _dropout(weights, dropout_p, True)
     return ag.matmul(weights, value), weights

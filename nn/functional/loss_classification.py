@@ -99,16 +99,6 @@ def _check_target(name, input, t):
                            f"{list(input.shape)} (expected {[input.shape[0]] + list(input.shape[2:])})")
 
 
-def _check_indices(name, input, t, ignore_index):
-    _check_target(name, input, t)
-    valid = t != ignore_index
-    c = input.shape[1]
-    bad = valid & ((t < 0) | (t >= c))
-    if bad.any():
-        raise IndexError(f"{name}: Target {t[bad].flat[0]} is out of bounds (number of classes {c}).")
-    return valid, np.where(valid, t, 0)
-
-
 def _class_weight(name, weight, c):
     if weight is None:
         return None
@@ -162,16 +152,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         nll = nll[0]
     if label_smoothing == 0:
         return nll
-    valid, safe = _check_indices("cross_entropy", x, t, ignore_index)
-    smooth = -(logp.sum(1) if w is None else (logp * Tensor(w.reshape(wshape))).sum(1))
-    smooth = smooth * Tensor(valid.astype(x.dtype))
+    # ops only from here (nll_loss checked the targets), so ag.compile replays it with each call's targets
+    tt = _target_tensor(target, t)
+    keep = tt != ignore_index
+    wt = weight if isinstance(weight, Tensor) or w is None else Tensor(w)
+    smooth = -(logp.sum(1) if wt is None else (logp * wt.reshape(wshape)).sum(1))
+    smooth = smooth * keep.to(x.dtype)
     if reduction == "none":
         smooth = smooth[0] if unbatched else smooth
     elif reduction == "sum":
         smooth = smooth.sum()
     else:
-        denom = valid.sum() if w is None else (w[safe] * valid).sum()
-        smooth = smooth.sum() / Tensor(np.asarray(denom, x.dtype))
+        denom = keep.to(x.dtype).sum() if wt is None else (wt[ag.where(keep, tt, 0)] * keep.to(wt.dtype)).sum()
+        smooth = smooth.sum() / denom.to(x.dtype)
     return (1 - label_smoothing) * nll + (label_smoothing / c) * smooth
 
 

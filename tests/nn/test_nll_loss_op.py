@@ -108,3 +108,54 @@ def test_compiled_loss_replays_with_changing_targets():
     assert step.explain()[0]["calls"]["replay"] >= 2
     with pytest.raises(IndexError, match="out of bounds"):
         step(x, ag.tensor(np.full(8, 7)))
+
+
+def smoothed_before(x, t, w, ignore_index, reduction, eps):
+    """cross_entropy with label smoothing as it was computed before (masks and weights on arrays)."""
+    logp = ag.log_softmax(x, 1)
+    c = x.shape[1]
+    nll = F.nll_loss(logp, t, weight=w, ignore_index=ignore_index, reduction=reduction)
+    tn = t.numpy()
+    valid = tn != ignore_index
+    safe = np.where(valid, tn, 0)
+    wn = None if w is None else w.numpy()
+    smooth = -(logp.sum(1) if wn is None else (logp * ag.tensor(wn.reshape(1, c))).sum(1))
+    smooth = smooth * ag.tensor(valid.astype(x.dtype))
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        denom = valid.sum() if wn is None else (wn[safe] * valid).sum()
+        smooth = smooth.sum() / ag.tensor(np.asarray(denom, x.dtype))
+    return (1 - eps) * nll + (eps / c) * smooth
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_label_smoothing_same_bits_as_before(reduction, weighted):
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((32, 7)).astype(np.float32)
+    t = targets(32, 7, seed=6, ignore=True)
+    w = ag.tensor(rng.uniform(0.5, 2, 7).astype(np.float32)) if weighted else None
+    results = []
+    for f in (lambda x: F.cross_entropy(x, t, weight=w, reduction=reduction, label_smoothing=0.1),
+              lambda x: smoothed_before(x, t, w, -100, reduction, 0.1)):
+        x = ag.tensor(data, requires_grad=True)
+        y = f(x)
+        y.backward(ag.ones_like(y))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (y1, g1), (y2, g2) = results
+    assert y1.tobytes() == y2.tobytes() and g1.tobytes() == g2.tobytes()
+
+
+def test_compiled_label_smoothing_replays_with_changing_targets():
+    rng = np.random.default_rng(7)
+    model = nn.Linear(6, 5)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1, weight=ag.tensor(rng.uniform(0.5, 2, 5).astype(np.float32)))
+    step = ag.compile(lambda x, y: loss_fn(model(x), y))
+    x = ag.tensor(rng.standard_normal((8, 6)).astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for _ in range(4):
+            y = ag.tensor(rng.integers(0, 5, 8))
+            assert step(x, y).item() == loss_fn(model(x), y).item()
+    assert step.explain()[0]["calls"]["replay"] >= 2

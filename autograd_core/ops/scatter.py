@@ -29,6 +29,7 @@ Positions that receive nothing keep x (a = 1). Duplicate indices in
 import numpy as np
 
 from ..function import Linear, Op
+from ..observers import read_observers, value_read
 from ..tensor import Tensor, as_array
 from ._util import normalize_dim
 from .index import _INTS, GetItem, ScatterAdd, _along, _check_along, _int_index, masked_fill
@@ -304,7 +305,11 @@ def take_along_dim(input, indices, dim=None):
 
 def nonzero(input, *, as_tuple=False):
     """The int64 coordinates of the non-zero elements, one row each (n × ndim), in
-    row-major order; with ``as_tuple``, one 1-d tensor per dim (a 0-d input counts as 1-d)."""
+    row-major order; with ``as_tuple``, one 1-d tensor per dim (a 0-d input counts as 1-d).
+    The result's shape depends on the values: a read of them into Python (``observers.value_read``,
+    as ``item()``), so a compiled function calling it runs eagerly (PyTorch's graph break)."""
+    if read_observers and isinstance(input, Tensor):
+        value_read(input, "nonzero")
     x = input._data if isinstance(input, Tensor) else as_array(input)
     if as_tuple:
         return tuple(Tensor(c.astype(np.int64)) for c in np.nonzero(np.atleast_1d(x)))

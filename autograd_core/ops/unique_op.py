@@ -9,14 +9,28 @@ constants that never require grad, whatever the input.
     unique_consecutive(x)   each run of equal consecutive elements (slices along d) kept once
     bincount(x, w)          out_k = Σ_{i: x_i = k} w_i  (w = 1 without weights),  len = max(max x + 1, minlength)
 
+Their results' shapes depend on the input's values, so each reports a read of
+its values into Python (``observers.value_read``, as ``item()`` does): a
+compiled function that calls one runs eagerly (PyTorch's graph break), never
+replaying a result recorded from other values.
+
 Without ``dim`` the input is flattened and ``inverse`` has the input's shape;
 with ``dim`` it has one entry per slice. Indices and counts are int64. Each NaN
 counts as distinct (as PyTorch's CPU kernel).
 """
 import numpy as np
 
+from ..observers import read_observers, value_read
 from ..tensor import Tensor
 from .reduce import check_tensor, one_dim
+
+
+def _read(what, *tensors):
+    """Report a read of the tensors' values (the result's shape depends on them)."""
+    if read_observers:
+        for t in tensors:
+            if isinstance(t, Tensor):
+                value_read(t, what)
 
 
 def _results(values, inverse, counts, return_inverse, return_counts):
@@ -35,6 +49,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     holding only what was asked for."""
     check_tensor(input, "unique")
     x = input._data
+    _read("unique", input)
     if dim is None:
         values, inverse, counts = np.unique(x.reshape(-1), return_inverse=True, return_counts=True,
                                             equal_nan=False)
@@ -54,6 +69,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     with, on request, the inverse indices and the length of each run (as ``unique``)."""
     check_tensor(input, "unique_consecutive")
     x = input._data
+    _read("unique_consecutive", input)
     if dim is None:
         rows = x.reshape(-1, 1)
         inv_shape = x.shape
@@ -84,6 +100,7 @@ def bincount(input, weights=None, minlength=0):
     weighted sums are float32 for float32 weights and float64 otherwise (as PyTorch)."""
     check_tensor(input, "bincount")
     x = input._data
+    _read("bincount", input, weights)
     if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)):
         raise TypeError(f"bincount(): minlength must be an int, got {minlength!r}")
     if minlength < 0:

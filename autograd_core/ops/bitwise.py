@@ -13,14 +13,33 @@ are integers.
 import numpy as np
 
 from ..dtypes import result_type
+from ..observers import call_observers
 from ..tensor import Tensor
 from ._elementwise_util import inplace_variant, not_implemented_for
 from ._util import promote
-from .compare import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
+from .compare import NonDifferentiable, bitwise_and, bitwise_not, bitwise_or, bitwise_xor
 
 
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+class Shift(NonDifferentiable):
+    """z = a << s (``left``) or a >> s in the dtype ``dt``, with the results above outside
+    [0, bits): an op, so that a compiled replay recomputes it (eagerly it runs on the arrays,
+    as the comparisons)."""
+
+    @classmethod
+    def compute(cls, a, s, dt, left):
+        a, s = (np.asarray(x, dt) for x in promote(a, s))
+        bits = dt.itemsize * 8
+        inside = (s >= 0) & (s < bits)
+        safe = np.where(inside, s, 0)
+        if left:
+            out = np.where(inside, np.left_shift(a, safe), 0)
+        else:
+            out = np.where(inside, np.right_shift(a, safe), np.where(a < 0, -1, 0))
+        return np.asarray(out.astype(dt, copy=False))
 
 
 def _shift(name, left, input, other):
@@ -29,15 +48,9 @@ def _shift(name, left, input, other):
                         f"{type(other).__name__}")
     dt = result_type(input, other)
     not_implemented_for(name, dt, kinds="fb")
-    a, s = (np.asarray(x, dt) for x in promote(_data(input), _data(other)))
-    bits = dt.itemsize * 8
-    inside = (s >= 0) & (s < bits)
-    safe = np.where(inside, s, 0)
-    if left:
-        out = np.where(inside, np.left_shift(a, safe), 0)
-    else:
-        out = np.where(inside, np.right_shift(a, safe), np.where(a < 0, -1, 0))
-    return Tensor(np.asarray(out.astype(dt, copy=False)))
+    if call_observers:  # a recording listens: it sees the op and its tensor operands
+        return Shift.apply(input, other, dt, left)
+    return Tensor(Shift.compute(_data(input), _data(other), dt, left))
 
 
 def bitwise_left_shift(input, other):

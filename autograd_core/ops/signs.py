@@ -20,7 +20,7 @@ from ..function import Elementwise
 from ..tensor import Tensor
 from ._elementwise_util import float_part, inplace_variant, zero_like
 from ._util import apply_promoted
-from .compare import sign
+from .compare import NonDifferentiable, sign
 from .unary import tensor_arg
 
 
@@ -29,12 +29,20 @@ def sgn(input):
     return sign(tensor_arg(input, "sgn"))
 
 
+class SignBit(NonDifferentiable):
+    """z = whether x's sign bit is set (all False for bool): an op, so that a compiled
+    replay recomputes it (eagerly it runs on the array, as the comparisons)."""
+
+    @classmethod
+    def compute(cls, x):
+        if x.dtype == np.bool_:
+            return np.zeros(x.shape, np.bool_)
+        return np.asarray(np.signbit(x))
+
+
 def signbit(input):
     """True where the sign bit is set: negative numbers, -0.0 and -inf (bool; all False for bool)."""
-    x = tensor_arg(input, "signbit")._data
-    if x.dtype == np.bool_:
-        return Tensor(np.zeros(x.shape, np.bool_))
-    return Tensor(np.asarray(np.signbit(x)))
+    return SignBit.call(tensor_arg(input, "signbit"))
 
 
 class Copysign(Elementwise):

@@ -142,7 +142,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             tt = Tensor(t)
         if label_smoothing > 0:
             tt = tt * (1 - label_smoothing) + label_smoothing / c
-        terms = logp * tt if w is None else logp * tt * Tensor(w.reshape(wshape))
+        wt = weight if isinstance(weight, Tensor) or w is None else Tensor(w)  # the user's tensor: read each call
+        terms = logp * tt if wt is None else logp * tt * wt.reshape(wshape)
         loss = -terms.sum(1)
         if unbatched:
             loss = loss[0]
@@ -180,8 +181,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = ag.exp(target) * (target - input)
     else:
-        tpos = target._data > 0 if isinstance(target, Tensor) else np.asarray(target) > 0
-        loss = target * (ag.log(ag.where(Tensor(tpos), target, 1.0)) - input)
+        tpos = target > 0 if isinstance(target, Tensor) else Tensor(np.asarray(target) > 0)  # an op: replayed
+        loss = target * (ag.log(ag.where(tpos, target, 1.0)) - input)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction)

@@ -170,3 +170,39 @@ def test_signbit_and_shifts_recomputed_on_replay(fn):
             args = ag.tensor(np.array(x, np.float32)), ag.tensor(np.array(s))
             assert _same(fn(*args), compiled(*args)), call
     _replayed(compiled, len(xs))
+
+
+# -- losses: masks and weights from the call's tensors -------------------------------------------
+def test_kl_div_zero_targets_recomputed_on_replay():
+    rng = np.random.default_rng(4)
+    targets = [rng.uniform(0.1, 1, (3, 4)), rng.uniform(0.1, 1, (3, 4)),  # calls 1 and 2: no zero target
+               np.where(rng.uniform(size=(3, 4)) < 0.5, 0.0, 0.5), np.zeros((3, 4))]
+
+    def f(x, t):
+        return F.kl_div(F.log_softmax(x, 1), t, reduction="batchmean")
+
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, t in enumerate(targets):
+            x = rng.standard_normal((3, 4))
+            e, c = f(ag.tensor(x), ag.tensor(t)), compiled(ag.tensor(x), ag.tensor(t))
+            assert _same(e, c), f"call {call}: {c.item()} (eager {e.item()})"
+    _replayed(compiled, len(targets))
+
+
+def test_cross_entropy_probability_targets_read_the_class_weight_each_call():
+    rng = np.random.default_rng(5)
+    weight = ag.tensor([1.0, 2.0, 0.5])
+
+    def f(x, t):
+        return F.cross_entropy(x, t, weight=weight)
+
+    compiled = ag.compile(f)
+    x, t = ag.tensor(rng.standard_normal((4, 3))), ag.tensor(rng.dirichlet(np.ones(3), 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(4):
+            if call == 2:
+                weight._data[...] = [0.1, 3.0, 1.0]  # changed in place after the recordings
+            assert _same(f(x, t), compiled(x, t)), call

@@ -30,8 +30,8 @@ _COS_EPS = 1e-12
 
 
 def _equals(target, value):
-    """The constant mask target == value."""
-    return Tensor((target._data if isinstance(target, Tensor) else np.asarray(target)) == value)
+    """The mask target == value (an op for a tensor target: a compiled replay recomputes it)."""
+    return target == value if isinstance(target, Tensor) else Tensor(np.asarray(target) == value)
 
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):

@@ -13,6 +13,7 @@ over N. ``log σ`` is computed as -softplus(-x) (stable).
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.observers import read_observers, value_read
 from autograd_core.tensor import Tensor
 
 from ._reduction import check_reduction, legacy_reduction
@@ -71,15 +72,16 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
                            f"{list(input.shape)}")
     if t.size and (t.min() < 0 or t.max() >= C):
         raise IndexError(f"multi_margin_loss: target out of range: values must be in [0, {C}), got {t.tolist()}")
-    picked = ag.gather(x, 1, Tensor(t[:, None].astype(np.int64)))
+    # the target enters by ops only (a compiled replay reads each call's target)
+    tt = (target if isinstance(target, Tensor) else Tensor(t)).reshape(-1).to(ag.int64)
+    picked = ag.gather(x, 1, tt.unsqueeze(1))
     hinge = ag.clamp_min(x - picked + margin, 0)
     if p == 2:
         hinge = hinge * hinge
     if weight is not None:
-        hinge = hinge * weight[Tensor(t.astype(np.int64))].unsqueeze(1)
-    others = np.ones((N, C), x.dtype)
-    others[np.arange(N), t] = 0  # the true class is not a margin violation
-    return _per_sample((hinge * Tensor(others)).sum(1) / C, unbatched, reduction)
+        hinge = hinge * weight[tt].unsqueeze(1)
+    others = (Tensor(np.arange(C)) != tt.unsqueeze(1)).to(x.dtype)  # the true class is not a margin violation
+    return _per_sample((hinge * others).sum(1) / C, unbatched, reduction)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -91,6 +93,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if t.shape != (N, C):
         raise RuntimeError(f"multilabel_margin_loss: inconsistent target size {list(target.shape)} for input of "
                            f"size {list(input.shape)}")
+    if read_observers and isinstance(target, Tensor):  # the pairs below are built from the target's values:
+        value_read(target, "multilabel_margin_loss")   # a compiled function calling this runs eagerly
     valid = np.cumprod(t >= 0, axis=1).astype(bool)  # the targets before the first -1
     if np.any(valid & (t >= C)):
         raise IndexError(f"multilabel_margin_loss: target index out of range [0, {C})")

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.grad_mode import no_grad
 from autograd_core.tensor import Tensor
 
 from ._reduction import check_reduction, legacy_reduction, warn_shape
@@ -101,9 +102,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """Negative log-likelihood of ``target`` under N(input, var)."""
     var = _check_var(var, input)
     check_reduction(reduction)
-    low = var._data < eps
-    if low.any():  # clamp the value, let the gradient pass (PyTorch clamps in place under no_grad)
-        var = var + Tensor(np.where(low, eps - var._data, 0).astype(var.dtype))
+    # clamp the value, let the gradient pass (PyTorch clamps in place under no_grad): by ops, always
+    # (a compiled replay recomputes them; adding 0 where var >= eps leaves var's values as they are)
+    with no_grad():
+        raise_to_eps = ag.where(var < eps, eps - var, 0.0)
+    var = var + raise_to_eps
     d = input - target
     loss = 0.5 * (ag.log(var) + d * d / var)
     if full:
@@ -121,8 +124,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * ag.log(input + eps)
     if full:
-        t = target._data if isinstance(target, Tensor) else np.asarray(target)
-        big = Tensor(t > 1)
+        big = target > 1 if isinstance(target, Tensor) else Tensor(np.asarray(target) > 1)  # an op: replayed
         safe = ag.where(big, target, 2.0)  # keeps log finite where the term is dropped
         stirling = safe * ag.log(safe) - safe + 0.5 * ag.log(2 * math.pi * safe)
         loss = loss + ag.where(big, stirling, 0.0)

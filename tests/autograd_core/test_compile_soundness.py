@@ -206,3 +206,55 @@ def test_cross_entropy_probability_targets_read_the_class_weight_each_call():
             if call == 2:
                 weight._data[...] = [0.1, 3.0, 1.0]  # changed in place after the recordings
             assert _same(f(x, t), compiled(x, t)), call
+
+
+def _sign_targets(rng, shape):
+    return np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
+
+
+LOSSES = {  # loss(x, t) and its targets; the first two calls take the same target
+    "hinge_embedding": (lambda x, t: F.hinge_embedding_loss(x, t), _sign_targets),
+    "cosine_embedding": (lambda x, t: F.cosine_embedding_loss(x, x.flip(0) + 1, t[:, 0]), _sign_targets),
+    "margin_ranking": (lambda x, t: F.margin_ranking_loss(x, x.flip(1), t), _sign_targets),
+    "poisson_nll_full": (lambda x, t: F.poisson_nll_loss(x, t, full=True),
+                         lambda rng, shape: rng.integers(0, 4, shape).astype(np.float64)),
+    "gaussian_nll_small_var": (lambda x, t: F.gaussian_nll_loss(x, t[:, :1], (x * x).sum(1) / 10),
+                               lambda rng, shape: rng.standard_normal(shape)),
+    "multi_margin": (lambda x, t: F.multi_margin_loss(x, t[:, 0], weight=ag.tensor([1.0, 2.0, 0.5, 1.5])),
+                     lambda rng, shape: rng.integers(0, shape[1], shape)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_recompute_target_masks_on_replay(name):
+    loss, make_target = LOSSES[name]
+    rng = np.random.default_rng(6)
+    shape = (3, 4)
+    first = make_target(rng, shape)
+    targets = [first, first] + [make_target(rng, shape) for _ in range(4)]
+    xs = [rng.standard_normal(shape) for _ in targets]
+    xs[2][0] = 0.0  # gaussian_nll: a variance below eps in a later call only
+    compiled = ag.compile(loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, (x, t) in enumerate(zip(xs, targets)):
+            outs = []
+            for fn in (loss, compiled):
+                xt = ag.tensor(x, requires_grad=True)
+                out = fn(xt, ag.tensor(t))
+                out.backward()
+                outs.append((out, xt.grad))
+            assert _same(outs[0][0], outs[1][0]), f"call {call}: {outs[1][0].item()} (eager {outs[0][0].item()})"
+            assert _same(outs[0][1], outs[1][1]), f"call {call}: gradients differ"
+    _replayed(compiled, len(targets))
+
+
+def test_multilabel_margin_loss_falls_back():
+    targets = [[[1, 2, -1, 0]], [[1, 2, -1, 0]], [[3, -1, 0, 0]], [[0, 1, 2, 3]]]
+    x = ag.tensor(np.random.default_rng(7).standard_normal((1, 4)))
+    compiled = ag.compile(F.multilabel_margin_loss)
+    with pytest.warns(RuntimeWarning, match="multilabel_margin_loss\\(\\) read a tensor's values"):
+        for call, t in enumerate(targets):
+            t = ag.tensor(np.array(t))
+            assert _same(F.multilabel_margin_loss(x, t), compiled(x, t)), call
+    assert [e["state"] for e in compiled.explain()] == ["eager"]

@@ -15,10 +15,16 @@ Indices equal to ``padding_idx`` are left out of their bag (and of its count);
 an empty bag gives zeros. As in PyTorch ``per_sample_weights`` only goes
 with mode='sum', and in 'max' mode the gradient of a column goes to one
 maximising entry.
+
+The bags are built on the index arrays (their values decide which rows go
+where and the counts), so the function reports a read of the indices' and
+offsets' values (``observers.value_read``, as ``item()``): a compiled function
+calling it runs eagerly instead of replaying another call's bags.
 """
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.observers import read_observers, value_read
 from autograd_core.ops.segment import segment_sum
 from autograd_core.tensor import Tensor
 
@@ -72,6 +78,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     idx = _array(input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding_bag: expected an integer index tensor (Long or Int), got {idx.dtype}")
+    if read_observers:
+        for t in (input, offsets):
+            if isinstance(t, Tensor):
+                value_read(t, "embedding_bag")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "

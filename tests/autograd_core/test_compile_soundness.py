@@ -258,3 +258,16 @@ def test_multilabel_margin_loss_falls_back():
             t = ag.tensor(np.array(t))
             assert _same(F.multilabel_margin_loss(x, t), compiled(x, t)), call
     assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_falls_back(mode):
+    bag = nn.EmbeddingBag(5, 2, mode=mode)
+    tokens = [[1, 2, 3, 4], [1, 2, 3, 4], [0, 0, 4, 1], [3, 3, 3, 2]]
+    offsets = [[0, 2], [0, 2], [0, 1], [0, 3]]
+    compiled = ag.compile(bag)
+    with pytest.warns(RuntimeWarning, match="embedding_bag\\(\\) read a tensor's values"):
+        for call, (t, o) in enumerate(zip(tokens, offsets)):
+            args = ag.tensor(np.array(t)), ag.tensor(np.array(o))
+            assert _same(bag(*args), compiled(*args)), call
+    assert [e["state"] for e in compiled.explain()] == ["eager"]

@@ -12,6 +12,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.grad_mode import no_grad
+from autograd_core.observers import read_observers, value_read
 from autograd_core.ops.linalg import Addmm
 from autograd_core.tensor import Tensor
 
@@ -106,14 +107,16 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError(f"one_hot is only applicable to index tensor, got dtype {idx.dtype}")
     if idx.size and idx.min() < 0:
         raise RuntimeError("one_hot: Class values must be non-negative.")
-    if num_classes == -1:
+    t = tensor if isinstance(tensor, Tensor) else Tensor(idx)
+    if num_classes == -1:  # the shape depends on the values: a read of them (ag.compile runs eagerly)
+        if read_observers:
+            value_read(t, "one_hot")
         num_classes = int(idx.max()) + 1 if idx.size else 0
     elif idx.size and idx.max() >= num_classes:
         raise RuntimeError(f"one_hot: Class values must be smaller than num_classes ({num_classes}), "
                            f"got {idx.max()}.")
-    out = np.zeros(idx.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, idx[..., None].astype(np.intp), 1, axis=-1)
-    return Tensor(out)
+    # by ops (a compiled replay recomputes it): out[..., c] = [tensor[...] == c]
+    return ag.eq(t.unsqueeze(-1), Tensor(np.arange(num_classes))).to(ag.int64)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):

@@ -271,3 +271,24 @@ def test_embedding_bag_falls_back(mode):
             args = ag.tensor(np.array(t)), ag.tensor(np.array(o))
             assert _same(bag(*args), compiled(*args)), call
     assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
+def test_one_hot_recomputed_on_replay_and_reads_values_without_num_classes():
+    labels = [[0, 2, 1], [0, 2, 1], [1, 1, 0], [2, 0, 2]]
+
+    def f(y, x):
+        return (F.one_hot(y, 3).float() * x).sum()
+
+    compiled = ag.compile(f)
+    x = ag.tensor(np.arange(9.0).reshape(3, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, y in enumerate(labels):
+            y = ag.tensor(np.array(y))
+            assert _same(f(y, x), compiled(y, x)), call
+    _replayed(compiled, len(labels))
+    compiled = ag.compile(lambda y: F.one_hot(y))
+    with pytest.warns(RuntimeWarning, match="one_hot\\(\\) read a tensor's values"):
+        for y in labels:
+            y = ag.tensor(np.array(y))
+            assert _same(F.one_hot(y), compiled(y))

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .compare import isnan
+from .compare import isnan, logical_not, ne
 from .index import gather, masked_fill
 from .reduce import Sum, cast, check_float, check_tensor, keep_shape, one_dim, reduce_axes
 from .reduce import sum as _sum
@@ -268,8 +268,8 @@ def aminmax(input, *, dim=None, keepdim=False):
 def count_nonzero(input, dim=None):
     """The number of non-zero elements over ``dim`` (an int, a tuple, or all when None); int64."""
     check_tensor(input, "count_nonzero")
-    axes = reduce_axes(input.ndim, dim, "count_nonzero")
-    return Tensor(np.asarray(np.count_nonzero(input._data, axis=axes), np.int64))
+    reduce_axes(input.ndim, dim, "count_nonzero")  # checks dim
+    return _sum(ne(input, 0), dim, False)  # ops (bool sums are int64): a compiled replay recomputes them
 
 
 def _skip_nan(input):
@@ -290,10 +290,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     check_tensor(input, "nanmean")
     input = cast(input, dtype)
     check_float(input, "nanmean")
-    axes = reduce_axes(input.ndim, dim, "nanmean")
-    count = np.sum(~np.isnan(input._data), axis=axes, keepdims=keepdim).astype(input._data.dtype)
+    reduce_axes(input.ndim, dim, "nanmean")  # checks dim
+    count = _sum(logical_not(isnan(input)), dim, keepdim).to(input.dtype)  # ops: recomputed on replay
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _sum(_skip_nan(input), dim, keepdim) / Tensor(count)
+        return _sum(_skip_nan(input), dim, keepdim) / count
 
 
 __all__ = ["median", "nanmedian", "mode", "quantile", "nanquantile", "aminmax", "count_nonzero",

@@ -256,10 +256,15 @@ def index_copy(input, dim, index, source):
 
 def index_fill(input, dim, index, value):
     """A copy of ``input`` with the slices ``index`` of ``dim`` set to ``value`` (a number or 0-d tensor)."""
-    at, _ = _slices("index_fill", input, dim, index)
-    mask = np.zeros(input.shape, bool)
-    mask[at if input.ndim else ()] = True
-    return masked_fill(input, Tensor(mask), value)
+    _, idx = _slices("index_fill", input, dim, index)
+    if input.ndim == 0:
+        return masked_fill(input, Tensor(np.ones((), bool)), value)
+    # the mask by ops (a compiled replay recomputes it): [k is in index] for each k along dim
+    d = normalize_dim(dim, input.ndim, "index_fill")
+    n = input.shape[d]
+    index = index.reshape(-1) if isinstance(index, Tensor) else Tensor(idx)
+    hit = (Tensor(np.arange(n).reshape(n, 1)) == index.reshape(1, -1)).any(1)
+    return masked_fill(input, hit.reshape((n,) + (1,) * (input.ndim - 1 - d)), value)
 
 
 def take(input, index):
@@ -281,7 +286,7 @@ def take_along_dim(input, indices, dim=None):
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"take_along_dim(): dtype of indices should be Long but got {idx.dtype}")
     if dim is None:
-        return take_along_dim(input.reshape(-1), idx.reshape(-1), 0)
+        return take_along_dim(input.reshape(-1), (indices if isinstance(indices, Tensor) else idx).reshape(-1), 0)
     if input.ndim != idx.ndim:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input.ndim} dimensions and {idx.ndim} dimensions instead")
@@ -295,12 +300,18 @@ def take_along_dim(input, indices, dim=None):
                            f"{list(idx.shape)} cannot be broadcast except along dim {d}") from None
     from .broadcast import broadcast_to
     from .index import gather
+    from .select import where
 
     want_in, want_idx = list(common), list(common)
     want_in[d], want_idx[d] = input.shape[d], idx.shape[d]
     if list(input.shape) != want_in:
         input = broadcast_to(input, tuple(want_in))
-    return gather(input, d, np.broadcast_to(np.where(idx < 0, idx + input.shape[d], idx), tuple(want_idx)))
+    # negative indices wrap, by ops (a compiled replay recomputes them from each call's indices)
+    index = indices if isinstance(indices, Tensor) else Tensor(idx)
+    index = where(index < 0, index + input.shape[d], index)
+    if list(index.shape) != want_idx:
+        index = broadcast_to(index, tuple(want_idx))
+    return gather(input, d, index)
 
 
 def nonzero(input, *, as_tuple=False):

@@ -12,18 +12,20 @@ same gradients here as there.
 """
 import numpy as np
 
-from ..tensor import Tensor
+from ..grad_mode import no_grad
 from .broadcast import broadcast_to
 from .reduce import sum
 from .reduce_prod import norm
+from .select import where
 
 
 def _clamped_norm(x, dim, eps):
+    """max(‖x‖, eps) in value, with the gradient of ‖x‖: by ops, always (a compiled replay
+    recomputes the clamp; adding 0 where ‖x‖ >= eps leaves those values as they are)."""
     n = norm(x, 2, dim, keepdim=True)
-    low = n._data < eps
-    if low.any():
-        n = n + Tensor(np.where(low, eps - n._data, 0).astype(n.dtype))
-    return n
+    with no_grad():
+        raise_to_eps = where(n < eps, eps - n, 0.0)
+    return n + raise_to_eps
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -292,3 +292,43 @@ def test_one_hot_recomputed_on_replay_and_reads_values_without_num_classes():
         for y in labels:
             y = ag.tensor(np.array(y))
             assert _same(F.one_hot(y), compiled(y))
+
+
+# -- ops that computed on arrays outside ops in their forward -------------------------------------
+def _x_with_zeros(rng, call):
+    x = rng.standard_normal((3, 4))
+    x[0, :call % 4] = 0.0  # calls 0 and 1 agree on the zeros (none, ...); later calls have more
+    return x if call > 1 else rng.standard_normal((3, 4))
+
+
+OPS = {  # f(x, i) with x float (3, 4) and i an int64 index tensor
+    "count_nonzero": (lambda x, i: ag.count_nonzero(x, 1) * x.sum(1), lambda rng, c: _x_with_zeros(rng, c)),
+    "nanmean": (lambda x, i: ag.nanmean(ag.where(x == 0, float("nan"), x), 1), _x_with_zeros),
+    "cosine_similarity_zero_rows": (lambda x, i: ag.cosine_similarity(ag.where((x == 0).any(1, keepdim=True), 0.0, x),
+                                                                     x.flip(0), 1), _x_with_zeros),
+    "index_fill": (lambda x, i: x.index_fill(1, i, -1.0), lambda rng, c: rng.standard_normal((3, 4))),
+    "take_along_dim_negative": (lambda x, i: ag.take_along_dim(x, i.reshape(1, -1) - 2, 1),
+                                lambda rng, c: rng.standard_normal((3, 4))),
+    "take_along_dim_flat": (lambda x, i: ag.take_along_dim(x, i), lambda rng, c: rng.standard_normal((3, 4))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_ops_recompute_on_replay(name):
+    fn, make_x = OPS[name]
+    rng = np.random.default_rng(8)
+    indices = [[0, 1], [0, 1], [3, 2], [1, 1], [2, 0]]  # the first two calls agree
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, i in enumerate(indices):
+            x = make_x(rng, call)
+            outs = []
+            for f in (fn, compiled):
+                xt = ag.tensor(x, requires_grad=True)
+                out = f(xt, ag.tensor(np.array(i)))
+                out.sum().backward()
+                outs.append((out, xt.grad))
+            assert _same(outs[0][0], outs[1][0]), f"call {call}: {outs[1][0]._data} (eager {outs[0][0]._data})"
+            assert _same(outs[0][1], outs[1][1]), f"call {call}: gradients differ"
+    _replayed(compiled, len(indices))

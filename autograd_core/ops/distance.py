@@ -20,6 +20,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._util import normalize_dim
 from .broadcast import broadcast_to
+from .convert import clone
 from .index import index_select
 from .join import stack
 from .reduce_prod import norm
@@ -72,7 +73,7 @@ def cartesian_prod(*tensors):
                                + (f"a tensor of shape {list(t.shape)}" if isinstance(t, Tensor) else
                                   type(t).__name__))
     if len(tensors) == 1:
-        return tensors[0] * 1 if tensors[0].dtype.kind == "f" else Tensor(tensors[0]._data.copy())
+        return tensors[0] * 1 if tensors[0].dtype.kind == "f" else clone(tensors[0])  # an op: replayed
     grids = meshgrid(*tensors, indexing="ij")
     return stack([reshape(g, (-1,)) for g in grids], 1)
 

@@ -20,9 +20,11 @@ import operator
 import numpy as np
 
 from ..function import Linear
+from ..observers import read_observers, value_read
 from ..tensor import Tensor, as_array
 from ._util import normalize_dim
 from .broadcast import broadcast_to
+from .convert import clone
 from .index import index_select
 from .join import cat
 from .shape import reshape, transpose
@@ -155,10 +157,18 @@ def column_stack(tensors):
     return cat(ts, 1)
 
 
+def _read_counts(counts):
+    if read_observers and isinstance(counts, Tensor):
+        value_read(counts, "repeat_interleave")
+
+
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Each element (each slice of ``dim``) repeated ``repeats`` times in place
     (an int, or one count per element); ``dim=None`` flattens first. With a
     single integer tensor argument: the indices 0..n-1 repeated by its values."""
+    # the result's shape depends on the counts' values: a read of them (observers.value_read, as
+    # item()), so a compiled function calling this with a tensor of counts runs eagerly
+    _read_counts(input if repeats is None else repeats)
     if repeats is None:  # repeat_interleave(repeats)
         counts = as_array(input._data if isinstance(input, Tensor) else input)
         if counts.ndim > 1 or counts.dtype.kind not in "iu":
@@ -228,7 +238,7 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     k = operator.index(k) % 4
     if k == 0:
-        return input * 1 if input.dtype.kind == "f" else Tensor(input._data.copy())
+        return input * 1 if input.dtype.kind == "f" else clone(input)  # an op (replayed), not a copy outside ops
     if k == 2:
         return flip(input, (d0, d1))
     if k == 1:

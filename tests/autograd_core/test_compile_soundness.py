@@ -332,3 +332,26 @@ def test_ops_recompute_on_replay(name):
             assert _same(outs[0][0], outs[1][0]), f"call {call}: {outs[1][0]._data} (eager {outs[0][0]._data})"
             assert _same(outs[0][1], outs[1][1]), f"call {call}: gradients differ"
     _replayed(compiled, len(indices))
+
+
+@pytest.mark.parametrize("fn", [lambda i: ag.rot90(i.reshape(2, 2), 4, (0, 1)) * 2,
+                                lambda i: ag.cartesian_prod(i) + 1])
+def test_integer_copies_are_ops(fn):
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, i in enumerate([[1, 2, 3, 4], [1, 2, 3, 4], [5, 6, 7, 8], [0, 0, 1, 1]]):
+            i = ag.tensor(np.array(i))
+            assert _same(fn(i), compiled(i)), call
+    _replayed(compiled, 4)
+
+
+@pytest.mark.parametrize("fn", [lambda r: ag.repeat_interleave(r),
+                                lambda r: ag.tensor([1.0, 2.0]).repeat_interleave(r)])
+def test_repeat_interleave_by_a_tensor_falls_back(fn):
+    compiled = ag.compile(fn)
+    with pytest.warns(RuntimeWarning, match="repeat_interleave\\(\\) read a tensor's values"):
+        for call, r in enumerate([[1, 2], [1, 2], [2, 1], [0, 3]]):
+            r = ag.tensor(np.array(r))
+            assert _same(fn(r), compiled(r)), call
+    assert [e["state"] for e in compiled.explain()] == ["eager"]

@@ -35,6 +35,7 @@ for the sizes 3-D pooling is used at here, not a kernel.
 import numpy as np
 
 from ..tensor import Tensor
+from .compare import NonDifferentiable
 from .pool import MaxUnpoolAdd, PoolGather
 from .pool_args import AVG_DTYPES, MAX_DTYPES, check_dtype, pool_out_size
 from .resample import Resample
@@ -95,20 +96,34 @@ def _table(dims, sizes):
     return np.where(valid, flat, int(np.prod(sizes)))
 
 
+class WindowArgmax(NonDifferentiable):
+    """idx (N, C, P): the flat position in x's volume of the first maximum of each window of
+    ``table`` (NaN the largest; padding taps never win): an op, so that a compiled replay
+    recomputes the argmax from each call's input (eagerly computed on the array)."""
+
+    @classmethod
+    def compute(cls, x, table):
+        N, C = x.shape[:2]
+        vol = int(np.prod(x.shape[2:]))
+        data = x.reshape(N, C, vol)
+        padded = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)
+        vals = padded[:, :, table]  # (N, C, P, K)
+        valid = table < vol
+        if vals.dtype.kind == "f":
+            vals = np.where(np.isnan(vals), np.inf, vals)
+        low = vals.min(initial=0)  # below or at every value: the padding taps never win
+        top = np.where(valid, vals, low).max(axis=-1, keepdims=True)
+        best = np.argmax((vals == top) & valid, axis=-1)  # the first maximal real tap
+        idx = np.take_along_axis(np.broadcast_to(table, vals.shape), best[..., None], axis=-1)[..., 0]
+        return np.array(idx, np.int64)  # owns its data: gathers index views of it, which a replay maps to this op
+
+
 def _argmax_gather(op, x, table, out_sizes, batched, return_indices):
     """y = x at the first maximum of each window of ``table`` (see the module docstring)."""
     N, C = x.shape[:2]
     vol = int(np.prod(x.shape[2:]))
-    data = x._data.reshape(N, C, vol)
-    padded = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)
-    vals = padded[:, :, table]  # (N, C, P, K)
-    valid = table < vol
-    if vals.dtype.kind == "f":
-        vals = np.where(np.isnan(vals), np.inf, vals)
-    low = vals.min(initial=0)  # below or at every value: the padding taps never win
-    top = np.where(valid, vals, low).max(axis=-1, keepdims=True)
-    best = np.argmax((vals == top) & valid, axis=-1)  # the first maximal real tap
-    idx = np.take_along_axis(np.broadcast_to(table, vals.shape), best[..., None], axis=-1)[..., 0]
+    ind = WindowArgmax.call(x, table)
+    idx = ind._data
     x4 = reshape(x, (N, C, 1, vol))
     y = PoolGather.apply(x4, np.ascontiguousarray(idx[:, :, None, :]), x4.shape)
     y = reshape(y, (N, C) + tuple(out_sizes))
@@ -116,8 +131,8 @@ def _argmax_gather(op, x, table, out_sizes, batched, return_indices):
         y = reshape(y, y.shape[1:])
     if not return_indices:
         return y
-    ind = Tensor(idx.reshape((N, C) + tuple(out_sizes)).astype(np.int64))
-    return y, (ind if batched else Tensor(ind._data[0]))
+    ind = reshape(ind, (N, C) + tuple(out_sizes))
+    return y, (ind if batched else reshape(ind, ind.shape[1:]))
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -159,15 +174,24 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return y if batched else reshape(y, y.shape[1:])
 
 
+class IntegerAvgPool(NonDifferentiable):
+    """int64 average pooling as PyTorch's: the exact sums over the windows of ``table``
+    divided by ``div`` with truncation toward zero (an op without gradient: an integer tensor)."""
+
+    @classmethod
+    def compute(cls, x, table, div, out_shape):
+        N, C = x.shape[:2]
+        data = x.reshape(N, C, -1)
+        sums = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)[:, :, table].sum(axis=-1)
+        return (np.sign(sums) * (np.abs(sums) // div)).reshape(out_shape)
+
+
 def _integer_avg_pool(x, dims, divs, divisor_override):
-    """int64 average pooling as PyTorch's: the exact window sums divided by the
-    divisors with truncation toward zero (no gradient: an integer tensor)."""
+    """``IntegerAvgPool`` over the windows of ``dims``."""
     N, C = x.shape[:2]
     table = _table([(pos, ok) for _, pos, ok, *_ in dims], x.shape[2:])
-    data = x._data.reshape(N, C, -1)
-    sums = np.concatenate([data, np.zeros((N, C, 1), data.dtype)], axis=2)[:, :, table].sum(axis=-1)
     div = int(divisor_override) if divisor_override is not None else np.einsum("i,j,k->ijk", *divs).reshape(-1)
-    return Tensor((np.sign(sums) * (np.abs(sums) // div)).reshape((N, C) + tuple(len(d) for d in divs)))
+    return IntegerAvgPool.call(x, table, div, (N, C) + tuple(len(d) for d in divs))
 
 
 def _adaptive_dims(op, x, output_size, nsp):

@@ -355,3 +355,28 @@ def test_repeat_interleave_by_a_tensor_falls_back(fn):
             r = ag.tensor(np.array(r))
             assert _same(fn(r), compiled(r)), call
     assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: F.max_pool3d(x, 2, return_indices=True), lambda x: F.max_pool3d(x[0], 2, 1),
+    lambda x: F.adaptive_max_pool2d(x[:, :, 0], 2, return_indices=True),
+    lambda x: F.avg_pool3d((x * 10).to(ag.int64), 2)])
+def test_pool3d_argmax_and_integer_average_recomputed_on_replay(fn):
+    rng = np.random.default_rng(9)
+    first = rng.standard_normal((2, 2, 3, 4, 4))
+    xs = [first, first] + [rng.standard_normal((2, 2, 3, 4, 4)) for _ in range(3)]
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, x in enumerate(xs):
+            outs = []
+            for f in (fn, compiled):
+                xt = ag.tensor(x, requires_grad=True)
+                out = f(xt)
+                out = out if isinstance(out, tuple) else (out,)
+                if out[0].requires_grad:
+                    out[0].sum().backward()
+                outs.append(out + (xt.grad,))
+            for e, c in zip(*outs):
+                assert (e is None) == (c is None) and (e is None or _same(e, c)), call
+    _replayed(compiled, len(xs))

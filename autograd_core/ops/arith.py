@@ -36,6 +36,8 @@ from ._util import apply_promoted, binary
 
 
 class Add(Elementwise):
+    _on_scalars = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -64,6 +66,8 @@ class AddScaled(Elementwise):
 
 
 class Sub(Elementwise):
+    _on_scalars = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -75,6 +79,8 @@ class Sub(Elementwise):
 
 
 class Mul(Elementwise):
+    _on_scalars = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -94,10 +100,12 @@ class Mul(Elementwise):
 
 
 class Div(Elementwise):
+    _on_scalars = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        return a / b
 
     @staticmethod
     def derivative(ctx, da, db):

@@ -79,3 +79,29 @@ def test_broadcast_gradients_sum_to_input_shapes(shapes, op):
     expect_b = {"add": ones, "sub": -ones, "mul": ones * an, "div": -ones * an / bn ** 2}[op]
     np.testing.assert_allclose(a.grad.numpy(), ag.sum_to_shape(ag.tensor(expect_a), sa).numpy())
     np.testing.assert_allclose(b.grad.numpy(), ag.sum_to_shape(ag.tensor(expect_b), sb).numpy())
+
+
+ZERO_DIM_VALUES = [0.0, -0.0, 1.0, -1.5, 1 / 3, 1e-45, 1e-310, 3.4e38, 65504.0, 7e4, np.inf, -np.inf, np.nan]
+ZERO_DIM_OTHERS = [0.0, -0.0, 1.0001, -3, 2 ** 31, True, 1e300, np.inf, np.nan, 1 / 3]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "truediv"])
+def test_zero_dim_arithmetic_matches_the_ufunc_bit_for_bit(op, dtype):
+    """+ - * / on 0-d floating tensors compute on numpy scalars (``Function._on_scalars``):
+    the result has the dtype and the bits of the ufunc on one-element arrays, both ways round,
+    with numbers and with 0-d tensors of any float dtype, and is a writeable 0-d array."""
+    fn = getattr(np, {"truediv": "true_divide", "sub": "subtract", "mul": "multiply"}.get(op, op))
+    forward, reverse = f"__{op}__", f"__r{op}__"
+    with np.errstate(all="ignore"):
+        for v in ZERO_DIM_VALUES:
+            x = np.array(v, dtype)
+            t = ag.tensor(x)
+            others = ZERO_DIM_OTHERS + [np.array(w, d) for w in (1 / 3, -2.0) for d in (np.float16, np.float64)]
+            for o in others:
+                arg = ag.tensor(o) if isinstance(o, np.ndarray) else o
+                for got, want in ((getattr(t, forward)(arg), fn(x.reshape(1), o)),
+                                  (getattr(t, reverse)(arg), fn(o, x.reshape(1)))):
+                    d = got.numpy()
+                    assert type(d) is np.ndarray and d.shape == () and d.flags.writeable
+                    assert d.dtype == want.dtype and d.tobytes() == want.tobytes(), (v, o)

@@ -39,11 +39,16 @@ Two things are settled before the BLAS call (``docs/performance.md``):
   machine whose other core is busy waits for a time slice (measured with a
   CPU-bound process beside it: one thread 1.6-3.5x faster from 2^21.6 to
   2^26 multiply-adds; two threads 1.15-1.27x faster at 2^28.4 and 2^30).
-  Below ``ONE_THREAD_MIN`` the switch is skipped: such products took 9-10 µs
-  with BLAS as configured (OpenBLAS does not hand them to its threads), and
-  the switch (two ``threadpoolctl`` settings, 7 µs idle, 15-40 µs on the
-  loaded machine) would have cost more than the product. At 2^20 the
-  configured BLAS took 130 µs (median; up to 2 ms) and the switched one 100 µs.
+  Below ``ONE_THREAD_MIN`` the switch is skipped: OpenBLAS 0.3.31 runs
+  products of up to 2^18 multiply-adds on one thread by itself (measured
+  beside a CPU-bound process, one BLAS thread / two, median µs: (64, 64, 64)
+  14 / 14, (16, 128, 64) 8 / 8), and the switch (two ``threadpoolctl``
+  settings, 7 µs idle, 15-40 µs on the loaded machine) would cost more than
+  the product. Above 2^18 it hands them to its threads: (16, 256, 128),
+  2^19, took 78 / 219 µs (up to 12 ms with two), which made the MLP
+  784-256-128-10 step at batch 16 with two kernel threads 5x slower on the
+  loaded machine (8.2 against 1.6 ms, wall) until the switch started there
+  (it started at 2^20 before).
   With ``set_num_threads(1)`` (which sets BLAS to one thread too) the switch
   is skipped as well.
 """
@@ -54,7 +59,7 @@ from .batch_split import one_blas_thread
 
 SMALL = 2
 MIN_BATCH = 64
-ONE_THREAD_MIN = 1 << 20  # multiply-adds per matrix: below, BLAS ran single-threaded by itself
+ONE_THREAD_MIN = (1 << 18) + 1  # multiply-adds per matrix: up to 2^18, OpenBLAS runs one thread by itself
 ONE_THREAD_MAX = 1 << 27  # at and above this, BLAS keeps all its threads
 
 

@@ -86,7 +86,8 @@ def test_blas_ready_copies_only_unfriendly_layouts():
 
 
 @pytest.mark.parametrize("shape,one_thread", [
-    ((64, 64, 128), False),  # 2^19, below ONE_THREAD_MIN: BLAS as configured
+    ((64, 64, 64), False),  # 2^18, below ONE_THREAD_MIN: BLAS as configured (OpenBLAS runs one thread)
+    ((16, 256, 128), True),  # 2^19: the MLP's second layer at batch 16, which OpenBLAS would thread
     ((64, 400, 120), True),  # LeNet's first Linear layer, batch 64
     ((128, 256, 512), True),  # 2^24
     ((512, 512, 512), False),  # ONE_THREAD_MAX: all threads

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..function import Op
 from ..tensor import Tensor
-from .compare import isnan, logical_not, ne
+from .compare import NonDifferentiable, isnan, logical_not, ne
 from .index import gather, masked_fill
 from .reduce import Sum, cast, check_float, check_tensor, keep_shape, one_dim, reduce_axes
 from .reduce import sum as _sum
@@ -191,6 +191,36 @@ def _q_array(q, input, op):
     return qa, scalar
 
 
+class QuantileRanks(NonDifferentiable):
+    """(lo, hi, w) stacked along a new first dim, each (..., Q): for the sorted values s
+    (NaN last) of each slice and the quantiles q, the ranks below and above q·(n-1) (or
+    q·(count of non-NaN - 1) with ``ignore_nan``; n - 1, a NaN, when NaN counts and there
+    is one) as the interpolation picks them, and the weight w of the upper one (0.5 for
+    midpoint; 0 when no interpolation). An op, as the NaN count comes from the values."""
+
+    @classmethod
+    def compute(cls, sd, qa, ignore_nan, interpolation):
+        n = sd.shape[-1]
+        nans = np.isnan(sd).sum(-1, keepdims=True)
+        dt = sd.dtype
+        if ignore_nan:
+            ranks = qa * np.maximum(n - nans - 1, 0).astype(dt)
+        else:
+            ranks = np.where(nans > 0, dt.type(n - 1), qa * dt.type(n - 1))
+        lo, hi = np.floor(ranks), np.ceil(ranks)
+        if interpolation == "nearest":
+            lo = hi = np.round(ranks)  # half to even
+        elif interpolation == "lower":
+            hi = lo
+        elif interpolation == "higher":
+            lo = hi
+        if interpolation == "midpoint":
+            w = np.full_like(ranks, 0.5)
+        else:
+            w = ranks - lo if interpolation == "linear" else np.zeros_like(ranks)
+        return np.stack([lo, hi, w.astype(dt)])
+
+
 def _quantile(input, q, dim, keepdim, interpolation, op, ignore_nan):
     check_tensor(input, op)
     if input._data.dtype.kind != "f":
@@ -211,29 +241,14 @@ def _quantile(input, q, dim, keepdim, interpolation, op, ignore_nan):
         x = movedim(input, axis, -1) if input.ndim else reshape(input, (1,))
         out_shape = tuple(keep_shape(input.shape, (axis,)) if keepdim else x.shape[:-1])
     s = sort(x, -1).values  # NaN last
-    sd = s._data
-    n = sd.shape[-1]
-    nans = np.isnan(sd).sum(-1, keepdims=True)
-    dt = sd.dtype
-    if ignore_nan:
-        ranks = qa * np.maximum(n - nans - 1, 0).astype(dt)
-    else:
-        ranks = np.where(nans > 0, dt.type(n - 1), qa * dt.type(n - 1))
-    lo, hi = np.floor(ranks), np.ceil(ranks)
-    if interpolation == "nearest":
-        lo = hi = np.round(ranks)  # half to even
-    elif interpolation == "lower":
-        hi = lo
-    elif interpolation == "higher":
-        lo = hi
+    r = QuantileRanks.call(s, qa, ignore_nan, interpolation)  # an op: a compiled replay recomputes it
 
-    def at(r):
-        return gather(s, -1, Tensor(r.astype(np.int64)))
+    def at(k):
+        return gather(s, -1, r[k].to(np.int64))
 
-    out = at(lo)
+    out = at(0)
     if interpolation in ("linear", "midpoint"):
-        w = np.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - lo
-        out = out + Tensor(w.astype(dt)) * (at(hi) - out)
+        out = out + r[2] * (at(1) - out)
     out = movedim(out, -1, 0)  # (Q, ...)
     return reshape(out, out_shape if scalar else (len(qa),) + out_shape)
 

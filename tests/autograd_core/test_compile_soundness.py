@@ -380,3 +380,21 @@ def test_pool3d_argmax_and_integer_average_recomputed_on_replay(fn):
             for e, c in zip(*outs):
                 assert (e is None) == (c is None) and (e is None or _same(e, c)), call
     _replayed(compiled, len(xs))
+
+
+@pytest.mark.parametrize("fn", [lambda x, q: ag.quantile(x, 0.3, 1), lambda x, q: ag.nanquantile(x, q, 1),
+                                lambda x, q: ag.quantile(x, q, interpolation="midpoint")])
+def test_quantile_ranks_recomputed_on_replay(fn):
+    rng = np.random.default_rng(10)
+    xs = [rng.standard_normal((3, 5)) for _ in range(5)]
+    for call in (2, 4):
+        xs[call][1, :call] = np.nan  # NaNs only after the recordings
+    qs = [[0.25, 0.5], [0.25, 0.5], [0.1, 0.9], [0.0, 1.0], [0.5, 0.75]]
+    qs[1] = qs[0]
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, (x, q) in enumerate(zip(xs, qs)):
+            args = ag.tensor(x), ag.tensor(np.array(q))
+            assert _same(fn(*args), compiled(*args)), call
+    _replayed(compiled, len(xs))

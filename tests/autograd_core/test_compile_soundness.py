@@ -5,6 +5,7 @@ replayed stale values. Each test compiles a function, makes the first two calls 
 that value, then changes it: the compiled results (and gradients) must be the eager ones,
 replayed where the computation is made of ops, run eagerly (with the fallback warning)
 where the result's shape depends on values."""
+import copy
 import warnings
 
 import numpy as np
@@ -398,3 +399,29 @@ def test_quantile_ranks_recomputed_on_replay(fn):
             args = ag.tensor(x), ag.tensor(np.array(q))
             assert _same(fn(*args), compiled(*args)), call
     _replayed(compiled, len(xs))
+
+
+# -- value-dependent library code that must (and does) make a compiled call run eagerly ----------
+FALLBACKS = {  # module factory, input maker
+    "batch_norm_cumulative_momentum": (lambda: nn.BatchNorm1d(3, momentum=None),
+                                       lambda rng: rng.standard_normal((4, 3))),
+    "instance_norm_tracked": (lambda: nn.InstanceNorm1d(3, track_running_stats=True),
+                              lambda rng: rng.standard_normal((2, 3, 5))),
+    "embedding_max_norm": (lambda: nn.Embedding(5, 3, max_norm=0.5), lambda rng: rng.integers(0, 5, (2, 3))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FALLBACKS))
+def test_value_dependent_modules_run_eagerly(name):
+    make, make_x = FALLBACKS[name]
+    ag.manual_seed(0)
+    eager = make()
+    compiled = ag.compile(copy.deepcopy(eager))
+    rng = np.random.default_rng(11)
+    first = make_x(rng)
+    with pytest.warns(RuntimeWarning, match="ag.compile"):
+        for call, x in enumerate([first, first, make_x(rng), make_x(rng)]):
+            assert _same(eager(ag.tensor(x)), compiled(ag.tensor(x))), call
+    assert all(e["state"] == "eager" for e in compiled.explain()), compiled.explain()
+    for a, b in zip(eager.state_dict().values(), compiled.state_dict().values()):
+        assert _same(a, b)

@@ -23,11 +23,12 @@ import traceback
 
 import numpy as np
 
+from . import grad_mode as _grad_mode
 from . import graph as _graph
 from . import observers as _observers
 from .grad_mode import _state, no_grad
 from .graph import LEAF
-from .tensor import Tensor
+from .tensor import Tensor, of_array
 
 # What a saved item is (the first field of ``(kind, object, version counter, version)``):
 SAVED_INPUT = 0  # an input tensor, still connected to its graph
@@ -120,7 +121,7 @@ class Function:
                 out.append(_primal(obj) if self._in_jvp and obj._tangent is not None else obj)
             elif kind == SAVED_OUTPUT:  # reconnect it to this node
                 data, nr = obj
-                t = Tensor(data)
+                t = of_array(data)
                 if _state.grad and self._edges and data.dtype.kind == "f":  # a recorded float output
                     t._requires_grad = True
                     t._grad_fn = self
@@ -224,16 +225,16 @@ class Function:
             if ctx._is_view:
                 for t in results:
                     t._vc = args[0]._vc
-            if record and _state.grad:
+            if record and (not _grad_mode.grad_off_threads or _state.grad):
                 ctx._record(args, fargs, out, results)
             if dual:
                 ctx._push_tangents(args, fargs, out, results)
             return results
-        result = Tensor(out if type(out) is _ndarray else _asarray(out))
+        result = of_array(out if type(out) is _ndarray else _asarray(out))
         if ctx._is_view:  # the output shares memory, so it shares the version counter
             result._vc = args[0]._vc
             result._track_view(args[0], (cls, *args[1:]))  # so in-place ops on it reach the base
-        if record and _state.grad:
+        if record and (not _grad_mode.grad_off_threads or _state.grad):  # (grad mode on everywhere, or here)
             ctx._record(args, fargs, (out,), (result,))  # the raw output: saved items match it
         if dual:
             ctx._push_tangents(args, fargs, (out,), (result,))
@@ -324,7 +325,7 @@ class Function:
         if self._to_save:
             self._saved = [_pack(x, args, fargs, outs, results) for x in self._to_save]
             self._to_save = ()
-        if _state.anomaly:
+        if _grad_mode.anomaly_threads and _state.anomaly:
             self._trace = "".join(traceback.format_stack()[:-3])
 
 
@@ -403,10 +404,10 @@ class Linear(Op):
 
 def _wrap_output(o):
     if isinstance(o, Tensor):
-        return Tensor(o._data)
+        return of_array(o._data)
     if type(o) is not _ndarray:
         o = _asarray(o)
-    return Tensor(o)
+    return of_array(o)
 
 
 def once_differentiable(backward):

@@ -169,3 +169,44 @@ def test_set_detect_anomaly_as_a_call():
     finally:
         ag.set_detect_anomaly(False)
     assert not ag.is_anomaly_enabled()
+
+
+def test_thread_counts_follow_the_flags():
+    """``grad_off_threads`` / ``anomaly_threads`` (which let ``Function.apply`` skip reading its
+    thread's flags while every thread has the default) count the threads whose flag differs,
+    through nesting, calls, decorators and exceptions, and go back to 0."""
+    from autograd_core import grad_mode as gm
+
+    x = ag.ones(1, requires_grad=True)
+    base = (gm.grad_off_threads, gm.anomaly_threads)  # (0, 0) unless a thread ended with a flag changed
+
+    def counts():
+        return gm.grad_off_threads - base[0], gm.anomaly_threads - base[1]
+
+    with ag.no_grad():
+        assert counts()[0] == 1
+        with ag.no_grad(), ag.inference_mode():
+            assert counts()[0] == 1
+        with ag.enable_grad():
+            assert counts()[0] == 0 and (x * 2).requires_grad
+        assert counts()[0] == 1 and not (x * 2).requires_grad
+    ag.set_grad_enabled(False)
+    assert counts()[0] == 1 and not (x * 2).requires_grad
+    ag.set_grad_enabled(True)
+    try:
+        with ag.detect_anomaly():
+            assert counts()[1] == 1 and (x * 2).grad_fn._trace
+            raise KeyError
+    except KeyError:
+        pass
+    assert ag.no_grad()(lambda: counts()[0])() == 1
+    assert counts() == (0, 0)
+    assert (x * 2).grad_fn is not None and (x * 2).grad_fn._trace is None
+
+    def in_thread():
+        with ag.no_grad():
+            assert counts()[0] == 1 and not (x * 2).requires_grad
+            assert ag.enable_grad()(lambda: (x * 2).requires_grad)()
+
+    _in_threads(in_thread)
+    assert counts() == (0, 0)

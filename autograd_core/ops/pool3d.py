@@ -240,7 +240,8 @@ def _unpool(op, nsp, input, indices, kernel_size, stride, padding, output_size):
             raise ValueError(f"{op}: output_size must have {nsp} or {nsp + 2} elements, got {output_size!r}")
     N, C = x.shape[:2]
     vol = int(np.prod(out))
-    idx = indices._data.reshape(N, C, 1, -1).astype(np.int64)
+    ind = reshape(indices, (N, C, 1, -1))  # by ops, not an array copy: a compiled replay reads each call's
+    idx = (ind if ind.dtype == np.int64 else ind.to(np.int64))._data  # indices
     if idx.size and (idx.min() < 0 or idx.max() >= vol):
         raise RuntimeError(f"{op}: Found an invalid max index: {int(idx.max()) if idx.max() >= vol else int(idx.min())}"
                            f" (output volumes are of size {vol})")

@@ -425,3 +425,20 @@ def test_value_dependent_modules_run_eagerly(name):
     assert all(e["state"] == "eager" for e in compiled.explain()), compiled.explain()
     for a, b in zip(eager.state_dict().values(), compiled.state_dict().values()):
         assert _same(a, b)
+
+
+@pytest.mark.parametrize("pool, unpool, shape", [(F.max_pool2d, F.max_unpool2d, (2, 2, 4, 4)),
+                                                 (F.max_pool3d, F.max_unpool3d, (1, 2, 2, 4, 4))])
+def test_max_unpool_reads_each_calls_indices(pool, unpool, shape):
+    def fn(x):
+        y, idx = pool(x, 2, return_indices=True)
+        return unpool(y * 2, idx, 2)
+
+    rng = np.random.default_rng(12)
+    first = rng.standard_normal(shape)
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, x in enumerate([first, first, rng.standard_normal(shape), rng.standard_normal(shape)]):
+            assert _same(fn(ag.tensor(x)), compiled(ag.tensor(x))), call
+    _replayed(compiled, 4)

@@ -333,6 +333,8 @@ def _pack(x, args, fargs, outs, results):
     """A saved item as ``(kind, object, version counter, version)``: an input
     tensor (``SAVED_INPUT``), an output (``SAVED_OUTPUT``, object ``(array,
     output_nr)``) or a constant (``SAVED_CONSTANT``)."""
+    if type(x) is float:  # a Python number (a 0-d input reaches forward as a numpy scalar)
+        return (SAVED_CONSTANT, x, None, None)
     for a, fa in zip(args, fargs):
         if x is fa and isinstance(a, Tensor):
             return (SAVED_INPUT, a, a._vc, a._vc[0])

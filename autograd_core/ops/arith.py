@@ -77,6 +77,11 @@ class Sub(Elementwise):
         db = float_part(db)
         return float_part(da), None if db is None else -db
 
+    @staticmethod
+    def backward(ctx, g):  # the derivative with da = db = ȳ, hand-written: a hot path
+        need = ctx.needs_input_grad
+        return g if need[0] else None, -g if need[1] else None
+
 
 class Mul(Elementwise):
     _on_scalars = True

@@ -118,6 +118,14 @@ class _Recorder:
 
     def slot(self, t):
         s = self.slot_of.get(id(t))
+        if s is None and not t._requires_grad and t._tangent is None:
+            # a new tensor on the array of a known slot (``y.detach()``, ``Tensor(y._data)``) is that
+            # slot: the replay passes that slot's array, as eager mode passes the same array
+            s = self.array_slot.get(id(t._data))
+            if s is not None:
+                self.slot_of[id(t)] = s
+                self.keep.append(t)
+                return s
         if s is None:
             s = self.tape.new_slot()
             self.slot_of[id(t)] = s

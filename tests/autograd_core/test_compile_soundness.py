@@ -442,3 +442,38 @@ def test_max_unpool_reads_each_calls_indices(pool, unpool, shape):
         for call, x in enumerate([first, first, rng.standard_normal(shape), rng.standard_normal(shape)]):
             assert _same(fn(ag.tensor(x)), compiled(ag.tensor(x))), call
     _replayed(compiled, 4)
+
+
+# -- detach() inside a compiled function ---------------------------------------------------------
+def test_detach_of_an_op_result_is_replayed_from_each_call():
+    def f(x):
+        return x * (x * 2).detach() + ag.Tensor((x + 1)._data)
+
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, v in enumerate([1.0, 1.0, 3.0, -2.0]):  # the first two calls agree
+            outs = []
+            for fn in (f, compiled):
+                x = ag.tensor(np.full(2, v), requires_grad=True)
+                out = fn(x)
+                out.sum().backward()
+                outs.append((out, x.grad))
+            assert _same(outs[0][0], outs[1][0]), f"call {call}: {outs[1][0]._data} (eager {outs[0][0]._data})"
+            assert _same(outs[0][1], outs[1][1]), call
+    _replayed(compiled, 4)
+
+
+def test_detach_of_a_tensor_from_outside_runs_eagerly():
+    w = ag.tensor(np.ones(2), requires_grad=True)
+
+    def f(x):
+        return x * w.detach()
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="shares the array of a tensor from outside"):
+        for call in range(4):
+            x = ag.tensor(np.full(2, 1.0 + call))
+            assert _same(f(x), compiled(x)), call
+            with ag.no_grad():
+                w.add_(1.0)  # an optimizer step between calls

@@ -81,12 +81,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     index = input if isinstance(input, Tensor) else Tensor(idx)
     out = weight[index]
     if padding_idx is not None:  # padding rows are looked up but get no gradient
-        # made of ops, so that a compiled replay recomputes them: the mask is an op and always
-        # applied (a branch on its values would be taken once, when recorded), the rows without
-        # gradient a lookup under no_grad (``out.detach()`` would be a tensor made outside ops)
-        with no_grad():
-            frozen = weight[index]
-        out = ag.where(ag.eq(index, padding_idx % n).unsqueeze(-1), frozen, out)
+        # the mask is an op (a compiled replay recomputes it) and always applied: a branch on
+        # its values would be taken once, when recorded
+        out = ag.where(ag.eq(index, padding_idx % n).unsqueeze(-1), out.detach(), out)
     return out
 
 

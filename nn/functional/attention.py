@@ -89,11 +89,9 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
         scores = ag.masked_fill(scores, ag.logical_not(keep), float("-inf"))
     dead = None  # rows where every key is masked: zero weights
     if scores.numel() and S:
-        if attn_mask is not None or is_causal or call_observers:
-            # by ops and always, with a mask (or while a recording listens): a branch on the
-            # scores' values would be taken once, when recorded
-            dead = (scores == float("-inf")).all(-1, keepdim=True)
-        else:  # eagerly without a mask, only inputs holding -inf give such rows
+        if call_observers:  # a recording listens (ag.compile): by ops and always, so that each replay
+            dead = (scores == float("-inf")).all(-1, keepdim=True)  # recomputes it (a branch would not)
+        else:  # eagerly: only where there are such rows (masking nothing changes no value)
             sd = scores._data
             if not np.isfinite(sd).all() and np.isneginf(sd).all(axis=-1).any():
                 dead = Tensor(np.isneginf(sd).all(axis=-1, keepdims=True))

@@ -38,23 +38,22 @@ class MaxPool2d(Op):
         out, idx = K.max_pool2d(_4d(x), *geom)
         if x.ndim == 3:
             out, idx = out[0], idx[0]
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(idx)  # the indices output: unpacking it checks it was not modified in place
+        ctx.idx = idx  # the same array, handed to the scatter/gather ops (ag.compile reads it from the ctx)
         return out, idx
 
     @staticmethod
     def backward(ctx, g, _):
-        (idx,) = ctx.saved_tensors
-        return MaxUnpoolAdd.apply(g, idx, ctx.x_shape), None
+        ctx.saved_tensors  # noqa: B018  (the version check of the indices)
+        return MaxUnpoolAdd.apply(g, ctx.idx, ctx.x_shape), None
 
     @staticmethod
     def jvp(ctx, t, _):
-        (idx,) = ctx.saved_tensors
-        return PoolGather.apply(t, idx, ctx.x_shape), None
+        return PoolGather.apply(t, ctx.idx, ctx.x_shape), None
 
 
 class MaxUnpoolAdd(Linear):
-    """x̄ = zeros of x's shape with ȳ added at the argmax indices (given as the saved index
-    tensor or its array; linear in ȳ alone, so the tangent is the same op of ġ)."""
+    """x̄ = zeros of x's shape with ȳ added at the argmax indices."""
 
     @staticmethod
     def forward(ctx, g, idx, x_shape):
@@ -64,10 +63,6 @@ class MaxUnpoolAdd(Linear):
     @staticmethod
     def backward(ctx, h):
         return PoolGather.apply(h, ctx.idx, ctx.x_shape), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return MaxUnpoolAdd.apply(t, ctx.idx, ctx.x_shape)
 
 
 class PoolGather(Linear):
@@ -81,10 +76,6 @@ class PoolGather(Linear):
     @staticmethod
     def backward(ctx, h):
         return MaxUnpoolAdd.apply(h, ctx.idx, ctx.x_shape), None, None
-
-    @staticmethod
-    def jvp(ctx, t, *_):
-        return PoolGather.apply(t, ctx.idx, ctx.x_shape)
 
 
 def _avg_pool(x, geom):

@@ -60,8 +60,7 @@ def _find():
         return None
     for f in files:
         name = f.name
-        if name.startswith("libmkl_rt.so") or name.startswith("libmkl_rt.") and name.endswith(".dylib") \
-                or name == "mkl_rt.2.dll":
+        if name.startswith("libmkl_rt.so") or name == "mkl_rt.2.dll":  # the wheels: Linux and Windows only
             path = f.locate()
             if os.path.exists(path):
                 return str(path)

@@ -148,13 +148,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if unbatched:
             loss = loss[0]
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, _target_tensor(target, t), weight, ignore_index=ignore_index, reduction=reduction)
+    tt = _target_tensor(target, t)
+    nll = nll_loss(logp, tt, weight, ignore_index=ignore_index, reduction=reduction)
     if unbatched and reduction == "none":
         nll = nll[0]
     if label_smoothing == 0:
         return nll
     # ops only from here (nll_loss checked the targets), so ag.compile replays it with each call's targets
-    tt = _target_tensor(target, t)
     keep = tt != ignore_index
     wt = weight if isinstance(weight, Tensor) or w is None else Tensor(w)
     smooth = -(logp.sum(1) if wt is None else (logp * wt.reshape(wshape)).sum(1))

@@ -93,46 +93,100 @@ def _patch_kernel(adjoint):
     """The loops over the index map, for both directions: ``im2col`` (adjoint False) sets each column
     entry to its pixel (zero in the padding), ``col2im`` (adjoint True) adds each entry into its pixel
     (entries of the padding dropped). ``adjoint`` is a constant of each kernel (a closure variable,
-    which numba folds), so neither one branches on it."""
+    which numba folds), so neither one branches on it.
+
+    The output columns [lo, hi) whose pixels lie inside the image depend on the kernel column j
+    alone (``valid_range``), so each output row is three runs: zeros, pixels, zeros, loops with no
+    test per pixel. Every index is an unsigned integer: numba then emits no negative-index check per
+    element, and LLVM vectorises the runs (signed indices measured 10x slower on a copy; a view per
+    row, 100 ns, costs more than its row).
+
+    A stride-1 im2col with OW == W (a 'same' convolution) copies all the valid output rows of a
+    kernel offset as one run of the flattened image plane (output row oh, column ow reads the
+    plane at (oh - pt + i·dh)·W + ow + off, consecutive in oh·OW + ow), then zeroes the columns
+    outside [lo, hi), which the run filled from the neighbouring image row: one loop of a few
+    hundred values instead of one per row of a few dozen.
+
+    Measured, one (16, 32, 32) sample, µs per call (median of 7, three runs), per-pixel tests /
+    these loops: im2col 3x3 'same' 55-63 / 37-42, 5x5 'valid' 198-266 / 191-204."""
     @jit(nogil=True)
     def patch_loops(img, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
         N, C, H, W = img.shape
         outer, inner = (1, N) if folded else (N, 1)  # the samples outermost, or innermost for folded cols
+        u = np.uint64
+        plane = img.reshape(N * C, H * W)
+        P, uOW, usw = u(OH * OW), u(OW), u(sw)
+        flat = sh == 1 and sw == 1 and OW == W
         for n0 in range(outer):
             for c in range(C):
                 for i in range(kh):
+                    oh0 = min(max(pt - i * dh, 0), OH)  # the output rows whose image row is inside
+                    oh1 = max(min(H + pt - i * dh, OH), oh0)
                     for j in range(kw):
                         r = (c * kh + i) * kw + j
                         off = j * dw - pl
+                        lo_ = 0 if off >= 0 else (sw - 1 - off) // sw  # valid_range(OW, off, sw, W)
+                        hi_ = (W - off + sw - 1) // sw if W > off else 0
+                        hi = u(min(max(hi_, lo_), OW))
+                        lo = u(min(lo_, OW))
                         for n1 in range(inner):  # the rows (n, r) in the order they lie in memory
                             n = n0 + n1
-                            a, b = (r, n) if folded else (n, r)
+                            a, b = (u(r), u(n)) if folded else (u(n), u(r))
+                            q = u(n * C + c)
+                            if not adjoint and flat:  # all the valid rows as one run of the plane (docstring)
+                                if lo >= hi or oh0 == oh1:
+                                    for t in range(P):
+                                        cols[a, b, t] = 0
+                                    continue
+                                d0, d1 = u(oh0 * OW) + lo, u((oh1 - 1) * OW) + hi
+                                first = u((oh0 - pt + i * dh) * W + off) + lo
+                                for t in range(d0):
+                                    cols[a, b, t] = 0
+                                for t in range(d1 - d0):
+                                    cols[a, b, d0 + t] = plane[q, first + t]
+                                for t in range(d1, P):
+                                    cols[a, b, t] = 0
+                                for ow in range(lo):  # the columns the run filled from the next row
+                                    for oh in range(u(oh0), u(oh1)):
+                                        cols[a, b, oh * uOW + ow] = 0
+                                for ow in range(hi, uOW):
+                                    for oh in range(u(oh0), u(oh1)):
+                                        cols[a, b, oh * uOW + ow] = 0
+                                continue
+                            row, pix = cols[a, b], plane[q]  # one view per row: 1-D indices below
                             for oh in range(OH):
                                 h = oh * sh - pt + i * dh
-                                base = oh * OW
+                                base = u(oh * OW)
                                 if h < 0 or h >= H:
                                     if not adjoint:
-                                        for ow in range(OW):
-                                            cols[a, b, base + ow] = 0
-                                elif adjoint:
-                                    if sw == 2:  # as below (1.7x faster)
-                                        for ow in range(OW):
-                                            w = ow * 2 + off
-                                            if 0 <= w < W:
-                                                img[n, c, h, w] += cols[a, b, base + ow]
+                                        for t in range(base, base + uOW):
+                                            row[t] = 0
+                                    continue
+                                first = u(h * W + off + lo_ * sw)  # the pixel of column lo
+                                if adjoint:
+                                    if sw == 1:
+                                        for t in range(hi - lo):
+                                            pix[first + t] += row[base + lo + t]
+                                    elif sw == 2:  # a literal stride: LLVM vectorises the strided access
+                                        for t in range(hi - lo):
+                                            pix[first + u(2) * t] += row[base + lo + t]
                                     else:
-                                        for ow in range(OW):
-                                            w = ow * sw + off
-                                            if 0 <= w < W:
-                                                img[n, c, h, w] += cols[a, b, base + ow]
-                                elif sw == 2:  # a literal stride: LLVM vectorises the strided reads (2x faster)
-                                    for ow in range(OW):
-                                        w = ow * 2 + off
-                                        cols[a, b, base + ow] = img[n, c, h, w] if 0 <= w < W else 0
-                                else:  # one test per pixel: LLVM vectorises this form with masks
-                                    for ow in range(OW):
-                                        w = ow * sw + off
-                                        cols[a, b, base + ow] = img[n, c, h, w] if 0 <= w < W else 0
+                                        for t in range(hi - lo):
+                                            pix[first + usw * t] += row[base + lo + t]
+                                    continue
+                                for t in range(base, base + lo):
+                                    row[t] = 0
+                                if sw == 1:
+                                    for t in range(hi - lo):
+                                        row[base + lo + t] = pix[first + t]
+                                elif sw == 2:
+                                    for t in range(hi - lo):
+                                        row[base + lo + t] = pix[first + u(2) * t]
+                                else:
+                                    for t in range(hi - lo):
+                                        row[base + lo + t] = pix[first + usw * t]
+                                for t in range(base + hi, base + uOW):
+                                    row[t] = 0
 
     return patch_loops
 

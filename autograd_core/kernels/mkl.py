@@ -8,7 +8,8 @@ faster on the larger products (median of 7-9 interleaved rounds, µs, OpenBLAS
 at batch 16, X (16, 784) W₁ᵀ 272 / 137 / 109 and W̄₁ = Ȳ₁ᵀ X 175 / 141 / 131;
 at batch 128, X W₁ᵀ 805 / 641 / 635 and W̄₁ 665 / 564 / 533. Below about 2^21
 multiply-adds the ctypes call's fixed cost (15-20 µs on the loaded machine,
-most of it reading the three arrays' addresses) outweighs the gain: at batch 16
+most of it reading the three arrays' addresses with ``x.ctypes.data``; about
+7 µs since a compiled function reads them) outweighs the gain: at batch 16
 Ȳ₂ W₂ (16 x 128 x 256) took 13 / 31 / 18 µs. Stacks of small matrices (LeNet-5's
 per-sample convolution products, (6 x 25) @ (25 x 784) and the like) were
 1.2-2.5x slower with MKL's batch_strided call, and matrix-vector products
@@ -41,6 +42,8 @@ import ctypes
 import os
 
 import numpy as np
+
+from . import jit
 
 MIN_WORK = 1 << 21  # multiply-adds of a single product: below, OpenBLAS measured as fast or faster
 MIN_WORK_STACK = 1 << 23  # the same for a stack of matrices (one batch_strided call)
@@ -112,6 +115,13 @@ def set_enabled(flag):
     return old
 
 
+@jit()
+def _addresses(a, b, c):
+    """The data addresses of three arrays: one compiled call, about 1 µs, where ``x.ctypes.data``
+    costs about 3 µs each (numpy builds a ctypes helper object per read)."""
+    return a.ctypes.data, b.ctypes.data, c.ctypes.data
+
+
 def _matrix(x, rows, cols):
     """(transpose flag, leading dim) of the matrices of x as BLAS reads them in place, or None."""
     item = x.itemsize
@@ -164,8 +174,8 @@ def matmul(a, b, out=None):
         return None
     if a.ndim == b.ndim == 2 and out is None:  # the common case, with the least Python around the call
         out = np.empty((m, n), a.dtype)
-        fns[0](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], b.ctypes.data, lb[1], 0.0,
-               out.ctypes.data, n)
+        pa, pb, pc = _addresses(a, b, out)
+        fns[0](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], pb, lb[1], 0.0, pc, n)
         return out
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     count = int(np.prod(batch)) if batch else 1
@@ -180,12 +190,12 @@ def matmul(a, b, out=None):
         return None
     one, stack = fns
     if count == 1:
-        one(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], b.ctypes.data, lb[1], 0.0,
-            out.ctypes.data, lc[1])
+        pa, pb, pc = _addresses(a, b, out)
+        one(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], pb, lb[1], 0.0, pc, lc[1])
         return out
     sa, sb, sc = _batch_stride(a, batch), _batch_stride(b, batch), _batch_stride(out, batch)
     if sa is None or sb is None or not sc:
         return None
-    stack(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, a.ctypes.data, la[1], sa, b.ctypes.data, lb[1], sb, 0.0,
-          out.ctypes.data, lc[1], sc, count)
+    pa, pb, pc = _addresses(a, b, out)
+    stack(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], sa, pb, lb[1], sb, 0.0, pc, lc[1], sc, count)
     return out

@@ -21,6 +21,10 @@ GEOMETRIES = [
     (3, 2, 6, 5, 2, 3, 1, 2, 0, 2, 3, 1, 2, 1),
     (2, 2, 4, 4, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1),  # kernel larger than the image, padded
     (1, 2, 3, 3, 3, 3, 4, 4, 5, 5, 5, 5, 1, 1),  # windows entirely in the padding
+    # stride 1 with OW == W: im2col copies a kernel offset's rows as one run of the image plane
+    (2, 2, 6, 7, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2),  # dilation 2, 'same'
+    (2, 3, 5, 6, 3, 3, 1, 1, 0, 2, 2, 0, 1, 1),  # asymmetric: two columns of padding on the left
+    (1, 2, 4, 3, 5, 3, 1, 1, 4, 0, 1, 1, 1, 1),  # kernel rows that see only padding
 ]
 
 

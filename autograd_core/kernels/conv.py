@@ -295,7 +295,7 @@ def _input_grad_per_sample(gy, wt, kh, kw, geom, H, W, bias):
             gemm(wt, g4[s:e], out=gcols)
             gx[s:e] = 0 if bias is None else bias  # col2im adds into it
             col2im(gcols.reshape(e - s, g * K, OH * OW), g * Cg, H, W, *_im2col_args(kh, kw, geom, OH, OW),
-                   out=gx[s:e])
+                   out=gx[s:e], overwrite_cols=True)
 
     run_tasks(task, len(tasks), N * Co * K * OH * OW)
     return gx
@@ -316,7 +316,7 @@ def _input_grad_folded(gy, wt, kh, kw, geom, H, W, bias):
         part = workspace("fgx", (N, c1 - c0, H, W), gy.dtype)
         part[...] = 0 if bias is None else bias[ch]  # col2im adds into it
         col2im(folded_cols(N, (c1 - c0) * kk, P, gy.dtype, gc), c1 - c0, H, W,
-               *_im2col_args(kh, kw, geom, OH, OW), out=part)
+               *_im2col_args(kh, kw, geom, OH, OW), out=part, overwrite_cols=True)
         gx[:, ch] = part
 
     _run_channel_tasks(chunk, g * Cg, g, N * kk * P * gy.itemsize, N * Co * K * P)

@@ -96,8 +96,8 @@ def _patch_kernel(adjoint):
     which numba folds), so neither one branches on it.
 
     The output columns [lo, hi) whose pixels lie inside the image depend on the kernel column j
-    alone (``valid_range``), so each output row is three runs: zeros, pixels, zeros, loops with no
-    test per pixel. Every index is an unsigned integer: numba then emits no negative-index check per
+    alone (``valid_range``), so each output row of im2col is three runs: zeros, pixels, zeros,
+    loops with no test per pixel. Every index is an unsigned integer: numba then emits no negative-index check per
     element, and LLVM vectorises the runs (signed indices measured 10x slower on a copy; a view per
     row, 100 ns, costs more than its row).
 
@@ -105,12 +105,19 @@ def _patch_kernel(adjoint):
     kernel offset as one run of the flattened image plane (output row oh, column ow reads the
     plane at (oh - pt + i·dh)·W + ow + off, consecutive in oh·OW + ow), then zeroes the columns
     outside [lo, hi), which the run filled from the neighbouring image row: one loop of a few
-    hundred values instead of one per row of a few dozen.
+    hundred values instead of one per row of a few dozen. ``col2im`` does the same when its cols
+    are scratch (``scratch``, the caller's temporaries): it first zeroes the entries outside [lo, hi),
+    which would land on the neighbouring row's pixels, then adds the run (a pixel then also receives
+    +0.0, which changes nothing but the sign of a zero sum).
 
-    Measured, one (16, 32, 32) sample, µs per call (median of 7, three runs), per-pixel tests /
-    these loops: im2col 3x3 'same' 55-63 / 37-42, 5x5 'valid' 198-266 / 191-204."""
+    ``col2im`` outside that case keeps a test per pixel, which measured as fast as the runs or
+    faster (an add per pixel reads and writes it; the runs' loop set-up does not pay for 28-32 adds).
+
+    Measured, one (16, 32, 32) sample, µs per call (median of 7-9, several runs), a test per pixel
+    everywhere / these loops: im2col 3x3 'same' 55-63 / 35-42, 5x5 'valid' 198-266 / 102-142;
+    col2im 3x3 'same' with scratch cols 54-60 / 34-43."""
     @jit(nogil=True)
-    def patch_loops(img, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW):
+    def patch_loops(img, cols, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, scratch):
         N, C, H, W = img.shape
         outer, inner = (1, N) if folded else (N, 1)  # the samples outermost, or innermost for folded cols
         u = np.uint64
@@ -131,15 +138,27 @@ def _patch_kernel(adjoint):
                         lo = u(min(lo_, OW))
                         for n1 in range(inner):  # the rows (n, r) in the order they lie in memory
                             n = n0 + n1
-                            a, b = (u(r), u(n)) if folded else (u(n), u(r))
+                            a_, b_ = (r, n) if folded else (n, r)
+                            a, b = u(a_), u(b_)
                             q = u(n * C + c)
-                            if not adjoint and flat:  # all the valid rows as one run of the plane (docstring)
+                            if flat and (scratch or not adjoint):  # the valid rows as one run of the plane
                                 if lo >= hi or oh0 == oh1:
-                                    for t in range(P):
-                                        cols[a, b, t] = 0
+                                    if not adjoint:
+                                        for t in range(P):
+                                            cols[a, b, t] = 0
                                     continue
                                 d0, d1 = u(oh0 * OW) + lo, u((oh1 - 1) * OW) + hi
                                 first = u((oh0 - pt + i * dh) * W + off) + lo
+                                if adjoint:  # zero the entries whose pixels the run would wrap to, then add
+                                    for ow in range(lo):
+                                        for oh in range(u(oh0), u(oh1)):
+                                            cols[a, b, oh * uOW + ow] = 0
+                                    for ow in range(hi, uOW):
+                                        for oh in range(u(oh0), u(oh1)):
+                                            cols[a, b, oh * uOW + ow] = 0
+                                    for t in range(d1 - d0):
+                                        plane[q, first + t] += cols[a, b, d0 + t]
+                                    continue
                                 for t in range(d0):
                                     cols[a, b, t] = 0
                                 for t in range(d1 - d0):
@@ -153,40 +172,40 @@ def _patch_kernel(adjoint):
                                     for oh in range(u(oh0), u(oh1)):
                                         cols[a, b, oh * uOW + ow] = 0
                                 continue
-                            row, pix = cols[a, b], plane[q]  # one view per row: 1-D indices below
                             for oh in range(OH):
                                 h = oh * sh - pt + i * dh
                                 base = u(oh * OW)
                                 if h < 0 or h >= H:
                                     if not adjoint:
                                         for t in range(base, base + uOW):
-                                            row[t] = 0
+                                            cols[a, b, t] = 0
                                     continue
                                 first = u(h * W + off + lo_ * sw)  # the pixel of column lo
-                                if adjoint:
-                                    if sw == 1:
-                                        for t in range(hi - lo):
-                                            pix[first + t] += row[base + lo + t]
-                                    elif sw == 2:  # a literal stride: LLVM vectorises the strided access
-                                        for t in range(hi - lo):
-                                            pix[first + u(2) * t] += row[base + lo + t]
+                                if adjoint:  # a test per pixel (measured faster here than the runs)
+                                    if sw == 2:  # a literal stride: LLVM vectorises the strided access
+                                        for ow in range(OW):
+                                            w = ow * 2 + off
+                                            if 0 <= w < W:
+                                                img[n, c, h, w] += cols[a_, b_, oh * OW + ow]
                                     else:
-                                        for t in range(hi - lo):
-                                            pix[first + usw * t] += row[base + lo + t]
+                                        for ow in range(OW):
+                                            w = ow * sw + off
+                                            if 0 <= w < W:
+                                                img[n, c, h, w] += cols[a_, b_, oh * OW + ow]
                                     continue
                                 for t in range(base, base + lo):
-                                    row[t] = 0
+                                    cols[a, b, t] = 0
                                 if sw == 1:
                                     for t in range(hi - lo):
-                                        row[base + lo + t] = pix[first + t]
+                                        cols[a, b, base + lo + t] = plane[q, first + t]
                                 elif sw == 2:
                                     for t in range(hi - lo):
-                                        row[base + lo + t] = pix[first + u(2) * t]
+                                        cols[a, b, base + lo + t] = plane[q, first + u(2) * t]
                                 else:
                                     for t in range(hi - lo):
-                                        row[base + lo + t] = pix[first + usw * t]
+                                        cols[a, b, base + lo + t] = plane[q, first + usw * t]
                                 for t in range(base + hi, base + uOW):
-                                    row[t] = 0
+                                    cols[a, b, t] = 0
 
     return patch_loops
 
@@ -202,7 +221,7 @@ def im2col_numba(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
     base, folded = _row_major(cols)
     if base is not cols and not folded:
         raise ValueError("im2col: out must be C-contiguous or the (N, K, P) view of a C-contiguous (K, N, P) array")
-    _im2col_loops(np.ascontiguousarray(x), base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    _im2col_loops(np.ascontiguousarray(x), base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, False)
     return cols
 
 
@@ -222,8 +241,9 @@ def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
 
 
 # -- col2im ---------------------------------------------------------------------------------------
-def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
-    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W)."""
+def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None, overwrite_cols=False):
+    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W) (cols are only
+    read: ``overwrite_cols`` is the numba twin's licence, which this one does not need)."""
     N = cols.shape[0]
     out = np.zeros((N, C, H, W), cols.dtype) if out is None else out
     c6 = cols.reshape(N, C, kh, kw, OH, OW)
@@ -235,15 +255,17 @@ def col2im_numpy(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None
     return out
 
 
-def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
-    """``col2im_numpy`` compiled (any memory layout of cols but ``folded_cols`` is made contiguous)."""
+def col2im_numba(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None, overwrite_cols=False):
+    """``col2im_numpy`` compiled (any memory layout of cols but ``folded_cols`` is made contiguous);
+    with ``overwrite_cols`` it may write into cols (``_patch_kernel``)."""
     out = np.zeros((cols.shape[0], C, H, W), cols.dtype) if out is None else out
     base, folded = _row_major(cols)
-    _col2im_loops(out, base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW)
+    _col2im_loops(out, base, folded, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, overwrite_cols)
     return out
 
 
-def col2im(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None):
-    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W)."""
+def col2im(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out=None, overwrite_cols=False):
+    """The adjoint of ``im2col``: cols (N, C·kh·kw, OH·OW) summed into (N, C, H, W). With
+    ``overwrite_cols`` (cols are the caller's scratch) the kernel may zero some of their entries."""
     f = col2im_numba if use_numba(cols) else col2im_numpy
-    return f(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out)
+    return f(cols, C, H, W, kh, kw, sh, sw, pt, pl, dh, dw, OH, OW, out, overwrite_cols)

@@ -99,7 +99,7 @@ import numpy as np
 from . import workspace
 from .batch_split import run_tasks
 from .im2col import col2im, folded_cols, im2col
-from .matmul import gemm
+from .matmul import gemm, transpose_into
 
 Geometry = namedtuple("Geometry", "stride pads dilation groups")
 Geometry.__doc__ = """stride (sh, sw), pads (top, bottom, left, right), dilation (dh, dw), groups."""
@@ -359,6 +359,9 @@ def _weight_grad_per_sample(x, gy, geom, kh, kw, cols, forward=None):
                 gemm(forward[0], c, out=forward[1][s:e])
             if flip:
                 gt = workspace("gyT", (e - s, g, P, cg), x.dtype)
+                if e - s == 1 and g == 1:  # one large sample: its product added into the sum by the GEMM
+                    gemm(c[0, 0], transpose_into(g4[s, 0], gt[0, 0]), out=sums[i, 0], accumulate=True)
+                    continue
                 gt[...] = g4[s:e].transpose(0, 1, 3, 2)
                 prod = gemm(c, gt, out=workspace("wprod", (e - s, g, K, cg), x.dtype))
             else:

@@ -111,11 +111,23 @@ def matmul(a, b):
     return np.matmul(a, b)
 
 
-def gemm(a, b, out=None):
-    """A @ B into ``out`` (the kernels' products, run on one thread each): MKL's sequential GEMM where it
-    applies (``kernels/mkl.py``), else ``numpy.matmul``."""
-    c = mkl.matmul(a, b, out) if a.shape[-2] * a.shape[-1] * b.shape[-1] >= mkl.MIN_WORK else None
-    return np.matmul(a, b, out=out) if c is None else c
+def gemm(a, b, out=None, accumulate=False):
+    """A @ B into ``out`` (the kernels' products, run on one thread each), or out += A @ B with
+    ``accumulate``: MKL's sequential GEMM where it applies (``kernels/mkl.py``), else ``numpy.matmul``."""
+    c = mkl.matmul(a, b, out, accumulate) if a.shape[-2] * a.shape[-1] * b.shape[-1] >= mkl.MIN_WORK else None
+    if c is not None:
+        return c
+    if accumulate:
+        out += np.matmul(a, b)
+        return out
+    return np.matmul(a, b, out=out)
+
+
+def transpose_into(a, out):
+    """out[...] = aᵀ for a matrix a (MKL's transpose where it applies, else numpy's copy)."""
+    if mkl.transpose(a, out) is None:
+        out[...] = a.T
+    return out
 
 
 def blas_ready(x):

@@ -39,6 +39,7 @@ multiply side by side. Results do not depend on the operands' alignment
 switches it off.
 """
 import ctypes
+import math
 import os
 
 import numpy as np
@@ -50,7 +51,7 @@ MIN_WORK_STACK = 1 << 23  # the same for a stack of matrices (one batch_strided 
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SEQUENTIAL = 1  # MKL_THREADING_SEQUENTIAL
-# "active": {dtype char: (gemm, gemm_batch_strided)} while enabled and loaded, {} otherwise; None until first use
+# "active": {dtype char: (gemm, gemm_batch_strided, omatcopy)} while enabled and loaded, {} otherwise; None until first use
 _state = {"fns": None, "active": None, "enabled": os.environ.get("AUTOGRAD_CORE_MKL", "1").strip() != "0"}
 
 
@@ -90,7 +91,11 @@ def _load():
         stack.argtypes = [ctypes.c_int] * 3 + [i64] * 3 + [scalar, ptr, i64, i64, ptr, i64, i64, scalar, ptr, i64,
                                                             i64, i64]
         stack.restype = None
-        fns[np.dtype(dtype).char] = (one, stack)
+        omat = getattr(lib, f"MKL_{name.upper()}omatcopy")
+        omat.argtypes = [ctypes.c_char, ctypes.c_char, ctypes.c_size_t, ctypes.c_size_t, scalar, ptr, ctypes.c_size_t,
+                         ptr, ctypes.c_size_t]
+        omat.restype = None
+        fns[np.dtype(dtype).char] = (one, stack, omat)
     return fns
 
 
@@ -156,9 +161,10 @@ def _batch_stride(x, batch):
     return None if step % x.itemsize or step < 0 else step // x.itemsize
 
 
-def matmul(a, b, out=None):
-    """A @ B (operands of at least 2 dims, batch dims broadcast) with MKL, into ``out`` when given;
-    None when MKL does not apply (then use ``numpy.matmul``)."""
+def matmul(a, b, out=None, accumulate=False):
+    """A @ B (operands of at least 2 dims, batch dims broadcast) with MKL, into ``out`` when given
+    (``accumulate``: out += A @ B, GEMM's β = 1, out given); None when MKL does not apply (then use
+    ``numpy.matmul``)."""
     fns = _state["active"]
     if fns is None:
         fns = _activate()
@@ -177,8 +183,10 @@ def matmul(a, b, out=None):
         pa, pb, pc = _addresses(a, b, out)
         fns[0](_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], pb, lb[1], 0.0, pc, n)
         return out
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    count = int(np.prod(batch)) if batch else 1
+    batch = a.shape[:-2]
+    if batch != b.shape[:-2]:
+        batch = np.broadcast_shapes(batch, b.shape[:-2])
+    count = math.prod(batch)
     if count > 1 and m * n * k < MIN_WORK_STACK:
         return None
     if out is None:
@@ -188,14 +196,32 @@ def matmul(a, b, out=None):
     lc = _matrix(out, m, n)
     if lc is None or lc[0] != _NO_TRANS:  # BLAS writes C row-major
         return None
-    one, stack = fns
+    one, stack = fns[:2]
     if count == 1:
         pa, pb, pc = _addresses(a, b, out)
-        one(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], pb, lb[1], 0.0, pc, lc[1])
+        one(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], pb, lb[1], float(accumulate), pc, lc[1])
         return out
     sa, sb, sc = _batch_stride(a, batch), _batch_stride(b, batch), _batch_stride(out, batch)
     if sa is None or sb is None or not sc:
         return None
     pa, pb, pc = _addresses(a, b, out)
-    stack(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], sa, pb, lb[1], sb, 0.0, pc, lc[1], sc, count)
+    stack(_ROW_MAJOR, la[0], lb[0], m, n, k, 1.0, pa, la[1], sa, pb, lb[1], sb, float(accumulate), pc, lc[1], sc,
+          count)
+    return out
+
+
+def transpose(a, out):
+    """out = aᵀ for a C-contiguous matrix a (m, n) and out (n, m) with MKL's out-of-place transpose
+    (``mkl_?omatcopy``); None when MKL does not apply. numpy's strided copy of a (32, 1024)
+    float32 ȳ took 24-40 µs, this call 10 µs (5 of them the call itself)."""
+    fns = _state["active"]
+    if fns is None:
+        fns = _activate()
+    fns = fns.get(a.dtype.char)
+    if (fns is None or out.dtype != a.dtype or a.ndim != 2 or out.shape != a.shape[::-1]
+            or not a.flags.c_contiguous or not out.flags.c_contiguous):
+        return None
+    m, n = a.shape
+    pa, pc, _ = _addresses(a, out, out)
+    fns[2](b"R", b"T", m, n, 1.0, pa, max(n, 1), pc, max(m, 1))
     return out

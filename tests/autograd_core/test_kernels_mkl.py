@@ -104,7 +104,8 @@ def test_kernel_dispatch(monkeypatch):
     """``kernels.matmul`` hands large products to MKL, others to numpy; switched off, numpy's bits."""
     calls = []
     real = mkl.matmul
-    monkeypatch.setattr(mkl, "matmul", lambda a, b, out=None: calls.append(a.shape) or real(a, b, out))
+    monkeypatch.setattr(mkl, "matmul", lambda a, b, out=None, accumulate=False: calls.append(a.shape)
+                        or real(a, b, out, accumulate))
     a, b = operands()
     close(km.matmul(a, b), a, b)
     assert calls == [a.shape]
@@ -115,6 +116,46 @@ def test_kernel_dispatch(monkeypatch):
             np.testing.assert_array_equal(km.gemm(a, b), np.matmul(a, b))
     finally:
         mkl.set_enabled(old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_accumulate_adds_the_product_into_out(dtype):
+    """matmul(a, b, out, accumulate=True) is out += A @ B (GEMM's β = 1), one product and a stack;
+    ``kernels.matmul.gemm`` does the same with MKL switched off."""
+    a, b = operands(dtype)
+    start = np.random.default_rng(1).standard_normal((a.shape[0], b.shape[1])).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-3) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-10)
+    want = start.astype(np.float64) + a.astype(np.float64) @ b.astype(np.float64)
+    out = start.copy()
+    assert mkl.matmul(a, b, out, accumulate=True) is out
+    np.testing.assert_allclose(out, want, **tol)
+    stack = np.stack([start, 2 * start])
+    mkl.MIN_WORK_STACK, old_stack = 1, mkl.MIN_WORK_STACK
+    try:
+        assert mkl.matmul(np.stack([a, a]), b, stack, accumulate=True) is stack
+    finally:
+        mkl.MIN_WORK_STACK = old_stack
+    np.testing.assert_allclose(stack[1], want + start, **tol)
+    old = mkl.set_enabled(False)
+    try:
+        out = start.copy()
+        assert km.gemm(a, b, out, accumulate=True) is out
+        np.testing.assert_allclose(out, want, **tol)
+    finally:
+        mkl.set_enabled(old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(32, 1024), (1, 7), (5, 1), (13, 9)])
+def test_transpose(dtype, shape):
+    """mkl.transpose(a, out) writes aᵀ exactly; a non-contiguous operand is left to numpy (None)."""
+    a = np.random.default_rng(2).standard_normal(shape).astype(dtype)
+    out = np.full(shape[::-1], np.nan, dtype)
+    assert mkl.transpose(a, out) is out
+    np.testing.assert_array_equal(out, a.T)
+    if not a.T.flags.c_contiguous:  # a matrix with a dim of 1 is contiguous either way
+        assert mkl.transpose(a.T, np.empty(shape, dtype)) is None
+    np.testing.assert_array_equal(km.transpose_into(a[:, ::-1], out), a[:, ::-1].T)
 
 
 def test_compiled_mlp_step_same_bits_as_eager():

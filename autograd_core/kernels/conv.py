@@ -44,7 +44,9 @@ How the work is laid out:
   (P, K) operand, which it multiplies up to 2x slower than a row-major
   one when K = C/g·kh·kw is large; there (K >= 128 and Co/g >= 16,
   measured) the product is taken as cols[n] @ ȳ[n]ᵀ, with ȳ[n]ᵀ copied
-  row-major (ȳ is the smaller of the two: Co/g < K).
+  row-major (ȳ is the smaller of the two: Co/g < K; MKL's transpose where
+  installed). A chunk of one sample (large samples) has its product added
+  into the task's sum by the GEMM itself (β = 1), with no product buffer.
 
 The batch folded into one product (issue 17). With few pixels per sample
 the per-sample products are thin: each of the Co/g·K values of

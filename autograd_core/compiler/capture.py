@@ -74,6 +74,9 @@ class _Recorder:
         self.array_slot = {id(t._data): i for i, t in enumerate(inputs)}  # an op given ``t._data`` itself
         self.keep = list(inputs) + list(watch)  # holds every seen tensor: ids stay unique during the capture
         self.array_owner = {id(t._data): t for t in self.keep}
+        self.memory = {}  # id of a buffer (``_buffer``) -> [(array, tensor)]: the slots' arrays on it
+        for t in self.keep:
+            self.on_buffer(t)
         self.touched = {}  # id -> (tensor, its values after the last op): tensors that op read
         self.watched = [(t, t._vc, t._vc[0]) for t in self.keep]
         self.tensor_of_slot = dict(enumerate(inputs))
@@ -116,6 +119,10 @@ class _Recorder:
         ext = self.tape.ext_slot.index(dst) if dst in self.tape.ext_slot else None
         self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((dst, ext))
 
+    def on_buffer(self, t):
+        """Index ``t``'s array (a slot's) by the buffer it lies in, for ``view_of``."""
+        self.memory.setdefault(id(_buffer(t._data)), []).append((t._data, t))
+
     def slot(self, t):
         s = self.slot_of.get(id(t))
         if s is None and not t._requires_grad and t._tangent is None:
@@ -126,6 +133,10 @@ class _Recorder:
                 self.slot_of[id(t)] = s
                 self.keep.append(t)
                 return s
+            view = self.view_tensor(t)
+            if view is not None and (view[1] < self.tape.n_inputs or view[1] not in self.tape.ext_slot):
+                self.fail("a tensor made outside ops on a view of the array of an argument or of an op's output "
+                          "is returned or modified in place: the replay makes no such tensor")
         if s is None:
             s = self.tape.new_slot()
             self.slot_of[id(t)] = s
@@ -134,34 +145,61 @@ class _Recorder:
             self.tape.ext_slot.append(s)
             self.tensor_of_slot[s] = t
             self.array_slot.setdefault(id(t._data), s)
+            self.on_buffer(t)
             self.watched.append((t, t._vc, t._vc[0]))
             if t._tangent is not None:
                 self.fail(_TANGENT)
         return s
 
     def owner(self, a):
-        """The slot of the tensor whose array ``a`` is, or is a view of (at offset 0), or None."""
-        base, depth = a, 0
-        while base is not None and depth < 4:
-            s = self.array_slot.get(id(base))
-            if s is None and id(base) in self.array_owner:
-                s = self.slot(self.array_owner[id(base)])
-            if s is not None:
-                same_start = a.__array_interface__["data"][0] == base.__array_interface__["data"][0]
-                return (s, base is a) if same_start else None
-            base, depth = base.base, depth + 1
+        """``('s', slot)`` when ``a`` is a slot's array, else ``view_of(a)``."""
+        s = self.array_slot.get(id(a))
+        if s is None and id(a) in self.array_owner:
+            s = self.slot(self.array_owner[id(a)])
+        return ("s", s) if s is not None else self.view_of(a)
+
+    def view_of(self, a):
+        """``('v', slot, shape, strides, offset, (shape, strides) of the slot's array)`` when every element
+        of ``a`` is an element of a slot's array (found by buffer and byte range, not by ``.base``, which
+        numpy points past an array that owns no memory: an op's output that is a view of its input or
+        of a work array); the replay takes that view of the slot's array of each call (``source._view``).
+        None when ``a`` shares no memory with a slot's array; when it shares some but is no such view
+        (another dtype, bytes between the elements), None and the capture fails."""
+        if a.size == 0:
+            return None
+        lo, hi = _bounds(a)
+        shared = False
+        for arr, t in self.memory.get(id(_buffer(a)), ()):
+            if arr is a or arr.size == 0:
+                continue
+            alo, ahi = _bounds(arr)
+            if hi <= alo or ahi <= lo:
+                continue
+            shared = True
+            offset = _address(a) - _address(arr)
+            if arr.dtype == a.dtype and alo <= lo and hi <= ahi and _elements_of(a, arr, offset):
+                return ("v", self.slot(t), a.shape, a.strides, offset, (arr.shape, arr.strides))
+        if shared:
+            self.fail(f"an array of shape {a.shape} and dtype {a.dtype} shares memory with an argument, a tensor "
+                      f"from outside or an op's output without being a view of its elements")
         return None
 
+    def view_tensor(self, t):
+        """``view_of`` the array of a new tensor made outside ops (``Tensor(y._data[1:])``) on no slot's
+        array itself; None for any other tensor."""
+        if (id(t) in self.slot_of or t._requires_grad or t._tangent is not None
+                or id(t._data) in self.array_slot or id(t._data) in self.array_owner):
+            return None
+        return self.view_of(t._data)
+
     def arg(self, a, cls):
-        """An argument as ``('s', slot)``, ``('v', slot, shape, strides)`` (a view of a slot's array),
+        """An argument as ``('s', slot)``, ``('v', slot, ...)`` (a view of a slot's array: ``view_of``),
         ``('q', type, [specs])`` (a tuple or list holding those) or ``('c', value)``."""
         if isinstance(a, Tensor):
-            return ("s", self.slot(a))
+            view = self.view_tensor(a)
+            return view if view is not None else ("s", self.slot(a))
         if type(a) is np.ndarray:
-            hit = self.owner(a)
-            if hit is None:
-                return ("c", a)
-            return ("s", hit[0]) if hit[1] else ("v", hit[0], a.shape, a.strides)
+            return self.owner(a) or ("c", a)
         if type(a) in (list, tuple):
             if any(isinstance(x, Tensor) for x in a):
                 self.fail(f"{cls.__name__} takes tensors inside a list")
@@ -194,6 +232,7 @@ class _Recorder:
                 self.keep.append(o)
                 self.tensor_of_slot[s] = o
                 self.array_slot.setdefault(id(o._data), s)
+                self.on_buffer(o)
                 self.watched.append((o, o._vc, o._vc[0]))
                 self.tape.out_requires[s] = o._requires_grad
                 slots.append(s)
@@ -230,6 +269,58 @@ def capture(fn, args, kwargs, inputs, watch=()):
         except CaptureFailed as e:
             tape.failure = str(e)
     return result, tape
+
+
+def _buffer(a):
+    """The object owning ``a``'s memory: the end of its ``.base`` chain (an ndarray, or the object an
+    array was made on, such as ``as_strided``'s holder or a buffer)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def _bounds(a):
+    """The byte range [lo, hi) a non-empty array spans."""
+    lo = hi = _address(a)
+    for n, st in zip(a.shape, a.strides):
+        if st < 0:
+            lo += st * (n - 1)
+        else:
+            hi += st * (n - 1)
+    return lo, hi + a.itemsize
+
+
+_BRUTE_FORCE = 1 << 22  # elements: above this a sparse slot array is not searched element by element
+
+
+def _offsets(shape, strides):
+    out = np.zeros((), np.int64)
+    for n, st in zip(shape, strides):
+        out = np.add.outer(out, np.arange(n, dtype=np.int64) * st)
+    return out.ravel()
+
+
+def _elements_of(a, arr, offset):
+    """Whether every element of ``a`` (same dtype, inside ``arr``'s byte range, ``offset`` bytes from
+    ``arr``'s first element) is an element of ``arr``: on an element boundary when ``arr`` covers its
+    range densely (contiguous up to the order and sign of its axes), else by the sets of offsets."""
+    size = a.itemsize
+    if offset % size or any(st % size for n, st in zip(a.shape, a.strides) if n > 1):
+        return False
+    step = size
+    for st, n in sorted((abs(st), n) for n, st in zip(arr.shape, arr.strides) if n > 1):
+        if st != step:
+            break
+        step *= n
+    else:
+        return True
+    if a.size + arr.size > _BRUTE_FORCE:
+        return False
+    return bool(np.isin(_offsets(a.shape, a.strides) + offset, _offsets(arr.shape, arr.strides)).all())
 
 
 def _slots_of(spec):

@@ -8,11 +8,21 @@ def _arr(o):
     return o if type(o) is np.ndarray else np.asarray(o)
 
 
-def _view(a, shape, strides):
-    return np.lib.stride_tricks.as_strided(a, shape, strides)
+def _view(a, shape, strides, offset, layout):
+    """The view (``shape``, ``strides``, starting ``offset`` bytes from ``a``'s first element) of a slot's
+    array ``a``, which must be laid out as ``layout`` (shape, strides) was when the view was recorded:
+    then the view reads the same elements of ``a`` as it read of the recorded array."""
+    if a.shape != layout[0] or a.strides != layout[1]:
+        raise RuntimeError(f"ag.compile: an array the recording viewed has another layout in the replay (shape "
+                           f"{a.shape}, strides {a.strides}; recorded {layout[0]}, {layout[1]})")
+    if offset:
+        k = offset // a.itemsize
+        a = _as_strided(a, (abs(k) + 1,), (a.itemsize if k > 0 else -a.itemsize,))[abs(k):]
+    return _as_strided(a, shape, strides)
 
 
-_REFS = {"s": "v{0}", "v": "_view(v{0}, {1!r}, {2!r})",  # forward: a slot, a view of a slot
+_as_strided = np.lib.stride_tricks.as_strided
+_REFS = {"s": "v{0}", "v": "_view(v{0}, {1!r}, {2!r}, {3!r}, {4!r})",  # forward: a slot, a view of a slot
          "g": "G[{0}]", "saved": "S[{0}][1]", "savedT": "S[{0}][1]._data", "attr": "c.{0}", "b": "b{0}"}  # rules
 
 

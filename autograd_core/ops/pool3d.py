@@ -115,7 +115,7 @@ class WindowArgmax(NonDifferentiable):
         top = np.where(valid, vals, low).max(axis=-1, keepdims=True)
         best = np.argmax((vals == top) & valid, axis=-1)  # the first maximal real tap
         idx = np.take_along_axis(np.broadcast_to(table, vals.shape), best[..., None], axis=-1)[..., 0]
-        return np.array(idx, np.int64)  # owns its data: gathers index views of it, which a replay maps to this op
+        return idx
 
 
 def _argmax_gather(op, x, table, out_sizes, batched, return_indices):
@@ -125,7 +125,7 @@ def _argmax_gather(op, x, table, out_sizes, batched, return_indices):
     ind = WindowArgmax.call(x, table)
     idx = ind._data
     x4 = reshape(x, (N, C, 1, vol))
-    y = PoolGather.apply(x4, np.ascontiguousarray(idx[:, :, None, :]), x4.shape)
+    y = PoolGather.apply(x4, idx[:, :, None, :], x4.shape)
     y = reshape(y, (N, C) + tuple(out_sizes))
     if not batched:
         y = reshape(y, y.shape[1:])

@@ -477,3 +477,72 @@ def test_detach_of_a_tensor_from_outside_runs_eagerly():
             assert _same(f(x), compiled(x)), call
             with ag.no_grad():
                 w.add_(1.0)  # an optimizer step between calls
+
+
+# -- views of an op's output taken outside ops: found by memory, not by ``.base`` -------------------
+VIEWED = {  # an op output that does not own its memory; quantile views it outside ops (q._data.reshape(-1))
+    "slice_at_an_offset": lambda q: q[1:],  # GetItem: a view of the argument's array, 8 bytes in
+    "roll": lambda q: q.roll(1),  # a view of an array the op made and does not return
+    "max_values": lambda q: q.reshape(2, 2).max(1)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWED))
+def test_view_of_an_op_output_that_owns_no_memory_is_recomputed_on_replay(name):
+    view = VIEWED[name]
+    assert view(ag.tensor(np.zeros(4)))._data.base is not None  # the case: numpy's .base skips the op output
+
+    def f(x, q):
+        return ag.quantile(x, view(q), 1)
+
+    rng = np.random.default_rng(13)
+    qs = [[0.1, 0.5, 0.9, 0.2], [0.1, 0.5, 0.9, 0.2], [0.0, 0.0, 1.0, 0.7], [0.3, 0.25, 0.75, 0.1]]
+    compiled = ag.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, q in enumerate(qs):
+            args = ag.tensor(rng.standard_normal((3, 4))), ag.tensor(np.array(q))
+            e, c = f(*args), compiled(*args)
+            assert _same(e, c), f"call {call}: {c._data.ravel()} (eager {e._data.ravel()})"
+    _replayed(compiled, len(qs))
+
+
+def test_tensor_made_on_a_view_of_an_op_output():
+    def f(x):
+        y = x * 2
+        return x[:2] * ag.Tensor(y._data[1:])  # read by an op: the replay takes the view of each call's y
+
+    def g(x):
+        return ag.Tensor((x * 2)._data[1:])  # returned: the replay has no such tensor, the call runs eagerly
+
+    compiled, returned = ag.compile(f), ag.compile(g)
+    with pytest.warns(RuntimeWarning, match="view of the array of an argument or of an op's output"):
+        for call, v in enumerate([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, -1.0, 0.5], [-2.0, 4.0, 1.0]]):
+            x = ag.tensor(np.array(v))
+            assert _same(f(x), compiled(x)), f"call {call}: {compiled(x)._data} (eager {f(x)._data})"
+            assert _same(g(x), returned(x)), call
+    _replayed(compiled, 4)
+    assert [e["state"] for e in returned.explain()] == ["eager"]
+
+
+def test_capture_owner_finds_views_by_buffer_and_byte_range():
+    from autograd_core.compiler.capture import _Recorder
+    from autograd_core.compiler.source import _view
+
+    big = np.arange(48.0).reshape(4, 12)
+    x = ag.Tensor(big[:, ::2])  # an argument that is itself a strided view of memory it does not own
+    rec = _Recorder([x], ())
+    a = x._data
+    assert rec.owner(a) == ("s", 0)
+    for view in (a[1:, ::-1], a.T, a[2], a[None, 1:, 2:4], np.broadcast_to(a[3], (2, 6)), a.reshape(4, 3, 2)[..., 1]):
+        spec = rec.owner(view)
+        assert spec[:2] == ("v", 0), spec
+        got = _view(a, *spec[2:])
+        assert np.shares_memory(got, view) and np.array_equal(got, view) and got.strides == view.strides
+    assert rec.owner(np.arange(6.0)) is None and rec.tape.failure is None  # unrelated memory: a constant
+    assert rec.owner(big[:, 1::2]) is None  # x's buffer, but none of x's elements: refused, never a constant
+    assert "shares memory" in rec.tape.failure
+    rec = _Recorder([x], ())
+    assert rec.owner(a.view(np.int64)) is None and "shares memory" in rec.tape.failure  # reinterpreted bytes
+    with pytest.raises(RuntimeError, match="layout"):  # a replayed array laid out otherwise: never read blindly
+        _view(a.copy(order="F"), *spec[2:])

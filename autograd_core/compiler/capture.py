@@ -48,7 +48,8 @@ class Tape:
         self.externals = []  # tensors from outside the call, in order of first use
         self.ext_slot = []  # the slot of each external
         self.steps = []  # (cls, args, out_slots, grad mode); args: ('s', slot) or ('c', value)
-        self.copies = {}  # step index -> [(dst slot, dst external index or None)] done after that step
+        self.copies = {}  # step index -> [(dst slot or None, slot of an argument or external or None)]: after
+        # that step, copy the step's output into dst; bump the version of the argument or external
         self.nodes = {}  # step index -> node info (see ``backward_structure``)
         self.out_requires = {}  # slot -> requires_grad of an op output
         self.output = None  # the structure of the result, tensors replaced by ('slot', s)
@@ -103,21 +104,19 @@ class _Recorder:
         seen = self.touched.get(id(t))
         if seen is not None and np.array_equal(t._data, seen[1], equal_nan=t._data.dtype.kind in "fc"):
             # the last op changed it in its forward (replayed); the version bump came after it
-            s = self.slot(t)
-            self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((None, self.tape.ext_slot.index(s)))
+            self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((None, self.slot(t)))
             return
         src = self.last_out[0] if self.last_out and len(self.last_out) == 1 else None
         src_t = self.tensor_of_slot.get(src)
-        ok = (src_t is not None and not t._requires_grad and t._data.base is None
-              and t._data.shape == src_t._data.shape
+        ok = (src_t is not None and not t._requires_grad and t._data.shape == src_t._data.shape
               and np.array_equal(t._data, src_t._data.astype(t._data.dtype, copy=False),
                                  equal_nan=t._data.dtype.kind in "fc"))
         if not ok:
             self.fail(f"a tensor was modified in place outside an op or with autograd history ({where})")
             return
-        dst = self.slot(t)
-        ext = self.tape.ext_slot.index(dst) if dst in self.tape.ext_slot else None
-        self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((dst, ext))
+        dst = self.slot(t)  # a tensor made outside ops on a view of an argument or op output fails here
+        bump = dst if dst < self.tape.n_inputs or dst in self.tape.ext_slot else None
+        self.tape.copies.setdefault(len(self.tape.steps) - 1, []).append((dst, bump))
 
     def on_buffer(self, t):
         """Index ``t``'s array (a slot's) by the buffer it lies in, for ``view_of``."""

@@ -94,16 +94,18 @@ def _result_expr(spec, tape, env, lines, name, roots):
     return f"o{v}"
 
 
+def _tensor(tape, s):
+    """Source text of the tensor of slot ``s``, an argument or an external."""
+    return f"I[{s}]" if s < tape.n_inputs else f"E[{tape.ext_slot.index(s)}]"
+
+
 def _node_lines(tape, plan, env, result_lines, roots):
     """Make the region's graph node (``region_node``): edges to the gradient targets, and the
     version of every argument and external its ops read (checked by its backward)."""
-    def tensor(s):
-        return f"I[{s}]" if s < tape.n_inputs else f"E[{tape.ext_slot.index(s)}]"
-
     read = sorted(set(plan.targets) | {s for j in tape.nodes for s in _slots_of(tape.steps[j][1])})
-    read = [tensor(s) for s in read if s < tape.n_inputs or s in tape.ext_slot]
+    read = [_tensor(tape, s) for s in read if s < tape.n_inputs or s in tape.ext_slot]
     env["P"], env["R"], env["_region"] = plan, tuple(roots), region_node
-    lines = [f"    _node = _region(P, C, R, [{', '.join(tensor(s) for s in plan.targets)}], "
+    lines = [f"    _node = _region(P, C, R, [{', '.join(_tensor(tape, s) for s in plan.targets)}], "
              f"[{', '.join(f'({t}._vc, {t}._vc[0])' for t in read)}])"]
     if len(roots) > 1:
         meta = ", ".join(f"(v{tape.steps[j][2][nr]}.shape, v{tape.steps[j][2][nr]}.dtype)" for _, j, nr in roots)
@@ -144,11 +146,11 @@ def build(tape, externals, plan):
         lines.extend(assign("v", outs, multi, call))
         if node is not None and plan is not None:
             lines.append(f"    _saved(c); C[{j}] = c")
-        for dst, ext in tape.copies.get(j, ()):
+        for dst, bump in tape.copies.get(j, ()):
             if dst is not None:
                 lines.append(f"    _copyto(v{dst}, v{outs[0]}, casting='same_kind')")
-            if ext is not None:
-                lines.append(f"    E[{ext}]._vc[0] += 1")
+            if bump is not None:
+                lines.append(f"    {_tensor(tape, bump)}._vc[0] += 1")
     if tape.steps and mode != tape.entry_grad:
         lines.append(f"    _st.grad = {tape.entry_grad}")
     roots = None if plan is None else []

@@ -6,7 +6,8 @@ not an op's output) is either *persistent* (the same object in both calls: a
 parameter, a buffer, a closure constant; its array is read fresh at every
 replay) or made during the call outside any op (a dropout scale, an RNN's
 zero state): then it must hold the same values in both calls and becomes a
-constant of the replay. Values that differ mean they were computed from data
+constant of the replay, unless it is modified in place during the call (a
+replay would carry its values over to the next call). Values that differ mean they were computed from data
 outside the ops (or drawn at random), and the call is not replayed; nor is it
 when the two are new tensors on one array (``w.detach()`` of a tensor no op
 read: its values may change later). (A new tensor on an op's output or an
@@ -83,6 +84,13 @@ def verify(t1, t2):
         constant.append(True)
     if t1.copies != t2.copies or t1.nodes != t2.nodes or t1.out_requires != t2.out_requires:
         return "the graph recorded differs between calls"
+    per_call = {s for s, const in zip(t1.ext_slot, constant) if const}
+    written = sorted({s for copies in t1.copies.values() for _, s in copies if s in per_call})
+    if written:
+        s = written[0]
+        user = next((f"{j}, {st[0].__name__}" for j, st in enumerate(t1.steps) if ("s", s) in st[1]), "?")
+        return (f"a tensor made outside an op during the call (read by op {user}) is modified in place: a replay "
+                f"would keep its values from one call to the next")
     if not same(t1.output, t2.output):
         return "the result's structure or constants differ between calls"
     t1.constant = constant

@@ -546,3 +546,34 @@ def test_capture_owner_finds_views_by_buffer_and_byte_range():
     assert rec.owner(a.view(np.int64)) is None and "shares memory" in rec.tape.failure  # reinterpreted bytes
     with pytest.raises(RuntimeError, match="layout"):  # a replayed array laid out otherwise: never read blindly
         _view(a.copy(order="F"), *spec[2:])
+
+
+def test_tensor_made_in_the_call_and_modified_in_place_is_not_a_constant():
+    def f(x):
+        z = ag.zeros(3)  # made outside ops at every call: the same values in the two recorded calls
+        z.add_(x.sum())  # then changed in place: a replay that kept z would add to the last call's z
+        return z * 1
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="modified in place"):
+        for call, v in enumerate([1.0, 1.0, 2.0, 2.0, -1.0]):
+            x = ag.tensor(np.full(3, v))
+            assert _same(f(x), compiled(x)), f"call {call}: {compiled(x)._data} (eager {f(x)._data})"
+    assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
+def test_running_statistics_given_as_arguments_are_updated_on_replay():
+    def f(x, rm, rv):
+        return F.batch_norm(x, rm, rv, training=True)  # the op updates rm and rv in place
+
+    compiled = ag.compile(f)
+    eager_stats, compiled_stats = (ag.zeros(3), ag.ones(3)), (ag.zeros(3), ag.ones(3))
+    rng = np.random.default_rng(14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(4):
+            x = ag.tensor(rng.standard_normal((4, 3)))
+            assert _same(f(x, *eager_stats), compiled(x, *compiled_stats)), call
+            for e, c in zip(eager_stats, compiled_stats):
+                assert _same(e, c) and e._version == c._version == call + 1, call
+    _replayed(compiled, 4)

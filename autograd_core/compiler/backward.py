@@ -14,12 +14,15 @@ run as it is, always. Two recordings of the node on two calls must agree
 (the same ops, the same constants) before ``build_rule`` turns it into one
 generated function ``bwd(ctx, G)`` of arrays, with no Tensor per op.
 """
+import ast
+import functools
 import inspect
-import re
+import linecache
 import types
 
 import numpy as np
 
+from ..function import Function
 from ..observers import observe_calls, observe_reads
 from ..random import default_generator
 from ..tensor import Tensor
@@ -29,29 +32,82 @@ from .verify import _same_spec
 _CTX_FIELDS = {"_saved", "_to_save", "_edges", "needs_input_grad", "_out_meta", "_trace", "_freed"}
 
 
-_VALUES = re.compile(r"\._data\b(?!\.(shape|dtype|ndim|size|flags|strides|itemsize)\b)|\.numpy\(|\.item\(|"
-                     r"\.tolist\(|\.any\(|\.all\(|np\.(any|all|isnan|isfinite|count_nonzero|nonzero|unique)\(")
+_LAYOUT = frozenset({"shape", "dtype", "ndim", "size", "flags", "strides", "itemsize"})
+_TO_PYTHON = frozenset({"item", "tolist", "any", "all", "numpy", "nonzero"})  # methods giving values to Python
+_NP_VALUES = frozenset({"any", "all", "isnan", "isfinite", "count_nonzero", "nonzero", "flatnonzero", "argwhere",
+                        "unique", "bincount", "array_equal", "allclose"})  # numpy functions of the same kind
+
+
+def _op_call(call, fn):
+    """Whether ``call`` is ``Cls.apply(...)`` or ``Cls.call(...)`` of an op class ``fn`` can name."""
+    f = call.func
+    if not (isinstance(f, ast.Attribute) and f.attr in ("apply", "call") and isinstance(f.value, ast.Name)):
+        return False
+    name, free = f.value.id, fn.__code__.co_freevars
+    try:
+        cls = fn.__closure__[free.index(name)].cell_contents if name in free else fn.__globals__.get(name)
+    except ValueError:  # an empty cell
+        return False
+    return isinstance(cls, type) and issubclass(cls, Function)
+
+
+def _reads(node, parent, fn):
+    """Whether ``node`` (its parent ``parent``) may read values into Python (see ``reads_values``)."""
+    if isinstance(node, ast.Attribute) and node.attr == "_data":
+        layout = isinstance(parent, ast.Attribute) and parent.attr in _LAYOUT
+        handed = isinstance(parent, ast.Call) and node in parent.args and _op_call(parent, fn)
+        return not (layout or handed)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        f = node.func
+        np_call = isinstance(f.value, ast.Name) and f.value.id in ("np", "numpy")
+        return f.attr in _NP_VALUES if np_call else f.attr in _TO_PYTHON
+    return False
+
+
+def _tree(fn):
+    """The syntax tree of ``fn``: its definition (or lambda) in its module's source, or None."""
+    code = getattr(fn, "__code__", None)
+    try:
+        tree = _module_tree(inspect.getsourcefile(fn))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    found = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+             and min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", ())]) == code.co_firstlineno
+             and getattr(n, "name", "<lambda>") == code.co_name]
+    if not found:
+        return None
+    return ast.Module(body=[ast.Expr(n) if isinstance(n, ast.Lambda) else n for n in found], type_ignores=[])
+
+
+@functools.cache
+def _module_tree(filename):
+    return ast.parse("".join(linecache.getlines(filename)))
 
 
 def reads_values(fn, depth=3, seen=None):
     """Whether the source of ``fn``, or of a function of its module that it names (``depth``
-    levels), may look at values in Python (``._data`` other than its shape, dtype or layout,
-    ``.item()``, ``.any()``, ``np.all``...): its control flow could then depend on data that
-    two recordings did not see, so its rule is never replayed as array code. Source that
-    cannot be read counts as reading."""
+    levels), may look at values in Python: ``._data`` other than its layout (shape, dtype,
+    strides...) or than an argument handed as it is to an op (``Op.apply(g, x._data)``: the
+    recorder checks that the op gets a saved array itself, and the replay hands it the same
+    array), so any computation on it, ``bool``/``int``/``float`` of it, a comparison, a slice;
+    ``.item()``, ``.tolist()``, ``.any()``, ``.nonzero()`` of anything (an array kept on the ctx);
+    ``np.all``, ``np.nonzero``, ``np.unique``... (reads of a Tensor's values, ``item()``,
+    ``bool(t)``, are seen when they happen, through ``observe_reads``). Its control flow or
+    the constants it hands to ops could then depend on data that two recordings did not see,
+    so its rule is never replayed as array code. Source that cannot be read counts as reading
+    (all the lambdas on the line of a lambda are read)."""
     seen = set() if seen is None else seen
     fn = getattr(fn, "__func__", fn)
     if id(fn) in seen:
         return False
     seen.add(id(fn))
     code = getattr(fn, "__code__", None)
-    try:
-        src = inspect.getsource(fn)
-    except (OSError, TypeError):
+    tree = None if code is None else _tree(fn)
+    if tree is None:
         return True
-    if _VALUES.search(src):
+    if any(_reads(node, parent, fn) for parent in ast.walk(tree) for node in ast.iter_child_nodes(parent)):
         return True
-    if depth == 0 or code is None:
+    if depth == 0:
         return False
     g = getattr(fn, "__globals__", {})
     inner = [c for c in (cell.cell_contents for cell in fn.__closure__ or ()) if isinstance(c, types.FunctionType)]

@@ -39,17 +39,17 @@ class MaxPool2d(Op):
         if x.ndim == 3:
             out, idx = out[0], idx[0]
         ctx.save_for_backward(idx)  # the indices output: unpacking it checks it was not modified in place
-        ctx.idx = idx  # the same array, handed to the scatter/gather ops (ag.compile reads it from the ctx)
         return out, idx
 
     @staticmethod
     def backward(ctx, g, _):
-        ctx.saved_tensors  # noqa: B018  (the version check of the indices)
-        return MaxUnpoolAdd.apply(g, ctx.idx, ctx.x_shape), None
+        (idx,) = ctx.saved_tensors
+        return MaxUnpoolAdd.apply(g, idx._data, ctx.x_shape), None  # the array: a constant of the scatter
 
     @staticmethod
     def jvp(ctx, t, _):
-        return PoolGather.apply(t, ctx.idx, ctx.x_shape), None
+        (idx,) = ctx.saved_tensors
+        return PoolGather.apply(t, idx._data, ctx.x_shape), None
 
 
 class MaxUnpoolAdd(Linear):

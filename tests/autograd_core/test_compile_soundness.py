@@ -14,6 +14,10 @@ import pytest
 import autograd_core as ag
 import nn
 import nn.functional as F
+from autograd_core.compiler.backward import rule_reads_values
+from autograd_core.ops.arith import Mul
+from autograd_core.ops.pool import MaxPool2d
+from autograd_core.tensor import Tensor
 
 
 def _same(a, b):
@@ -577,3 +581,95 @@ def test_running_statistics_given_as_arguments_are_updated_on_replay():
             for e, c in zip(eager_stats, compiled_stats):
                 assert _same(e, c) and e._version == c._version == call + 1, call
     _replayed(compiled, 4)
+
+
+# -- backward rules: an array handed straight to an op is no read of values -----------------------
+def _hands_saved_array(ctx, g):
+    (x,) = ctx.saved_tensors
+    return Mul.apply(g, x._data), Mul.apply(ctx.saved_tensors[0]._data, g)
+
+
+def _uses_layout(ctx, g):
+    (x,) = ctx.saved_tensors
+    return Mul.apply(g, np.ones(x._data.shape, x._data.dtype))
+
+
+def _compares(ctx, g):  # LeakyReLU's old rule: a mask computed on the values outside ops
+    (x,) = ctx.saved_tensors
+    return g * Tensor((x._data > 0).astype(x.dtype))
+
+
+def _item(ctx, g):
+    return g * ctx.saved_tensors[0]._data.item()
+
+
+def _as_float(ctx, g):
+    return g * float(ctx.saved_tensors[0]._data.sum())
+
+
+def _branches(ctx, g):
+    (x,) = ctx.saved_tensors
+    return g if np.all(x._data) else g * 0
+
+
+def _slices(ctx, g):  # a view made outside ops: not the array the op was given
+    return Mul.apply(g, ctx.saved_tensors[0]._data[1:])
+
+
+def _shape_from_data(ctx, g):
+    return g.reshape(int(ctx.saved_tensors[0]._data.max()), -1)
+
+
+def _kept_array_any(ctx, g):
+    return g * 0 if ctx.mask.any() else g
+
+
+def _kept_array_nonzero(ctx, g):
+    return Mul.apply(g, np.nonzero(ctx.mask)[0])
+
+
+def _not_an_op(ctx, g):  # np.sign is no op: its result is computed from the values
+    return Mul.apply(g, np.sign(ctx.saved_tensors[0]._data))
+
+
+@pytest.mark.parametrize("rule, reads", [
+    (_hands_saved_array, False), (_uses_layout, False), (_compares, True), (_item, True), (_as_float, True),
+    (_branches, True), (_slices, True), (_shape_from_data, True), (_kept_array_any, True),
+    (_kept_array_nonzero, True), (_not_an_op, True)])
+def test_rule_reads_values_only_where_values_reach_python(rule, reads):
+    assert rule_reads_values(type("Rule", (), {"backward": staticmethod(rule)})) is reads
+
+
+def test_max_pool2d_rule_hands_its_saved_indices_to_the_scatter():
+    x = ag.tensor(np.random.default_rng(15).standard_normal((2, 3, 6, 6)), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, return_indices=True)
+    assert not hasattr(y.grad_fn, "idx") and not rule_reads_values(MaxPool2d)  # no copy of the indices on the ctx
+    y.sum().backward(retain_graph=True)
+    ref = np.zeros(x.shape).reshape(2, 3, -1)
+    np.put_along_axis(ref, idx._data.reshape(2, 3, -1), 1.0, axis=2)
+    assert _same(x.grad, ag.tensor(ref.reshape(x.shape)))
+    idx.add_(0)  # the indices changed in place: the saved tensor's version check refuses the backward
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_rules_handing_saved_indices_to_ops_replay_as_array_code_with_eager_bits():
+    def f(x):
+        y, idx = F.max_pool2d(x, 2, return_indices=True)
+        return (ag.cummax(y.flatten(1), 1).values * 2).sum() + idx.float().sum()
+
+    compiled = ag.compile(f)
+    rng = np.random.default_rng(16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(6):  # calls 3 and 4 record the rules, 5 and 6 replay them as array code
+            x = rng.standard_normal((2, 3, 4, 4))
+            outs = []
+            for fn in (f, compiled):
+                xt = ag.tensor(x, requires_grad=True)
+                out = fn(xt)
+                out.backward()
+                outs.append((out, xt.grad))
+            assert _same(outs[0][0], outs[1][0]) and _same(outs[0][1], outs[1][1]), call
+    rules = compiled.explain()[0]["backward"]
+    assert {k.split(":")[1] for k in rules} >= {"MaxPool2d", "CumExtremum"} and set(rules.values()) == {"array"}, rules

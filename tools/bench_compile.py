@@ -5,7 +5,8 @@ MLP batch-1 inference, LeNet-5 Adam training step (batch 64). Each round runs
 every variant once for ``--reps`` steps (interleaved, so load drift hits them
 alike); the table shows the median time per step over rounds (CPU time of
 this process by default: the machine is shared; --clock wall for elapsed), its spread
-(min-max over rounds), and ratios of the medians.
+(min-max over rounds), and ratios of the medians; against PyTorch also the median and range of
+the per-round ratios (each round runs both sides back to back, so slow drifts of a shared machine cancel).
 
 With ``--peers`` (the default when one is installed: ``pip install -e .[peers]``) the numpy-based peer
 engines MyGrad and HIPS autograd (tools/peers.py) run every workload too, interleaved with the other
@@ -225,7 +226,9 @@ def main():
             for k, v in times.items():
                 ratios = f"vs eager {med[k] / med['eager']:.2f}x"
                 if "torch" in med:
-                    ratios += f", vs torch {med[k] / med['torch']:.2f}x"
+                    rr = [a / b for a, b in zip(v, times["torch"])]  # per round, interleaved: drift cancels
+                    ratios += (f", vs torch {med[k] / med['torch']:.2f}x (per round {statistics.median(rr):.2f}x,"
+                               f" {min(rr):.2f}-{max(rr):.2f})")
                 if best and k != "torch" and k not in peer_names:
                     r = med[k] / med[best]
                     ratios += f", vs best peer ({best}) {r:.2f}x: {'met' if r <= 0.8 else 'NOT met'} (<= 0.8)"

@@ -36,16 +36,26 @@ _count_lock = threading.Lock()
 
 def _set(field, value):
     """Set the calling thread's flag ``field`` to ``value`` (a bool), keeping the counts."""
-    global grad_off_threads, anomaly_threads
+    global anomaly_threads
+    if field == "grad":
+        _set_grad(value)
+        return
     old = getattr(_state, field)
     setattr(_state, field, value)
     if old == value or field == "inference":
         return
     with _count_lock:
-        if field == "grad":
-            grad_off_threads += -1 if value else 1
-        else:
-            anomaly_threads += 1 if value else -1
+        anomaly_threads += 1 if value else -1
+
+
+def _set_grad(value):
+    """``_set("grad", value)``, the common case spelled out (``no_grad`` around every evaluation step)."""
+    global grad_off_threads
+    if _state.grad == value:
+        return
+    _state.grad = value
+    with _count_lock:
+        grad_off_threads += -1 if value else 1
 
 
 def is_grad_enabled():
@@ -109,18 +119,33 @@ class _Switch:
         return new
 
 
-class no_grad(_Switch):
+class _GradSwitch(_Switch):
+    """A switch of the grad flag alone, with the generic loops of ``_Switch`` spelled out."""
+
+    def __enter__(self):
+        self._prev.append((_state.grad,))
+        _set_grad(self._values[0])
+        return self
+
+    def __exit__(self, *exc):
+        _set_grad(self._prev.pop()[0])
+        return False
+
+
+class no_grad(_GradSwitch):
     """Disable graph recording: results do not require grad."""
 
     def __init__(self):
-        super().__init__(False)
+        self._values = (False,)
+        self._prev = []
 
 
-class enable_grad(_Switch):
+class enable_grad(_GradSwitch):
     """Enable graph recording inside a ``no_grad`` region."""
 
     def __init__(self):
-        super().__init__(True)
+        self._values = (True,)
+        self._prev = []
 
 
 class set_grad_enabled(_Switch):

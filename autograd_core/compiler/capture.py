@@ -133,7 +133,7 @@ class _Recorder:
                 self.keep.append(t)
                 return s
             view = self.view_tensor(t)
-            if view is not None and (view[1] < self.tape.n_inputs or view[1] not in self.tape.ext_slot):
+            if view is not None and self.per_call(view[1]):
                 self.fail("a tensor made outside ops on a view of the array of an argument or of an op's output "
                           "is returned or modified in place: the replay makes no such tensor")
         if s is None:
@@ -150,6 +150,10 @@ class _Recorder:
                 self.fail(_TANGENT)
         return s
 
+    def per_call(self, s):
+        """Whether slot ``s`` holds memory of this call only: an argument's or an op output's."""
+        return s < self.tape.n_inputs or s not in self.tape.ext_slot
+
     def owner(self, a):
         """``('s', slot)`` when ``a`` is a slot's array, else ``view_of(a)``."""
         s = self.array_slot.get(id(a))
@@ -159,28 +163,34 @@ class _Recorder:
 
     def view_of(self, a):
         """``('v', slot, shape, strides, offset, (shape, strides) of the slot's array)`` when every element
-        of ``a`` is an element of a slot's array (found by buffer and byte range, not by ``.base``, which
-        numpy points past an array that owns no memory: an op's output that is a view of its input or
-        of a work array); the replay takes that view of the slot's array of each call (``source._view``).
-        None when ``a`` shares no memory with a slot's array; when it shares some but is no such view
-        (another dtype, bytes between the elements), None and the capture fails."""
+        of ``a`` is an element of a slot's array (the smallest such: the most direct owner), found by
+        buffer and byte range, not by ``.base``, which numpy points past an array that owns no memory
+        (an op's output that is a view of its input or of a work array); the replay takes that view of
+        the slot's array of each call (``source._view``). Else None; and when ``a`` shares memory with
+        an argument's or an op output's array (memory of this call only) without being such a view
+        (another dtype, bytes between the elements, a larger range), the capture fails."""
         if a.size == 0:
             return None
         lo, hi = _bounds(a)
-        shared = False
+        per_call, best = False, None
         for arr, t in self.memory.get(id(_buffer(a)), ()):
             if arr is a or arr.size == 0:
                 continue
             alo, ahi = _bounds(arr)
             if hi <= alo or ahi <= lo:
                 continue
-            shared = True
             offset = _address(a) - _address(arr)
-            if arr.dtype == a.dtype and alo <= lo and hi <= ahi and _elements_of(a, arr, offset):
-                return ("v", self.slot(t), a.shape, a.strides, offset, (arr.shape, arr.strides))
-        if shared:
-            self.fail(f"an array of shape {a.shape} and dtype {a.dtype} shares memory with an argument, a tensor "
-                      f"from outside or an op's output without being a view of its elements")
+            if (arr.dtype == a.dtype and alo <= lo and hi <= ahi and (best is None or ahi - alo < best[0])
+                    and _elements_of(a, arr, offset)):
+                best = (ahi - alo, arr, t, offset)
+            elif id(t) in self.slot_of and self.per_call(self.slot_of[id(t)]):
+                per_call = True
+        if best is not None:
+            _, arr, t, offset = best
+            return ("v", self.slot(t), a.shape, a.strides, offset, (arr.shape, arr.strides))
+        if per_call:
+            self.fail(f"an array of shape {a.shape} and dtype {a.dtype} shares memory with an argument's or an "
+                      f"op output's array without being a view of its elements")
         return None
 
     def view_tensor(self, t):
@@ -196,7 +206,9 @@ class _Recorder:
         ``('q', type, [specs])`` (a tuple or list holding those) or ``('c', value)``."""
         if isinstance(a, Tensor):
             view = self.view_tensor(a)
-            return view if view is not None else ("s", self.slot(a))
+            if view is not None and self.per_call(view[1]):
+                return view
+            return ("s", self.slot(a))  # on a view of a tensor from outside: a tensor from outside itself
         if type(a) is np.ndarray:
             return self.owner(a) or ("c", a)
         if type(a) in (list, tuple):

@@ -9,8 +9,8 @@ zero state): then it must hold the same values in both calls and becomes a
 constant of the replay, unless it is modified in place during the call (a
 replay would carry its values over to the next call). Values that differ mean they were computed from data
 outside the ops (or drawn at random), and the call is not replayed; nor is it
-when the two are new tensors on one array (``w.detach()`` of a tensor no op
-read: its values may change later). (A new tensor on an op's output or an
+when the two are new tensors on the memory of one array (``w.detach()`` or
+``Tensor(w._data.T)`` of a tensor no op read: its values may change later). (A new tensor on an op's output or an
 argument, ``y.detach()``, is that tensor's slot: ``capture.slot``.) The op
 sequence, the non-tensor arguments, the in-place copies, the graph structure
 and the result's structure must be equal too (a non-tensor argument that
@@ -19,6 +19,7 @@ changes, such as a momentum computed from a counter, shows the same thing).
 import numpy as np
 
 from ..tensor import Tensor
+from .capture import _buffer
 
 
 def same(a, b):
@@ -75,7 +76,8 @@ def verify(t1, t2):
             continue
         d1, d2 = e1._data, e2._data
         user = next(((j, st[0].__name__) for j, st in enumerate(t1.steps) if ("s", s) in st[1]), ("?", "?"))
-        if d1 is d2:  # a new tensor on a persistent array (``w.detach()`` of a tensor no op read): not a constant
+        if _buffer(d1) is _buffer(d2):  # new tensors on persistent memory (``w.detach()``, ``Tensor(w._data.T)``
+            # of a tensor no op read): not a constant, and the two recordings' values are the same memory's
             return (f"a tensor made outside an op (read by op {user[0]}, {user[1]}) shares the array of a "
                     f"tensor from outside (detach(), Tensor(t._data)): its values may change between calls")
         if e1._requires_grad or e2._requires_grad or not same(d1, d2):

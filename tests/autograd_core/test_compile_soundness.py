@@ -529,6 +529,22 @@ def test_tensor_made_on_a_view_of_an_op_output():
     assert [e["state"] for e in returned.explain()] == ["eager"]
 
 
+def test_tensor_made_on_a_view_of_a_parameter_runs_eagerly():
+    w = ag.tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+
+    def f(x):
+        return x @ ag.Tensor(w._data.T)  # a new tensor at each call on the parameter's memory: not a constant
+
+    compiled = ag.compile(f)
+    with pytest.warns(RuntimeWarning, match="shares the array of a tensor from outside"):
+        for call in range(4):
+            x = ag.tensor(np.full((1, 2), 1.0 + call))
+            assert _same(f(x), compiled(x)), f"call {call}: {compiled(x)._data} (eager {f(x)._data})"
+            with ag.no_grad():
+                w.add_(1.0)  # an optimizer step between calls
+    assert [e["state"] for e in compiled.explain()] == ["eager"]
+
+
 def test_capture_owner_finds_views_by_buffer_and_byte_range():
     from autograd_core.compiler.capture import _Recorder
     from autograd_core.compiler.source import _view
@@ -548,6 +564,8 @@ def test_capture_owner_finds_views_by_buffer_and_byte_range():
     assert "shares memory" in rec.tape.failure
     rec = _Recorder([x], ())
     assert rec.owner(a.view(np.int64)) is None and "shares memory" in rec.tape.failure  # reinterpreted bytes
+    rec = _Recorder([x], ())
+    assert rec.owner(big) is None and "shares memory" in rec.tape.failure  # more than x: never a constant
     with pytest.raises(RuntimeError, match="layout"):  # a replayed array laid out otherwise: never read blindly
         _view(a.copy(order="F"), *spec[2:])
 

@@ -7,7 +7,9 @@ Every array the function handles gets a *slot*: the call's tensor arguments
 (slots ``0 .. n_inputs-1``), tensors from outside the call (``externals``:
 parameters, buffers, closure constants and tensors made outside ops during
 the call, such as a dropout scale or an RNN's zero state), and the outputs of
-the recorded ops. An in-place write that the library makes outside an op
+the recorded ops. An array handed to an op is a slot's array itself or a
+view of one, found by memory (``view_of``), or else a constant. An in-place
+write that the library makes outside an op
 (``Tensor._inplace`` copies an op's result into a tensor) is recorded as a
 copy step when it copies the previous op's output into a tensor that needs no
 gradient (a running statistic, a counter).
@@ -23,8 +25,10 @@ other than as above, passes tensors to an op inside a list, selects elements
 by a bool mask that is not a constant (an argument, an op's output such as
 ``x > 0``, a tensor read from outside, given inside an index: the number of
 elements, so the result's shape, depends on the mask's values), registers a
-hook or ``retain_grad`` on an intermediate, or uses a tensor with autograd
-history that is not an argument.
+hook or ``retain_grad`` on an intermediate, uses a tensor with autograd
+history that is not an argument, hands an op an array that shares memory with
+an argument's or an op output's array without being a view of its elements,
+or returns (or writes in place) a tensor it made outside ops on such a view.
 """
 import numpy as np
 
@@ -33,6 +37,7 @@ from ..graph import LEAF
 from ..observers import observe_calls, observe_reads
 from ..random import default_generator
 from ..tensor import Tensor
+from .memory import buffer_of, holder
 
 
 class CaptureFailed(Exception):
@@ -75,7 +80,7 @@ class _Recorder:
         self.array_slot = {id(t._data): i for i, t in enumerate(inputs)}  # an op given ``t._data`` itself
         self.keep = list(inputs) + list(watch)  # holds every seen tensor: ids stay unique during the capture
         self.array_owner = {id(t._data): t for t in self.keep}
-        self.memory = {}  # id of a buffer (``_buffer``) -> [(array, tensor)]: the slots' arrays on it
+        self.memory = {}  # id of a buffer (``memory.buffer_of``) -> [(array, tensor)]: the slots' arrays on it
         for t in self.keep:
             self.on_buffer(t)
         self.touched = {}  # id -> (tensor, its values after the last op): tensors that op read
@@ -120,7 +125,7 @@ class _Recorder:
 
     def on_buffer(self, t):
         """Index ``t``'s array (a slot's) by the buffer it lies in, for ``view_of``."""
-        self.memory.setdefault(id(_buffer(t._data)), []).append((t._data, t))
+        self.memory.setdefault(id(buffer_of(t._data)), []).append((t._data, t))
 
     def slot(self, t):
         s = self.slot_of.get(id(t))
@@ -163,32 +168,15 @@ class _Recorder:
 
     def view_of(self, a):
         """``('v', slot, shape, strides, offset, (shape, strides) of the slot's array)`` when every element
-        of ``a`` is an element of a slot's array (the smallest such: the most direct owner), found by
-        buffer and byte range, not by ``.base``, which numpy points past an array that owns no memory
-        (an op's output that is a view of its input or of a work array); the replay takes that view of
-        the slot's array of each call (``source._view``). Else None; and when ``a`` shares memory with
-        an argument's or an op output's array (memory of this call only) without being such a view
-        (another dtype, bytes between the elements, a larger range), the capture fails."""
-        if a.size == 0:
-            return None
-        lo, hi = _bounds(a)
-        per_call, best = False, None
-        for arr, t in self.memory.get(id(_buffer(a)), ()):
-            if arr is a or arr.size == 0:
-                continue
-            alo, ahi = _bounds(arr)
-            if hi <= alo or ahi <= lo:
-                continue
-            offset = _address(a) - _address(arr)
-            if (arr.dtype == a.dtype and alo <= lo and hi <= ahi and (best is None or ahi - alo < best[0])
-                    and _elements_of(a, arr, offset)):
-                best = (ahi - alo, arr, t, offset)
-            elif id(t) in self.slot_of and self.per_call(self.slot_of[id(t)]):
-                per_call = True
-        if best is not None:
-            _, arr, t, offset = best
+        of ``a`` is an element of a slot's array (``memory.holder``: by buffer and byte range, not by
+        ``.base``); the replay takes that view of the slot's array of each call (``source._view``).
+        Else None; and when ``a`` shares memory with an argument's or an op output's array (memory of
+        this call only) without being such a view, the capture fails."""
+        held, others = holder(a, self.memory.get(id(buffer_of(a)), ()))
+        if held is not None:
+            arr, t, offset = held
             return ("v", self.slot(t), a.shape, a.strides, offset, (arr.shape, arr.strides))
-        if per_call:
+        if any(id(t) in self.slot_of and self.per_call(self.slot_of[id(t)]) for t in others):
             self.fail(f"an array of shape {a.shape} and dtype {a.dtype} shares memory with an argument's or an "
                       f"op output's array without being a view of its elements")
         return None
@@ -280,58 +268,6 @@ def capture(fn, args, kwargs, inputs, watch=()):
         except CaptureFailed as e:
             tape.failure = str(e)
     return result, tape
-
-
-def _buffer(a):
-    """The object owning ``a``'s memory: the end of its ``.base`` chain (an ndarray, or the object an
-    array was made on, such as ``as_strided``'s holder or a buffer)."""
-    while getattr(a, "base", None) is not None:
-        a = a.base
-    return a
-
-
-def _address(a):
-    return a.__array_interface__["data"][0]
-
-
-def _bounds(a):
-    """The byte range [lo, hi) a non-empty array spans."""
-    lo = hi = _address(a)
-    for n, st in zip(a.shape, a.strides):
-        if st < 0:
-            lo += st * (n - 1)
-        else:
-            hi += st * (n - 1)
-    return lo, hi + a.itemsize
-
-
-_BRUTE_FORCE = 1 << 22  # elements: above this a sparse slot array is not searched element by element
-
-
-def _offsets(shape, strides):
-    out = np.zeros((), np.int64)
-    for n, st in zip(shape, strides):
-        out = np.add.outer(out, np.arange(n, dtype=np.int64) * st)
-    return out.ravel()
-
-
-def _elements_of(a, arr, offset):
-    """Whether every element of ``a`` (same dtype, inside ``arr``'s byte range, ``offset`` bytes from
-    ``arr``'s first element) is an element of ``arr``: on an element boundary when ``arr`` covers its
-    range densely (contiguous up to the order and sign of its axes), else by the sets of offsets."""
-    size = a.itemsize
-    if offset % size or any(st % size for n, st in zip(a.shape, a.strides) if n > 1):
-        return False
-    step = size
-    for st, n in sorted((abs(st), n) for n, st in zip(arr.shape, arr.strides) if n > 1):
-        if st != step:
-            break
-        step *= n
-    else:
-        return True
-    if a.size + arr.size > _BRUTE_FORCE:
-        return False
-    return bool(np.isin(_offsets(a.shape, a.strides) + offset, _offsets(arr.shape, arr.strides)).all())
 
 
 def _slots_of(spec):

@@ -19,7 +19,7 @@ changes, such as a momentum computed from a counter, shows the same thing).
 import numpy as np
 
 from ..tensor import Tensor
-from .capture import _buffer
+from .memory import buffer_of
 
 
 def same(a, b):
@@ -76,7 +76,7 @@ def verify(t1, t2):
             continue
         d1, d2 = e1._data, e2._data
         user = next(((j, st[0].__name__) for j, st in enumerate(t1.steps) if ("s", s) in st[1]), ("?", "?"))
-        if _buffer(d1) is _buffer(d2):  # new tensors on persistent memory (``w.detach()``, ``Tensor(w._data.T)``
+        if buffer_of(d1) is buffer_of(d2):  # new tensors on persistent memory (``w.detach()``, ``Tensor(w._data.T)``
             # of a tensor no op read): not a constant, and the two recordings' values are the same memory's
             return (f"a tensor made outside an op (read by op {user[0]}, {user[1]}) shares the array of a "
                     f"tensor from outside (detach(), Tensor(t._data)): its values may change between calls")

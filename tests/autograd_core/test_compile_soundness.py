@@ -691,3 +691,24 @@ def test_rules_handing_saved_indices_to_ops_replay_as_array_code_with_eager_bits
             assert _same(outs[0][0], outs[1][0]) and _same(outs[0][1], outs[1][1]), call
     rules = compiled.explain()[0]["backward"]
     assert {k.split(":")[1] for k in rules} >= {"MaxPool2d", "CumExtremum"} and set(rules.values()) == {"array"}, rules
+
+
+def test_counter_that_is_a_view_is_updated_on_replay():
+    store = {True: np.zeros(3), False: np.zeros(3)}
+    counters = {k: ag.Tensor(v[1:2]) for k, v in store.items()}  # a buffer on part of a larger array
+
+    def step(compiled):
+        def f(x):
+            counters[compiled].add_(1)  # no gradient: the op's result copied into the counter's memory
+            return x * counters[compiled]
+        return f
+
+    eager, compiled = step(False), ag.compile(step(True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(4):
+            x = ag.tensor(np.full(2, 1.0 + call))
+            assert _same(eager(x), compiled(x)), call
+            assert np.array_equal(store[False], store[True]) and store[True][1] == call + 1, call
+            assert counters[True]._version == counters[False]._version
+    _replayed(compiled, 4)

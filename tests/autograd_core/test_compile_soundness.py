@@ -560,6 +560,10 @@ def test_capture_owner_finds_views_by_buffer_and_byte_range():
         got = _view(a, *spec[2:])
         assert np.shares_memory(got, view) and np.array_equal(got, view) and got.strides == view.strides
     assert rec.owner(np.arange(6.0)) is None and rec.tape.failure is None  # unrelated memory: a constant
+    r = ag.Tensor(np.arange(10.0)[::-1])  # its first element is its last byte: views start before it
+    view = r._data[5:]
+    back = _Recorder([r], ()).owner(view)
+    assert back[:2] == ("v", 0) and back[4] < 0 and np.array_equal(_view(r._data, *back[2:]), view)
     assert rec.owner(big[:, 1::2]) is None  # x's buffer, but none of x's elements: refused, never a constant
     assert "shares memory" in rec.tape.failure
     rec = _Recorder([x], ())

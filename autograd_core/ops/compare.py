@@ -77,7 +77,9 @@ class NonDifferentiable(Op):
 
     @staticmethod
     def forward(ctx, *args):
-        return ctx.compute(*args)
+        out = ctx.compute(*args)
+        ctx.mark_non_differentiable(out)  # a float output too (quantile's ranks): no node, no gradient
+        return out
 
     @staticmethod
     def jvp(ctx, *tangents):

@@ -405,6 +405,25 @@ def test_quantile_ranks_recomputed_on_replay(fn):
     _replayed(compiled, len(xs))
 
 
+def test_quantile_of_an_input_that_requires_grad_backpropagates_when_compiled():
+    """The ranks are a NonDifferentiable op: while a recording listens it runs through ``apply``, and
+    its float output must still need no gradient (it had a node without a backward rule)."""
+    rng = np.random.default_rng(11)
+    fn = lambda x: ag.quantile(x, 0.3, 1).sum()  # noqa: E731
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(4):
+            x = rng.standard_normal((3, 5))
+            grads = []
+            for f in (fn, compiled):
+                t = ag.tensor(x, requires_grad=True)
+                f(t).backward()
+                grads.append(t.grad)
+            assert _same(*grads), call
+    _replayed(compiled, 4)
+
+
 # -- value-dependent library code that must (and does) make a compiled call run eagerly ----------
 FALLBACKS = {  # module factory, input maker
     "batch_norm_cumulative_momentum": (lambda: nn.BatchNorm1d(3, momentum=None),

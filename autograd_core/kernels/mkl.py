@@ -23,7 +23,9 @@ reading each operand in place, row-major or transposed (a unit stride in one
 of its last two dims, as BLAS takes), with broadcast (stride-0) batch dims;
 it returns ``None`` when it does not apply (MKL not installed, a dtype other
 than float32/float64, an operand layout BLAS cannot take in place, a small
-product), and the caller then uses ``numpy.matmul``.
+product), and the caller then uses ``numpy.matmul``. ``accumulate=True`` adds the
+product into ``out`` (GEMM's β = 1). ``transpose(a, out)`` writes aᵀ with
+``mkl_?omatcopy`` (None where it does not apply).
 
 MKL runs its sequential threading layer: no OpenMP runtime is started next to
 numba's and PyTorch's, and no thread setting is switched per call. The

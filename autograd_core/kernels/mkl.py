@@ -53,7 +53,8 @@ MIN_WORK_STACK = 1 << 23  # the same for a stack of matrices (one batch_strided 
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SEQUENTIAL = 1  # MKL_THREADING_SEQUENTIAL
-# "active": {dtype char: (gemm, gemm_batch_strided, omatcopy)} while enabled and loaded, {} otherwise; None until first use
+# "active": {dtype char: (gemm, gemm_batch_strided, omatcopy)} while enabled and loaded, {} otherwise;
+# None until first use
 _state = {"fns": None, "active": None, "enabled": os.environ.get("AUTOGRAD_CORE_MKL", "1").strip() != "0"}
 
 

@@ -5,8 +5,9 @@ region runs a node's rule (``replay.Plan``), ``RuleRecorder`` records, through
 the same observers as the forward capture, the op calls the rule makes. Every
 array an op receives must be accounted for *by identity*: a gradient given
 to the rule, an item the forward saved on its ctx (``ctx._saved``), an
-attribute of the ctx, or the output of an earlier op of the rule; tuples and
-numbers that are ctx attributes are read from the ctx too. The rule's results
+attribute of the ctx, or the output of an earlier op of the rule; tuples, floats
+and numpy scalars that are ctx attributes are read from the ctx too (``_by_identity``;
+ints are interned, so an int stays a constant of the rule). The rule's results
 must be such arrays as well. Anything else (an array the rule computed on
 ``._data`` outside ops, such as ReLU's mask; a value read into Python; a
 random draw; an in-place write; a user Function) leaves the node's rule to
@@ -125,6 +126,15 @@ class NotArrayCode(Exception):
     """The rule cannot be replayed as array code (the reason names the op)."""
 
 
+def _by_identity(v):
+    """Whether ``v`` is found among the ctx's attributes by identity: arrays, tuples and lists, and the
+    floats and numpy scalars a forward keeps (``nll_loss``'s 'mean' denominator, the weight of the
+    targets not ignored: a number of each call's data). Python ints, bools and strings are interned
+    (the same object as a literal of the rule's), so those stay constants of the rule."""
+    t = type(v)
+    return t in (np.ndarray, tuple, list, float) or (isinstance(v, np.generic) and t is not np.bool_)
+
+
 class RuleRecorder:
     """Records one call of ``ctx.backward(ctx, *grads)`` (see the module docstring)."""
 
@@ -143,8 +153,8 @@ class RuleRecorder:
                 self.known.setdefault(id(obj), ("saved", k))
             elif isinstance(obj, Tensor):
                 self.known.setdefault(id(obj._data), ("savedT", k))
-        for name, v in vars(ctx).items():  # containers only: numbers and strings are interned, not identities
-            if name not in _CTX_FIELDS and type(v) in (np.ndarray, tuple, list):
+        for name, v in vars(ctx).items():
+            if name not in _CTX_FIELDS and _by_identity(v):
                 self.known.setdefault(id(v), ("attr", name))
         self.steps = []
         self.seen = []  # (tensor, version counter, version): an in-place write fails the recording
@@ -158,7 +168,7 @@ class RuleRecorder:
             if s is None:
                 raise NotArrayCode(f"{cls}: a tensor made outside ops in the rule")
             return s
-        s = self.known.get(id(a)) if type(a) in (np.ndarray, tuple, list) else None
+        s = self.known.get(id(a)) if _by_identity(a) else None
         if s is not None:
             return s
         if isinstance(a, np.ndarray):

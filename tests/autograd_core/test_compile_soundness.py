@@ -424,6 +424,29 @@ def test_quantile_of_an_input_that_requires_grad_backpropagates_when_compiled():
     _replayed(compiled, 4)
 
 
+def test_mean_loss_denominator_follows_the_ignored_targets_on_replay():
+    """nll_loss's 'mean' divides by the weight of the targets not ignored, a number its forward keeps
+    on the ctx: the compiled backward must read it per call, not keep the recorded one (the rules are
+    recorded on the first two replays, calls 3 and 4, which ignore one target each; later calls ignore
+    none, two or three)."""
+    rng = np.random.default_rng(12)
+    lin = nn.Linear(4, 3)
+    fn = lambda x, t: F.cross_entropy(lin(x), t, ignore_index=0)  # noqa: E731
+    targets = [[1, 2, 1, 2], [2, 1, 2, 2], [0, 1, 2, 1], [1, 2, 0, 2], [1, 2, 2, 1], [0, 1, 2, 0], [0, 0, 0, 1]]
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call, t in enumerate(targets):
+            x, t = ag.tensor(rng.standard_normal((4, 4)).astype(np.float32)), ag.tensor(np.array(t))
+            grads = []
+            for f in (fn, compiled):
+                lin.weight.grad = None
+                f(x, t).backward()
+                grads.append(lin.weight.grad)
+            assert _same(*grads), f"call {call}: {grads[1]._data} (eager {grads[0]._data})"
+    _replayed(compiled, len(targets))
+
+
 # -- value-dependent library code that must (and does) make a compiled call run eagerly ----------
 FALLBACKS = {  # module factory, input maker
     "batch_norm_cumulative_momentum": (lambda: nn.BatchNorm1d(3, momentum=None),

@@ -5,7 +5,9 @@
   the bitwise ``& | ^ ~`` (bool and integer tensors) return bool tensors;
 - ``argmax``/``argmin``/``argsort`` return int64 indices;
 - ``allclose`` and ``equal`` return a Python bool (a read of values into
-  Python, reported to ``observers.observe_reads`` as ``item()`` is).
+  Python, reported to ``observers.observe_reads`` as ``item()`` is);
+- ``RangeCheck`` (no function of its own) raises when a value is out of a
+  range: ``binary_cross_entropy``'s check of its input, replayed by ``ag.compile``.
 
 None of these records a graph: their results never require grad, even when
 the inputs do (the derivative of a step function is zero almost everywhere,
@@ -413,6 +415,18 @@ def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort ``input`` along ``dim``; equal elements keep their order
     (always stable). NaN counts as the largest value."""
     return ArgSort.call(input, dim, descending)
+
+
+class RangeCheck(NonDifferentiable):
+    """Raises ``RuntimeError(message)`` unless every element of x lies in [lo, hi] (NaN does not);
+    else returns True. An op, so that ``ag.compile`` replays the check on every call instead of
+    running it once while recording (``binary_cross_entropy``'s input check, as PyTorch's)."""
+
+    @classmethod
+    def compute(cls, x, lo, hi, message):
+        if x.size and not (x.min() >= lo and x.max() <= hi):  # a NaN makes both comparisons False
+            raise RuntimeError(message)
+        return np.array(True)
 
 
 class Sign(Elementwise):

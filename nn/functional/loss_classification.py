@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops.compare import RangeCheck
 from autograd_core.ops.nll_loss import NllLoss
 from autograd_core.tensor import Tensor
 
@@ -39,8 +40,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({list(target.shape)}) that is different to the input size "
                          f"({list(input.shape)}) is deprecated. Please ensure they have the same size.")
-    if input._data.size and (input._data.min() < 0 or input._data.max() > 1):
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    RangeCheck.call(input, 0, 1, "binary_cross_entropy: all elements of input should be between 0 and 1")
     log_x = ag.log(ag.clamp(input, min=_LOG_FLOOR))
     log_1mx = ag.log(ag.clamp(1 - input, min=_LOG_FLOOR))
     loss = -(target * log_x + (1 - target) * log_1mx)

@@ -447,6 +447,27 @@ def test_mean_loss_denominator_follows_the_ignored_targets_on_replay():
     _replayed(compiled, len(targets))
 
 
+def test_binary_cross_entropy_checks_its_input_range_on_every_replay():
+    """PyTorch raises when a probability is outside [0, 1] (NaN too); the check is an op, so a
+    compiled loss still raises after the recordings instead of returning NaN."""
+    fn = lambda p, t: F.binary_cross_entropy(p, t)  # noqa: E731
+    t = ag.tensor(np.array([1.0, 0.0, 1.0], np.float32))
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(3):
+            p = ag.tensor(np.array([0.2, 0.5, 0.9], np.float32) + 0.01 * call)
+            assert _same(fn(p, t), compiled(p, t)), call
+        for bad in (1.5, -0.1, np.nan):
+            p = ag.tensor(np.array([0.2, bad, 0.9], np.float32))
+            for f in (fn, compiled):
+                with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+                    f(p, t)
+        p = ag.tensor(np.array([0.3, 0.6, 0.7], np.float32))
+        assert _same(fn(p, t), compiled(p, t))  # and it goes on replaying
+    _replayed(compiled, 4)
+
+
 # -- value-dependent library code that must (and does) make a compiled call run eagerly ----------
 FALLBACKS = {  # module factory, input maker
     "batch_norm_cumulative_momentum": (lambda: nn.BatchNorm1d(3, momentum=None),

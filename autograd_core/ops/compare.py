@@ -418,14 +418,19 @@ def argsort(input, dim=-1, descending=False, stable=False):
 
 
 class RangeCheck(NonDifferentiable):
-    """Raises ``RuntimeError(message)`` unless every element of x lies in [lo, hi] (NaN does not);
-    else returns True. An op, so that ``ag.compile`` replays the check on every call instead of
-    running it once while recording (``binary_cross_entropy``'s input check, as PyTorch's)."""
+    """Raises ``error(message)`` when an element of x lies outside [lo, hi] (a NaN too when
+    ``nan_fails``); else returns True. An op, so that ``ag.compile`` replays the check on every
+    call instead of running it once while recording: ``binary_cross_entropy``'s check of its
+    input (NaN fails, as PyTorch's) and ``gaussian_nll_loss``'s of its variance (NaN passes)."""
 
     @classmethod
-    def compute(cls, x, lo, hi, message):
-        if x.size and not (x.min() >= lo and x.max() <= hi):  # a NaN makes both comparisons False
-            raise RuntimeError(message)
+    def compute(cls, x, lo, hi, nan_fails, error, message):
+        if nan_fails:
+            bad = x.size and not (x.min() >= lo and x.max() <= hi)  # a NaN makes both comparisons False
+        else:
+            bad = bool(np.any(x < lo) or np.any(x > hi))
+        if bad:
+            raise error(message)
         return np.array(True)
 
 

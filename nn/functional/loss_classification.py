@@ -40,7 +40,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({list(target.shape)}) that is different to the input size "
                          f"({list(input.shape)}) is deprecated. Please ensure they have the same size.")
-    RangeCheck.call(input, 0, 1, "binary_cross_entropy: all elements of input should be between 0 and 1")
+    RangeCheck.call(input, 0, 1, True, RuntimeError,
+                    "binary_cross_entropy: all elements of input should be between 0 and 1")
     log_x = ag.log(ag.clamp(input, min=_LOG_FLOOR))
     log_1mx = ag.log(ag.clamp(1 - input, min=_LOG_FLOOR))
     loss = -(target * log_x + (1 - target) * log_1mx)

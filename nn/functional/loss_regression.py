@@ -23,6 +23,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.grad_mode import no_grad
+from autograd_core.ops.compare import RangeCheck
 from autograd_core.tensor import Tensor
 
 from ._reduction import check_reduction, legacy_reduction, warn_shape
@@ -84,8 +85,7 @@ def _check_var(var, input):
         if var < 0:
             raise ValueError("var has negative entry/entries")
         return ag.full(tuple(input.shape), float(var), dtype=input.dtype)
-    if np.any(var._data < 0):
-        raise ValueError("var has negative entry/entries")
+    RangeCheck.call(var, 0, np.inf, False, ValueError, "var has negative entry/entries")
     ishape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape == ishape:
         return var

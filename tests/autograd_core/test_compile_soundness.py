@@ -468,6 +468,23 @@ def test_binary_cross_entropy_checks_its_input_range_on_every_replay():
     _replayed(compiled, 4)
 
 
+def test_gaussian_nll_loss_checks_its_variance_on_every_replay():
+    """PyTorch raises ValueError for a negative variance (a NaN passes); the check is an op."""
+    fn = lambda x, v: F.gaussian_nll_loss(x, ag.zeros(3), v)  # noqa: E731
+    x = ag.tensor(np.array([0.5, -0.2, 0.1], np.float32))
+    compiled = ag.compile(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for call in range(3):
+            v = ag.tensor(np.array([1.0, 2.0, 0.5], np.float32) + call)
+            assert _same(fn(x, v), compiled(x, v)), call
+        for f in (fn, compiled):
+            with pytest.raises(ValueError, match="var has negative entry"):
+                f(x, ag.tensor(np.array([1.0, -1.0, np.nan], np.float32)))
+            f(x, ag.tensor(np.array([1.0, np.nan, 2.0], np.float32)))  # NaN alone passes, as in PyTorch
+    _replayed(compiled, 4)
+
+
 # -- value-dependent library code that must (and does) make a compiled call run eagerly ----------
 FALLBACKS = {  # module factory, input maker
     "batch_norm_cumulative_momentum": (lambda: nn.BatchNorm1d(3, momentum=None),

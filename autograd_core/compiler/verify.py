@@ -53,6 +53,11 @@ def _same_spec(a, b):
     return a == b
 
 
+def _reader(tape, s):
+    """``"j, Op"``: the first op of ``tape`` that reads slot ``s`` (for the reasons given)."""
+    return next((f"{j}, {st[0].__name__}" for j, st in enumerate(tape.steps) if ("s", s) in st[1]), "?, ?")
+
+
 def verify(t1, t2):
     """None when tapes ``t1`` and ``t2`` agree (see the module docstring), else the reason.
     On success ``t1.constant`` is set: per external, whether it is a per-call constant."""
@@ -75,13 +80,12 @@ def verify(t1, t2):
             constant.append(False)
             continue
         d1, d2 = e1._data, e2._data
-        user = next(((j, st[0].__name__) for j, st in enumerate(t1.steps) if ("s", s) in st[1]), ("?", "?"))
         if buffer_of(d1) is buffer_of(d2):  # new tensors on persistent memory (``w.detach()``, ``Tensor(w._data.T)``
             # of a tensor no op read): not a constant, and the two recordings' values are the same memory's
-            return (f"a tensor made outside an op (read by op {user[0]}, {user[1]}) shares the array of a "
+            return (f"a tensor made outside an op (read by op {_reader(t1, s)}) shares the array of a "
                     f"tensor from outside (detach(), Tensor(t._data)): its values may change between calls")
         if e1._requires_grad or e2._requires_grad or not same(d1, d2):
-            return (f"a tensor made outside an op (read by op {user[0]}, {user[1]}) changes between calls: "
+            return (f"a tensor made outside an op (read by op {_reader(t1, s)}) changes between calls: "
                     f"its values depend on data or on random numbers")
         constant.append(True)
     if t1.copies != t2.copies or t1.nodes != t2.nodes or t1.out_requires != t2.out_requires:
@@ -89,10 +93,8 @@ def verify(t1, t2):
     per_call = {s for s, const in zip(t1.ext_slot, constant) if const}
     written = sorted({s for copies in t1.copies.values() for _, s in copies if s in per_call})
     if written:
-        s = written[0]
-        user = next((f"{j}, {st[0].__name__}" for j, st in enumerate(t1.steps) if ("s", s) in st[1]), "?")
-        return (f"a tensor made outside an op during the call (read by op {user}) is modified in place: a replay "
-                f"would keep its values from one call to the next")
+        return (f"a tensor made outside an op during the call (read by op {_reader(t1, written[0])}) is modified "
+                f"in place: a replay would keep its values from one call to the next")
     if not same(t1.output, t2.output):
         return "the result's structure or constants differ between calls"
     t1.constant = constant

@@ -149,28 +149,24 @@ def _patch_kernel(adjoint):
                                     continue
                                 d0, d1 = u(oh0 * OW) + lo, u((oh1 - 1) * OW) + hi
                                 first = u((oh0 - pt + i * dh) * W + off) + lo
-                                if adjoint:  # zero the entries whose pixels the run would wrap to, then add
-                                    for ow in range(lo):
-                                        for oh in range(u(oh0), u(oh1)):
-                                            cols[a, b, oh * uOW + ow] = 0
-                                    for ow in range(hi, uOW):
-                                        for oh in range(u(oh0), u(oh1)):
-                                            cols[a, b, oh * uOW + ow] = 0
+                                if not adjoint:
+                                    for t in range(d0):
+                                        cols[a, b, t] = 0
                                     for t in range(d1 - d0):
-                                        plane[q, first + t] += cols[a, b, d0 + t]
-                                    continue
-                                for t in range(d0):
-                                    cols[a, b, t] = 0
-                                for t in range(d1 - d0):
-                                    cols[a, b, d0 + t] = plane[q, first + t]
-                                for t in range(d1, P):
-                                    cols[a, b, t] = 0
-                                for ow in range(lo):  # the columns the run filled from the next row
+                                        cols[a, b, d0 + t] = plane[q, first + t]
+                                    for t in range(d1, P):
+                                        cols[a, b, t] = 0
+                                # the columns outside [lo, hi): im2col's run filled them from the next image
+                                # row, col2im's would add them to it
+                                for ow in range(lo):
                                     for oh in range(u(oh0), u(oh1)):
                                         cols[a, b, oh * uOW + ow] = 0
                                 for ow in range(hi, uOW):
                                     for oh in range(u(oh0), u(oh1)):
                                         cols[a, b, oh * uOW + ow] = 0
+                                if adjoint:
+                                    for t in range(d1 - d0):
+                                        plane[q, first + t] += cols[a, b, d0 + t]
                                 continue
                             for oh in range(OH):
                                 h = oh * sh - pt + i * dh
@@ -180,7 +176,6 @@ def _patch_kernel(adjoint):
                                         for t in range(base, base + uOW):
                                             cols[a, b, t] = 0
                                     continue
-                                first = u(h * W + off + lo_ * sw)  # the pixel of column lo
                                 if adjoint:  # a test per pixel (measured faster here than the runs)
                                     if sw == 2:  # a literal stride: LLVM vectorises the strided access
                                         for ow in range(OW):
@@ -193,6 +188,7 @@ def _patch_kernel(adjoint):
                                             if 0 <= w < W:
                                                 img[n, c, h, w] += cols[a_, b_, oh * OW + ow]
                                     continue
+                                first = u(h * W + off + lo_ * sw)  # the pixel of column lo
                                 for t in range(base, base + lo):
                                     cols[a, b, t] = 0
                                 if sw == 1:

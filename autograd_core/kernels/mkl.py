@@ -110,6 +110,14 @@ def _activate():
     return _state["active"]
 
 
+def _entry_points(dtype):
+    """(gemm, gemm_batch_strided, omatcopy) for ``dtype`` while MKL is in use, else None."""
+    fns = _state["active"]
+    if fns is None:
+        fns = _activate()
+    return fns.get(dtype.char)
+
+
 def available():
     """True when MKL is installed, loaded and enabled."""
     return bool(_activate())
@@ -168,10 +176,7 @@ def matmul(a, b, out=None, accumulate=False):
     """A @ B (operands of at least 2 dims, batch dims broadcast) with MKL, into ``out`` when given
     (``accumulate``: out += A @ B, GEMM's β = 1, out given); None when MKL does not apply (then use
     ``numpy.matmul``)."""
-    fns = _state["active"]
-    if fns is None:
-        fns = _activate()
-    fns = fns.get(a.dtype.char)
+    fns = _entry_points(a.dtype)
     if fns is None or b.dtype != a.dtype or a.ndim < 2 or b.ndim < 2:
         return None
     m, k = a.shape[-2:]
@@ -217,10 +222,7 @@ def transpose(a, out):
     """out = aᵀ for a C-contiguous matrix a (m, n) and out (n, m) with MKL's out-of-place transpose
     (``mkl_?omatcopy``); None when MKL does not apply. numpy's strided copy of a (32, 1024)
     float32 ȳ took 24-40 µs, this call 10 µs (5 of them the call itself)."""
-    fns = _state["active"]
-    if fns is None:
-        fns = _activate()
-    fns = fns.get(a.dtype.char)
+    fns = _entry_points(a.dtype)
     if (fns is None or out.dtype != a.dtype or a.ndim != 2 or out.shape != a.shape[::-1]
             or not a.flags.c_contiguous or not out.flags.c_contiguous):
         return None
